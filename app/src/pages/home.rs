@@ -1,0 +1,121 @@
+//! `/`: the landing page, with the live state of the Redis topology.
+
+use crate::api;
+use crate::components::{NodeCard, StatusPill};
+use crate::types::{HealthReport, HealthStatus};
+use leptos::prelude::*;
+
+/// How often the browser re-checks the topology while live updates are on.
+const REFRESH_MS: u64 = 2_000;
+
+/// The landing page: what cachescope is, and whether its Redis nodes answer.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let (tick, set_tick) = signal(0u64);
+    let (live, set_live) = signal(true);
+    let health = Resource::new(move || tick.get(), |_| api::health());
+
+    // Effects only run in the browser: poll while live updates are on.
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                if live.get_untracked() {
+                    set_tick.update(|t| *t += 1);
+                }
+            },
+            std::time::Duration::from_millis(REFRESH_MS),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+
+    view! {
+        <header class="hero">
+            <div class="brand">
+                <span class="logo" aria-hidden="true"></span>
+                <div>
+                    <h1>"cachescope"</h1>
+                    <p class="tagline">"Redis cache-aside, watched live."</p>
+                </div>
+            </div>
+            <Transition fallback=|| view! { <StatusPill status=None /> }>
+                <StatusPill status=Signal::derive(move || {
+                    health.get().map(|r| r.map(|h| h.status).unwrap_or(HealthStatus::Down))
+                }) />
+            </Transition>
+        </header>
+
+        <section class="glass card topology" aria-labelledby="topology-title">
+            <div class="card-head">
+                <h2 id="topology-title">"Topology"</h2>
+                <button
+                    class="button ghost"
+                    data-testid="live-toggle"
+                    aria-pressed=move || live.get().to_string()
+                    on:click=move |_| set_live.update(|l| *l = !*l)
+                >
+                    {move || if live.get() { "Pause live updates" } else { "Resume live updates" }}
+                </button>
+            </div>
+            <p class="muted">
+                {move || {
+                    if live.get() {
+                        format!("Every node is probed every {} s.", REFRESH_MS / 1000)
+                    } else {
+                        "Live updates paused.".to_string()
+                    }
+                }}
+            </p>
+            <Transition fallback=|| view! { <p class="muted">"Probing Redis…"</p> }>
+                {move || health.get().map(|report| view! { <Topology report /> })}
+            </Transition>
+        </section>
+
+        <section class="glass card about">
+            <h2>"How it works"</h2>
+            <ol class="steps">
+                <li>"A lookup asks the Redis cache first."</li>
+                <li>"On a miss it reads the product database (also Redis) and caches the answer with a TTL."</li>
+                <li>"Every answer says where it came from and how long it took."</li>
+            </ol>
+            <p class="muted">
+                "JSON health report: " <a href="/api/health">"/api/health"</a>
+            </p>
+        </section>
+    }
+}
+
+/// The nodes, or a readable explanation of why they cannot be shown.
+#[component]
+fn Topology(report: Result<HealthReport, String>) -> impl IntoView {
+    match report {
+        Err(message) => view! {
+            <div class="alert alert-down" role="alert">
+                <strong>"No health report. "</strong>
+                {message}
+            </div>
+        }
+        .into_any(),
+        Ok(report) => {
+            let master_down = report.status == HealthStatus::Down;
+            let master_addr = report.nodes.first().map(|n| n.addr.clone()).unwrap_or_default();
+            view! {
+                {master_down
+                    .then(|| {
+                        view! {
+                            <div class="alert alert-down" role="alert" data-testid="master-down">
+                                <strong>"Redis master unreachable. "</strong>
+                                {format!(
+                                    "Nothing answers at {master_addr}. Start the local topology with scripts/redis-up.sh; this page recovers by itself.",
+                                )}
+                            </div>
+                        }
+                    })}
+                <div class="nodes">
+                    {report.nodes.into_iter().map(|node| view! { <NodeCard node /> }).collect_view()}
+                </div>
+            }
+            .into_any()
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! `GET /api/health`: which Redis nodes answer, and in which role.
+
+use serde::{Deserialize, Serialize};
+
+/// The role of a Redis node, as the node reports it (or as configured when the
+/// node cannot be asked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeRole {
+    /// Accepts writes; replicas copy it.
+    Master,
+    /// Copies a master; read-only.
+    Replica,
+}
+
+impl NodeRole {
+    /// Lower-case label used in the UI and in JSON.
+    pub fn label(self) -> &'static str {
+        match self {
+            NodeRole::Master => "master",
+            NodeRole::Replica => "replica",
+        }
+    }
+}
+
+/// Overall verdict: `ok` when every node answers, `degraded` when the master
+/// answers but a replica does not, `down` when the master does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthStatus {
+    /// Every node answers.
+    Ok,
+    /// The master answers; at least one replica does not.
+    Degraded,
+    /// The master does not answer: the service cannot work.
+    Down,
+}
+
+/// One node's reachability, measured by a `PING` and an `INFO replication`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NodeHealth {
+    /// `host:port` of the node.
+    pub addr: String,
+    /// The role the node reports; the configured role when it is unreachable.
+    pub role: NodeRole,
+    /// The role cachescope was configured to expect, so a mismatch (a replica
+    /// promoted, a master demoted) shows.
+    pub expected_role: NodeRole,
+    /// Whether the node answered within the command timeout.
+    pub up: bool,
+    /// Round-trip time of the probe in microseconds, when up.
+    pub latency_us: Option<u64>,
+    /// Replicas only: `up` when the replication link to the master is up,
+    /// `down` while it is broken or syncing.
+    pub link_status: Option<String>,
+    /// Why the node is considered down, when it is.
+    pub error: Option<String>,
+}
+
+/// Body of `GET /api/health` (HTTP 200 when the master answers, 503 otherwise).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HealthReport {
+    /// Overall verdict.
+    pub status: HealthStatus,
+    /// The master first, then each replica in configuration order.
+    pub nodes: Vec<NodeHealth>,
+    /// When the report was made, in milliseconds since the Unix epoch.
+    pub checked_at_ms: u64,
+}
+
+impl HealthReport {
+    /// Derives the overall verdict from the nodes (the first is the master).
+    pub fn from_nodes(nodes: Vec<NodeHealth>, checked_at_ms: u64) -> Self {
+        let master_up = nodes.first().is_some_and(|n| n.up);
+        let all_up = nodes.iter().all(|n| n.up);
+        let status = match (master_up, all_up) {
+            (false, _) => HealthStatus::Down,
+            (true, true) => HealthStatus::Ok,
+            (true, false) => HealthStatus::Degraded,
+        };
+        HealthReport {
+            status,
+            nodes,
+            checked_at_ms,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(up: bool, role: NodeRole) -> NodeHealth {
+        NodeHealth {
+            addr: "127.0.0.1:1".into(),
+            role,
+            expected_role: role,
+            up,
+            latency_us: None,
+            link_status: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn verdict_follows_master_then_replicas() {
+        let m = |up| node(up, NodeRole::Master);
+        let r = |up| node(up, NodeRole::Replica);
+        assert_eq!(HealthReport::from_nodes(vec![m(true), r(true)], 0).status, HealthStatus::Ok);
+        assert_eq!(
+            HealthReport::from_nodes(vec![m(true), r(false)], 0).status,
+            HealthStatus::Degraded
+        );
+        assert_eq!(HealthReport::from_nodes(vec![m(false), r(true)], 0).status, HealthStatus::Down);
+        assert_eq!(HealthReport::from_nodes(vec![], 0).status, HealthStatus::Down);
+    }
+
+    #[test]
+    fn json_uses_lowercase_names() {
+        let json = serde_json::to_value(node(true, NodeRole::Replica)).unwrap_or_default();
+        assert_eq!(json["role"], "replica");
+        assert_eq!(json["up"], true);
+    }
+}

@@ -1,0 +1,106 @@
+//! Configuration: command-line flags, each with an environment fallback, so
+//! the binary runs with nothing but environment variables (see the README).
+
+use clap::Parser;
+use std::{net::SocketAddr, time::Duration};
+
+/// Every setting of the server. `cachescope --help` lists them.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "cachescope", version, about = "Redis cache-aside service with a live monitoring web app")]
+pub struct Config {
+    /// Redis master: every write and, by default, every read goes here.
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: String,
+
+    /// Redis replicas, comma-separated; an empty value means none.
+    #[arg(
+        long,
+        env = "REDIS_REPLICA_URLS",
+        default_value = "redis://127.0.0.1:6380",
+        value_delimiter = ','
+    )]
+    pub redis_replica_urls: Vec<String>,
+
+    /// Bearer token that unlocks the admin routes; unset means read-only.
+    #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+
+    /// Lifetime of a cache entry, in seconds.
+    #[arg(long, env = "CACHE_TTL_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub cache_ttl_secs: u64,
+
+    /// Address to listen on (Leptos' own variable; the seed's port by default).
+    #[arg(long = "addr", env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:8090")]
+    pub site_addr: SocketAddr,
+
+    /// Upper bound on every Redis call, connection included, in milliseconds.
+    #[arg(long, env = "REDIS_TIMEOUT_MS", default_value_t = 500,
+          value_parser = clap::value_parser!(u64).range(10..=10_000))]
+    pub redis_timeout_ms: u64,
+}
+
+impl Config {
+    /// A configuration with every default, for tests and examples.
+    pub fn defaults() -> Self {
+        Config::parse_from(["cachescope"])
+    }
+
+    /// The replica URLs with blanks removed (`REDIS_REPLICA_URLS=""` means none).
+    pub fn replica_urls(&self) -> impl Iterator<Item = &str> {
+        self.redis_replica_urls
+            .iter()
+            .map(|u| u.trim())
+            .filter(|u| !u.is_empty())
+    }
+
+    /// The admin token, treating an empty value as unset.
+    pub fn admin_token(&self) -> Option<&str> {
+        self.admin_token.as_deref().filter(|t| !t.is_empty())
+    }
+
+    /// The Redis call timeout as a [`Duration`].
+    pub fn redis_timeout(&self) -> Duration {
+        Duration::from_millis(self.redis_timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_readme() {
+        let c = Config::parse_from(["cachescope"]);
+        assert_eq!(c.redis_url, "redis://127.0.0.1:6379");
+        assert_eq!(c.replica_urls().collect::<Vec<_>>(), ["redis://127.0.0.1:6380"]);
+        assert_eq!(c.cache_ttl_secs, 60);
+        assert_eq!(c.site_addr.port(), 8090);
+        assert_eq!(c.admin_token(), None);
+    }
+
+    #[test]
+    fn replica_list_splits_and_drops_blanks() {
+        let c = Config::parse_from([
+            "cachescope",
+            "--redis-replica-urls",
+            "redis://a:1, ,redis://b:2",
+        ]);
+        assert_eq!(c.replica_urls().collect::<Vec<_>>(), ["redis://a:1", "redis://b:2"]);
+        let none = Config::parse_from(["cachescope", "--redis-replica-urls", ""]);
+        assert_eq!(none.replica_urls().count(), 0);
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused() {
+        assert!(Config::try_parse_from(["cachescope", "--cache-ttl-secs", "0"]).is_err());
+        assert!(Config::try_parse_from(["cachescope", "--redis-timeout-ms", "5"]).is_err());
+        assert!(Config::try_parse_from(["cachescope", "--addr", "nope"]).is_err());
+    }
+
+    #[test]
+    fn empty_admin_token_means_read_only() {
+        let c = Config::parse_from(["cachescope", "--admin-token", ""]);
+        assert_eq!(c.admin_token(), None);
+    }
+}

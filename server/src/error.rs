@@ -1,0 +1,88 @@
+//! The API's error type: every failure a handler can meet, each mapped to a
+//! fitting HTTP status and a JSON body `{"error": "<human sentence>"}`.
+
+use crate::topology::StoreError;
+use app::types::ApiErrorBody;
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+
+/// A request that cannot be answered, and why.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request itself is wrong (bad id, bad query, bad body).
+    #[error("{0}")]
+    BadRequest(String),
+    /// The thing asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// An admin route was called without credentials.
+    #[error("this route needs the admin token: send `Authorization: Bearer <token>`")]
+    Unauthorized,
+    /// An admin route was called with a wrong token, or writes are disabled.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Redis did not answer or failed.
+    #[error("Redis is unavailable: {0}")]
+    Unavailable(#[from] StoreError),
+}
+
+impl ApiError {
+    /// The HTTP status for this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::warn!(error = %self, "request failed");
+        }
+        let mut response = (
+            status,
+            Json(ApiErrorBody {
+                error: self.to_string(),
+            }),
+        )
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_fit_the_error() {
+        assert_eq!(ApiError::BadRequest("x".into()).status(), StatusCode::BAD_REQUEST);
+        assert_eq!(ApiError::NotFound("x".into()).status(), StatusCode::NOT_FOUND);
+        assert_eq!(ApiError::Unauthorized.status(), StatusCode::UNAUTHORIZED);
+        let timeout = StoreError::Timeout {
+            addr: "127.0.0.1:1".into(),
+            ms: 500,
+        };
+        let e = ApiError::from(timeout);
+        assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            e.to_string(),
+            "Redis is unavailable: Redis at 127.0.0.1:1 did not answer within 500 ms"
+        );
+    }
+}

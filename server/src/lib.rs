@@ -1,0 +1,17 @@
+//! cachescope's server: an Axum application that renders the Leptos app,
+//! answers the JSON API, and talks to a Redis master and its replicas.
+//!
+//! The binary is a thin wrapper around [`Application`]; tests build the same
+//! application on port 0 against Redis processes they start themselves.
+
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod shutdown;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod topology;
+
+pub use config::Config;
+pub use startup::Application;

@@ -1,0 +1,130 @@
+//! Builds the Axum application and runs it until a shutdown signal, in the
+//! style of mini-redis' `run(listener, shutdown)`: tests bind port 0 and stop
+//! the server by resolving a future.
+
+use crate::{config::Config, routes, state::AppState, topology::{StoreError, Topology}};
+use app::{api::ssr::HealthSource, shell::shell, App};
+use axum::Router;
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
+use std::{future::Future, io, net::SocketAddr, sync::Arc};
+use tokio::net::TcpListener;
+use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// A Redis URL in the configuration is invalid.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The listen address is taken or not ours.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address from the configuration.
+        addr: SocketAddr,
+        /// The operating system's reason.
+        #[source]
+        source: io::Error,
+    },
+}
+
+/// A server bound to its port, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Binds `config.site_addr` (port 0 picks a free port) and builds the app.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let addr = config.site_addr;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartupError::Bind { addr, source })?;
+        Self::with_listener(config, listener)
+    }
+
+    /// Builds the app on a listener the caller already bound.
+    pub fn with_listener(config: Config, listener: TcpListener) -> Result<Self, StartupError> {
+        let topology = Topology::new(
+            &config.redis_url,
+            config.replica_urls(),
+            config.redis_timeout(),
+        )?;
+        let local = listener.local_addr().unwrap_or(config.site_addr);
+        let state = AppState {
+            leptos_options: leptos_options(local),
+            config: Arc::new(config),
+            topology,
+        };
+        Ok(Application {
+            listener,
+            router: router(state),
+        })
+    }
+
+    /// The address actually bound (useful after binding port 0).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` resolves, then lets open requests finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
+        if let Ok(addr) = self.listener.local_addr() {
+            tracing::info!("cachescope listening on http://{addr}");
+        }
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// The page routes (server-rendered Leptos), the JSON API, and static files.
+fn router(state: AppState) -> Router {
+    let page_context = {
+        let topology = state.topology.clone();
+        move || {
+            let topology = topology.clone();
+            provide_context(HealthSource::new(move || {
+                let topology = topology.clone();
+                async move { topology.health().await }
+            }));
+        }
+    };
+    let shell_options = state.leptos_options.clone();
+    Router::new()
+        .nest("/api", routes::api())
+        .leptos_routes_with_context(
+            &state,
+            generate_route_list(App),
+            page_context.clone(),
+            move || shell(shell_options.clone()),
+        )
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            page_context,
+            shell,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Leptos' settings: the site files under `LEPTOS_SITE_ROOT` (default
+/// `target/site`, where `cargo leptos build` puts them, relative to the
+/// repository root), production mode unless `LEPTOS_ENV=DEV`.
+fn leptos_options(site_addr: SocketAddr) -> LeptosOptions {
+    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_string());
+    let env = if var("LEPTOS_ENV", "PROD").eq_ignore_ascii_case("dev") {
+        leptos::config::Env::DEV
+    } else {
+        leptos::config::Env::PROD
+    };
+    LeptosOptions::builder()
+        .output_name(var("LEPTOS_OUTPUT_NAME", "cachescope"))
+        .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .reload_port(var("LEPTOS_RELOAD_PORT", "3001").parse().unwrap_or(3001))
+        .env(env)
+        .site_addr(site_addr)
+        .build()
+}

@@ -1,0 +1,24 @@
+//! What every handler shares: the configuration, the Redis topology and the
+//! Leptos options.
+
+use crate::{config::Config, topology::Topology};
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::sync::Arc;
+
+/// Shared, cheaply cloned application state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The settings the server was started with.
+    pub config: Arc<Config>,
+    /// Connections to the Redis master and replicas.
+    pub topology: Topology,
+    /// Where the site's files are and how pages link to them.
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

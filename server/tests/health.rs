@@ -1,0 +1,146 @@
+//! `GET /api/health` against real Redis processes: all up, a replica down, the
+//! master down or hanging, and recovery when Redis comes back.
+
+mod support;
+
+use reqwest::StatusCode;
+use std::time::{Duration, Instant};
+use support::{eventually, RedisProcess, TestApp, Topology};
+
+#[tokio::test]
+async fn all_nodes_up_reports_roles_and_link() {
+    let topo = Topology::start().await;
+    let app = TestApp::for_topology(&topo).await;
+
+    let (status, body) = app.get_json("/api/health").await;
+
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "ok");
+    let nodes = body["nodes"].as_array().expect("nodes array");
+    assert_eq!(nodes.len(), 2);
+    assert_eq!(nodes[0]["addr"], topo.master.addr());
+    assert_eq!(nodes[0]["role"], "master");
+    assert_eq!(nodes[0]["up"], true);
+    assert!(nodes[0]["link_status"].is_null(), "masters have no link");
+    assert_eq!(nodes[1]["addr"], topo.replica.addr());
+    assert_eq!(nodes[1]["role"], "replica");
+    assert_eq!(nodes[1]["up"], true);
+    assert_eq!(nodes[1]["link_status"], "up");
+    assert!(nodes[1]["latency_us"].as_u64().is_some());
+}
+
+#[tokio::test]
+async fn a_key_set_on_the_master_reads_back_on_the_replica() {
+    // Seed part 2: the topology the harness starts really replicates.
+    let topo = Topology::start().await;
+    let mut master = topo.master.conn().await;
+    let _: () = redis::cmd("SET")
+        .arg("test")
+        .arg("Hello Redis")
+        .query_async(&mut master)
+        .await
+        .expect("SET on master");
+    let mut replica = topo.replica.conn().await;
+    let replicated = eventually(Duration::from_secs(5), || {
+        let mut replica = replica.clone();
+        async move {
+            let value: Option<String> = redis::cmd("GET")
+                .arg("test")
+                .query_async(&mut replica)
+                .await
+                .unwrap_or(None);
+            value.as_deref() == Some("Hello Redis")
+        }
+    })
+    .await;
+    assert!(replicated, "the replica never saw the key");
+    let readonly: redis::RedisResult<()> =
+        redis::cmd("SET").arg("x").arg("1").query_async(&mut replica).await;
+    assert!(readonly.is_err(), "a replica refuses writes");
+}
+
+#[tokio::test]
+async fn replica_down_is_degraded_but_healthy() {
+    let mut topo = Topology::start().await;
+    let app = TestApp::for_topology(&topo).await;
+    topo.replica.kill();
+
+    let started = Instant::now();
+    let (status, body) = app.get_json("/api/health").await;
+
+    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["status"], "degraded");
+    assert_eq!(body["nodes"][0]["up"], true);
+    assert_eq!(body["nodes"][1]["up"], false);
+    assert_eq!(body["nodes"][1]["role"], "replica");
+    let error = body["nodes"][1]["error"].as_str().expect("a reason");
+    assert!(error.contains(&topo.replica.addr()), "reason names the node: {error}");
+
+    // It comes back by itself.
+    topo.replica.restart().await;
+    let back = eventually(Duration::from_secs(5), || async {
+        app.get_json("/api/health").await.1["status"] == "ok"
+    })
+    .await;
+    assert!(back, "health never returned to ok after the replica restarted");
+}
+
+#[tokio::test]
+async fn master_down_is_503_fast_and_recovers() {
+    let mut topo = Topology::start().await;
+    let app = TestApp::for_topology(&topo).await;
+    assert_eq!(app.get_json("/api/health").await.0, StatusCode::OK);
+    topo.master.kill();
+
+    let started = Instant::now();
+    let (status, body) = app.get_json("/api/health").await;
+    let elapsed = started.elapsed();
+
+    assert!(elapsed < Duration::from_millis(900), "took {elapsed:?}");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body["status"], "down");
+    assert_eq!(body["nodes"][0]["addr"], topo.master.addr());
+    assert_eq!(body["nodes"][0]["up"], false);
+    assert!(body["nodes"][0]["error"].as_str().is_some_and(|e| !e.is_empty()));
+
+    topo.master.restart().await;
+    let back = eventually(Duration::from_secs(5), || async {
+        app.get_json("/api/health").await.0 == StatusCode::OK
+    })
+    .await;
+    assert!(back, "health never returned to 200 after the master restarted");
+}
+
+#[tokio::test]
+async fn a_master_that_never_answers_times_out() {
+    // A port that accepts connections and then says nothing: the hang case.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("redis://{}", silent.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let app = TestApp::spawn_with(&url, &[], &["--redis-timeout-ms", "300"]).await;
+
+    let started = Instant::now();
+    let (status, body) = app.get_json("/api/health").await;
+    let elapsed = started.elapsed();
+
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(elapsed >= Duration::from_millis(250), "answered before the timeout: {elapsed:?}");
+    assert!(elapsed < Duration::from_millis(900), "took {elapsed:?}");
+    let error = body["nodes"][0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("did not answer within 300 ms"), "{error}");
+}
+
+#[tokio::test]
+async fn no_replicas_configured_means_master_only() {
+    let master = RedisProcess::master().await;
+    let app = TestApp::spawn(&master.url(), &[]).await;
+    let (status, body) = app.get_json("/api/health").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["nodes"].as_array().map(Vec::len), Some(1));
+}

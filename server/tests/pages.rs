@@ -1,0 +1,52 @@
+//! Server-side rendering and the API's fallbacks.
+
+mod support;
+
+use reqwest::StatusCode;
+use support::{TestApp, Topology};
+
+#[tokio::test]
+async fn home_page_is_rendered_with_live_node_status() {
+    let topo = Topology::start().await;
+    let app = TestApp::for_topology(&topo).await;
+
+    let response = app.http.get(app.url("/")).send().await.expect("answers");
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.expect("html");
+
+    assert!(html.contains("<title>cachescope</title>"), "title");
+    assert!(html.contains("/pkg/cachescope.js"), "hydration script linked");
+    assert!(html.contains(&format!("data-addr=\"{}\"", topo.master.addr())), "master rendered");
+    assert!(html.contains(&format!("data-addr=\"{}\"", topo.replica.addr())), "replica rendered");
+    assert!(html.contains("All nodes up"), "verdict rendered");
+}
+
+#[tokio::test]
+async fn home_page_says_when_the_master_is_down() {
+    let mut topo = Topology::start().await;
+    let app = TestApp::for_topology(&topo).await;
+    topo.master.kill();
+
+    let html = app.http.get(app.url("/")).send().await.expect("answers").text().await.expect("html");
+    assert!(html.contains("Redis master unreachable"), "outage explained");
+    assert!(html.contains("Master down"), "verdict rendered");
+}
+
+#[tokio::test]
+async fn unknown_api_route_is_a_json_404() {
+    let topo = Topology::start().await;
+    let app = TestApp::for_topology(&topo).await;
+    let (status, body) = app.get_json("/api/nope").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"], "no such API route");
+}
+
+#[tokio::test]
+async fn unknown_page_is_a_404_page() {
+    let topo = Topology::start().await;
+    let app = TestApp::for_topology(&topo).await;
+    let response = app.http.get(app.url("/no/such/page")).send().await.expect("answers");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("Page not found"));
+}

@@ -1,0 +1,243 @@
+//! Test harness: real `redis-server` processes on free ports (a master and a
+//! replica), and the cachescope application on port 0 in front of them.
+//! Nothing here touches a Redis the tests did not start.
+#![allow(dead_code)] // each test file uses a different part of the harness
+
+use cachescope::{Application, Config};
+use clap::Parser;
+use std::{
+    net::{SocketAddr, TcpListener},
+    path::PathBuf,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+use tempfile::TempDir;
+
+/// One `redis-server` child process, killed when dropped.
+pub struct RedisProcess {
+    pub port: u16,
+    replica_of: Option<u16>,
+    dir: TempDir,
+    child: Option<Child>,
+}
+
+impl RedisProcess {
+    /// Starts a master on a free port.
+    pub async fn master() -> Self {
+        Self::start(None).await
+    }
+
+    /// Starts a replica of the master on `master_port`.
+    pub async fn replica_of(master_port: u16) -> Self {
+        Self::start(Some(master_port)).await
+    }
+
+    async fn start(replica_of: Option<u16>) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir for redis");
+        let mut process = RedisProcess {
+            port: free_port(),
+            replica_of,
+            dir,
+            child: None,
+        };
+        process.restart().await;
+        process
+    }
+
+    /// `redis://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// `127.0.0.1:<port>`, as the API reports node addresses.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Kills the process (SIGKILL: the crash case, no goodbye to clients).
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the process again on the same port and data folder, and waits
+    /// until it answers `PING`.
+    pub async fn restart(&mut self) {
+        self.kill();
+        let log: PathBuf = self.dir.path().join("redis.log");
+        let mut cmd = Command::new("redis-server");
+        cmd.args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            // Replicas sync at once instead of after the default 5 s delay.
+            .args(["--repl-diskless-sync-delay", "0"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .arg("--logfile")
+            .arg(&log)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(master) = self.replica_of {
+            cmd.args(["--replicaof", "127.0.0.1", &master.to_string()]);
+        }
+        self.child = Some(cmd.spawn().expect("redis-server must be installed (scripts/lib/tools.sh)"));
+        self.wait_until(|_| true, "answer PING").await;
+    }
+
+    /// A fresh connection for the test's own checks.
+    pub async fn conn(&self) -> redis::aio::MultiplexedConnection {
+        redis::Client::open(self.url())
+            .expect("valid url")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("test redis answers")
+    }
+
+    /// Polls `INFO replication` until `ready` holds (10 s at most).
+    pub async fn wait_until(&self, ready: impl Fn(&str) -> bool, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(client) = redis::Client::open(self.url()) {
+                if let Ok(Ok(mut conn)) = tokio::time::timeout(
+                    Duration::from_millis(500),
+                    client.get_multiplexed_async_connection(),
+                )
+                .await
+                {
+                    let info: redis::RedisResult<String> =
+                        redis::cmd("INFO").arg("replication").query_async(&mut conn).await;
+                    if let Ok(info) = info {
+                        if ready(&info) {
+                            return;
+                        }
+                    }
+                }
+            }
+            assert!(Instant::now() < deadline, "redis on {} did not {what} in 10 s", self.port);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for RedisProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A master and one replica whose replication link is up.
+pub struct Topology {
+    pub master: RedisProcess,
+    pub replica: RedisProcess,
+}
+
+impl Topology {
+    pub async fn start() -> Self {
+        let master = RedisProcess::master().await;
+        let replica = RedisProcess::replica_of(master.port).await;
+        replica.wait_for_link().await;
+        Topology { master, replica }
+    }
+}
+
+impl RedisProcess {
+    /// Waits until this replica's link to its master is up.
+    pub async fn wait_for_link(&self) {
+        self.wait_until(|info| info.contains("master_link_status:up"), "link to its master")
+            .await;
+    }
+}
+
+/// A running cachescope server, stopped when dropped.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestApp {
+    /// Starts cachescope on port 0 against the given Redis URLs.
+    pub async fn spawn(master_url: &str, replica_urls: &[String]) -> Self {
+        Self::spawn_with(master_url, replica_urls, &[]).await
+    }
+
+    /// Like [`TestApp::spawn`], with extra command-line flags.
+    pub async fn spawn_with(master_url: &str, replica_urls: &[String], extra: &[&str]) -> Self {
+        let replicas = replica_urls.join(",");
+        let mut args = vec![
+            "cachescope",
+            "--addr",
+            "127.0.0.1:0",
+            "--redis-url",
+            master_url,
+            "--redis-replica-urls",
+            &replicas,
+        ];
+        args.extend_from_slice(extra);
+        let config = Config::try_parse_from(args).expect("valid test config");
+        let app = Application::build(config).await.expect("app starts");
+        let addr = app.local_addr().expect("bound");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            addr,
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .expect("http client"),
+            stop: Some(stop),
+        }
+    }
+
+    /// Starts cachescope in front of a whole test topology.
+    pub async fn for_topology(topology: &Topology) -> Self {
+        Self::spawn(&topology.master.url(), &[topology.replica.url()]).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// GETs `path` and returns the status and the JSON body.
+    pub async fn get_json(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
+        let response = self.http.get(self.url(path)).send().await.expect("server answers");
+        let status = response.status();
+        let body = response.json().await.expect("JSON body");
+        (status, body)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Polls `check` every 100 ms until it holds or `within` runs out.
+pub async fn eventually<F, Fut>(within: Duration, mut check: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if check().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
