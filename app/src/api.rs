@@ -20,7 +20,7 @@ pub fn health() -> impl Future<Output = Result<HealthReport, String>> + Send + '
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
     {
-        leptos::prelude::send_wrapper::SendWrapper::new(browser::get_json::<HealthReport>(
+        send_wrapper::SendWrapper::new(browser::get_json::<HealthReport>(
             "/api/health",
         ))
     }
@@ -82,7 +82,10 @@ mod browser {
         }
         match serde_json::from_str::<ApiErrorBody>(&text) {
             Ok(body) => Err(body.error),
-            Err(_) => Err(format!("unexpected answer from the server (HTTP {})", response.status())),
+            Err(_) => Err(format!(
+                "unexpected answer from the server (HTTP {})",
+                response.status()
+            )),
         }
     }
 }

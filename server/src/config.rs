@@ -6,7 +6,11 @@ use std::{net::SocketAddr, time::Duration};
 
 /// Every setting of the server. `cachescope --help` lists them.
 #[derive(Debug, Clone, Parser)]
-#[command(name = "cachescope", version, about = "Redis cache-aside service with a live monitoring web app")]
+#[command(
+    name = "cachescope",
+    version,
+    about = "Redis cache-aside service with a live monitoring web app"
+)]
 pub struct Config {
     /// Redis master: every write and, by default, every read goes here.
     #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
@@ -31,7 +35,11 @@ pub struct Config {
     pub cache_ttl_secs: u64,
 
     /// Address to listen on (Leptos' own variable; the seed's port by default).
-    #[arg(long = "addr", env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:8090")]
+    #[arg(
+        long = "addr",
+        env = "LEPTOS_SITE_ADDR",
+        default_value = "127.0.0.1:8090"
+    )]
     pub site_addr: SocketAddr,
 
     /// Upper bound on every Redis call, connection included, in milliseconds.
@@ -73,7 +81,10 @@ mod tests {
     fn defaults_match_the_readme() {
         let c = Config::parse_from(["cachescope"]);
         assert_eq!(c.redis_url, "redis://127.0.0.1:6379");
-        assert_eq!(c.replica_urls().collect::<Vec<_>>(), ["redis://127.0.0.1:6380"]);
+        assert_eq!(
+            c.replica_urls().collect::<Vec<_>>(),
+            ["redis://127.0.0.1:6380"]
+        );
         assert_eq!(c.cache_ttl_secs, 60);
         assert_eq!(c.site_addr.port(), 8090);
         assert_eq!(c.admin_token(), None);
@@ -86,7 +97,10 @@ mod tests {
             "--redis-replica-urls",
             "redis://a:1, ,redis://b:2",
         ]);
-        assert_eq!(c.replica_urls().collect::<Vec<_>>(), ["redis://a:1", "redis://b:2"]);
+        assert_eq!(
+            c.replica_urls().collect::<Vec<_>>(),
+            ["redis://a:1", "redis://b:2"]
+        );
         let none = Config::parse_from(["cachescope", "--redis-replica-urls", ""]);
         assert_eq!(none.replica_urls().count(), 0);
     }

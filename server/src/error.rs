@@ -71,8 +71,14 @@ mod tests {
 
     #[test]
     fn statuses_fit_the_error() {
-        assert_eq!(ApiError::BadRequest("x".into()).status(), StatusCode::BAD_REQUEST);
-        assert_eq!(ApiError::NotFound("x".into()).status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            ApiError::BadRequest("x".into()).status(),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(
+            ApiError::NotFound("x".into()).status(),
+            StatusCode::NOT_FOUND
+        );
         assert_eq!(ApiError::Unauthorized.status(), StatusCode::UNAUTHORIZED);
         let timeout = StoreError::Timeout {
             addr: "127.0.0.1:1".into(),

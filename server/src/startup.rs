@@ -2,7 +2,12 @@
 //! style of mini-redis' `run(listener, shutdown)`: tests bind port 0 and stop
 //! the server by resolving a future.
 
-use crate::{config::Config, routes, state::AppState, topology::{StoreError, Topology}};
+use crate::{
+    config::Config,
+    routes,
+    state::AppState,
+    topology::{StoreError, Topology},
+};
 use app::{api::ssr::HealthSource, shell::shell, App};
 use axum::Router;
 use leptos::{config::LeptosOptions, prelude::provide_context};
@@ -69,7 +74,10 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then lets open requests finish.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> io::Result<()> {
         if let Ok(addr) = self.listener.local_addr() {
             tracing::info!("cachescope listening on http://{addr}");
         }
@@ -113,7 +121,8 @@ fn router(state: AppState) -> Router {
 /// `target/site`, where `cargo leptos build` puts them, relative to the
 /// repository root), production mode unless `LEPTOS_ENV=DEV`.
 fn leptos_options(site_addr: SocketAddr) -> LeptosOptions {
-    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_string());
+    let var =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_string());
     let env = if var("LEPTOS_ENV", "PROD").eq_ignore_ascii_case("dev") {
         leptos::config::Env::DEV
     } else {

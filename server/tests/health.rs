@@ -54,8 +54,11 @@ async fn a_key_set_on_the_master_reads_back_on_the_replica() {
     })
     .await;
     assert!(replicated, "the replica never saw the key");
-    let readonly: redis::RedisResult<()> =
-        redis::cmd("SET").arg("x").arg("1").query_async(&mut replica).await;
+    let readonly: redis::RedisResult<()> = redis::cmd("SET")
+        .arg("x")
+        .arg("1")
+        .query_async(&mut replica)
+        .await;
     assert!(readonly.is_err(), "a replica refuses writes");
 }
 
@@ -68,14 +71,21 @@ async fn replica_down_is_degraded_but_healthy() {
     let started = Instant::now();
     let (status, body) = app.get_json("/api/health").await;
 
-    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "degraded");
     assert_eq!(body["nodes"][0]["up"], true);
     assert_eq!(body["nodes"][1]["up"], false);
     assert_eq!(body["nodes"][1]["role"], "replica");
     let error = body["nodes"][1]["error"].as_str().expect("a reason");
-    assert!(error.contains(&topo.replica.addr()), "reason names the node: {error}");
+    assert!(
+        error.contains(&topo.replica.addr()),
+        "reason names the node: {error}"
+    );
 
     // It comes back by itself.
     topo.replica.restart().await;
@@ -83,7 +93,10 @@ async fn replica_down_is_degraded_but_healthy() {
         app.get_json("/api/health").await.1["status"] == "ok"
     })
     .await;
-    assert!(back, "health never returned to ok after the replica restarted");
+    assert!(
+        back,
+        "health never returned to ok after the replica restarted"
+    );
 }
 
 #[tokio::test]
@@ -102,20 +115,27 @@ async fn master_down_is_503_fast_and_recovers() {
     assert_eq!(body["status"], "down");
     assert_eq!(body["nodes"][0]["addr"], topo.master.addr());
     assert_eq!(body["nodes"][0]["up"], false);
-    assert!(body["nodes"][0]["error"].as_str().is_some_and(|e| !e.is_empty()));
+    assert!(body["nodes"][0]["error"]
+        .as_str()
+        .is_some_and(|e| !e.is_empty()));
 
     topo.master.restart().await;
     let back = eventually(Duration::from_secs(5), || async {
         app.get_json("/api/health").await.0 == StatusCode::OK
     })
     .await;
-    assert!(back, "health never returned to 200 after the master restarted");
+    assert!(
+        back,
+        "health never returned to 200 after the master restarted"
+    );
 }
 
 #[tokio::test]
 async fn a_master_that_never_answers_times_out() {
     // A port that accepts connections and then says nothing: the hang case.
-    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let url = format!("redis://{}", silent.local_addr().expect("addr"));
     tokio::spawn(async move {
         let mut held = Vec::new();
@@ -130,7 +150,10 @@ async fn a_master_that_never_answers_times_out() {
     let elapsed = started.elapsed();
 
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(elapsed >= Duration::from_millis(250), "answered before the timeout: {elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(250),
+        "answered before the timeout: {elapsed:?}"
+    );
     assert!(elapsed < Duration::from_millis(900), "took {elapsed:?}");
     let error = body["nodes"][0]["error"].as_str().unwrap_or_default();
     assert!(error.contains("did not answer within 300 ms"), "{error}");

@@ -15,9 +15,18 @@ async fn home_page_is_rendered_with_live_node_status() {
     let html = response.text().await.expect("html");
 
     assert!(html.contains("<title>cachescope</title>"), "title");
-    assert!(html.contains("/pkg/cachescope.js"), "hydration script linked");
-    assert!(html.contains(&format!("data-addr=\"{}\"", topo.master.addr())), "master rendered");
-    assert!(html.contains(&format!("data-addr=\"{}\"", topo.replica.addr())), "replica rendered");
+    assert!(
+        html.contains("/pkg/cachescope.js"),
+        "hydration script linked"
+    );
+    assert!(
+        html.contains(&format!("data-addr=\"{}\"", topo.master.addr())),
+        "master rendered"
+    );
+    assert!(
+        html.contains(&format!("data-addr=\"{}\"", topo.replica.addr())),
+        "replica rendered"
+    );
     assert!(html.contains("All nodes up"), "verdict rendered");
 }
 
@@ -27,8 +36,19 @@ async fn home_page_says_when_the_master_is_down() {
     let app = TestApp::for_topology(&topo).await;
     topo.master.kill();
 
-    let html = app.http.get(app.url("/")).send().await.expect("answers").text().await.expect("html");
-    assert!(html.contains("Redis master unreachable"), "outage explained");
+    let html = app
+        .http
+        .get(app.url("/"))
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("Redis master unreachable"),
+        "outage explained"
+    );
     assert!(html.contains("Master down"), "verdict rendered");
 }
 
@@ -45,7 +65,12 @@ async fn unknown_api_route_is_a_json_404() {
 async fn unknown_page_is_a_404_page() {
     let topo = Topology::start().await;
     let app = TestApp::for_topology(&topo).await;
-    let response = app.http.get(app.url("/no/such/page")).send().await.expect("answers");
+    let response = app
+        .http
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .expect("answers");
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let html = response.text().await.expect("html");
     assert!(html.contains("Page not found"));

@@ -98,7 +98,11 @@ fn Topology(report: Result<HealthReport, String>) -> impl IntoView {
         .into_any(),
         Ok(report) => {
             let master_down = report.status == HealthStatus::Down;
-            let master_addr = report.nodes.first().map(|n| n.addr.clone()).unwrap_or_default();
+            let master_addr = report
+                .nodes
+                .first()
+                .map(|n| n.addr.clone())
+                .unwrap_or_default();
             view! {
                 {master_down
                     .then(|| {

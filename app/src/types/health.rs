@@ -106,13 +106,22 @@ mod tests {
     fn verdict_follows_master_then_replicas() {
         let m = |up| node(up, NodeRole::Master);
         let r = |up| node(up, NodeRole::Replica);
-        assert_eq!(HealthReport::from_nodes(vec![m(true), r(true)], 0).status, HealthStatus::Ok);
+        assert_eq!(
+            HealthReport::from_nodes(vec![m(true), r(true)], 0).status,
+            HealthStatus::Ok
+        );
         assert_eq!(
             HealthReport::from_nodes(vec![m(true), r(false)], 0).status,
             HealthStatus::Degraded
         );
-        assert_eq!(HealthReport::from_nodes(vec![m(false), r(true)], 0).status, HealthStatus::Down);
-        assert_eq!(HealthReport::from_nodes(vec![], 0).status, HealthStatus::Down);
+        assert_eq!(
+            HealthReport::from_nodes(vec![m(false), r(true)], 0).status,
+            HealthStatus::Down
+        );
+        assert_eq!(
+            HealthReport::from_nodes(vec![], 0).status,
+            HealthStatus::Down
+        );
     }
 
     #[test]

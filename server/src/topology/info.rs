@@ -50,6 +50,9 @@ mod tests {
     #[test]
     fn values_may_contain_colons() {
         let info = Info::parse("slave0:ip=127.0.0.1,port=6380,state=online\n");
-        assert_eq!(info.get("slave0"), Some("ip=127.0.0.1,port=6380,state=online"));
+        assert_eq!(
+            info.get("slave0"),
+            Some("ip=127.0.0.1,port=6380,state=online")
+        );
     }
 }

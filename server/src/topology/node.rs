@@ -130,8 +130,11 @@ impl Node {
                     Some("slave") => NodeRole::Replica,
                     _ => NodeRole::Master,
                 };
-                let link_status = (role == NodeRole::Replica)
-                    .then(|| info.get("master_link_status").unwrap_or("unknown").to_string());
+                let link_status = (role == NodeRole::Replica).then(|| {
+                    info.get("master_link_status")
+                        .unwrap_or("unknown")
+                        .to_string()
+                });
                 NodeHealth {
                     addr: self.addr.clone(),
                     role,

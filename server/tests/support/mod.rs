@@ -81,7 +81,10 @@ impl RedisProcess {
         if let Some(master) = self.replica_of {
             cmd.args(["--replicaof", "127.0.0.1", &master.to_string()]);
         }
-        self.child = Some(cmd.spawn().expect("redis-server must be installed (scripts/lib/tools.sh)"));
+        self.child = Some(
+            cmd.spawn()
+                .expect("redis-server must be installed (scripts/lib/tools.sh)"),
+        );
         self.wait_until(|_| true, "answer PING").await;
     }
 
@@ -105,8 +108,10 @@ impl RedisProcess {
                 )
                 .await
                 {
-                    let info: redis::RedisResult<String> =
-                        redis::cmd("INFO").arg("replication").query_async(&mut conn).await;
+                    let info: redis::RedisResult<String> = redis::cmd("INFO")
+                        .arg("replication")
+                        .query_async(&mut conn)
+                        .await;
                     if let Ok(info) = info {
                         if ready(&info) {
                             return;
@@ -114,7 +119,11 @@ impl RedisProcess {
                     }
                 }
             }
-            assert!(Instant::now() < deadline, "redis on {} did not {what} in 10 s", self.port);
+            assert!(
+                Instant::now() < deadline,
+                "redis on {} did not {what} in 10 s",
+                self.port
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -144,8 +153,11 @@ impl Topology {
 impl RedisProcess {
     /// Waits until this replica's link to its master is up.
     pub async fn wait_for_link(&self) {
-        self.wait_until(|info| info.contains("master_link_status:up"), "link to its master")
-            .await;
+        self.wait_until(
+            |info| info.contains("master_link_status:up"),
+            "link to its master",
+        )
+        .await;
     }
 }
 
@@ -203,7 +215,12 @@ impl TestApp {
 
     /// GETs `path` and returns the status and the JSON body.
     pub async fn get_json(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
-        let response = self.http.get(self.url(path)).send().await.expect("server answers");
+        let response = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("server answers");
         let status = response.status();
         let body = response.json().await.expect("JSON body");
         (status, body)

@@ -1,0 +1,32 @@
+// Starts a Redis master, a replica and the cachescope server for the whole run,
+// publishes their addresses in process.env (workers inherit it), and returns
+// the teardown that stops them.
+import type { FullConfig } from '@playwright/test';
+import { freePort, startRedis, startServer, waitFor } from './processes';
+
+export default async function globalSetup(_config: FullConfig) {
+  const masterPort = await freePort();
+  const replicaPort = await freePort();
+  const serverPort = await freePort();
+  const master = startRedis(masterPort);
+  const replica = startRedis(replicaPort, masterPort);
+  const server = startServer({
+    REDIS_URL: `redis://127.0.0.1:${masterPort}`,
+    REDIS_REPLICA_URLS: `redis://127.0.0.1:${replicaPort}`,
+    LEPTOS_SITE_ADDR: `127.0.0.1:${serverPort}`,
+  });
+  const base = `http://127.0.0.1:${serverPort}`;
+  process.env.CACHESCOPE_URL = base;
+  process.env.CACHESCOPE_MASTER = `127.0.0.1:${masterPort}`;
+  process.env.CACHESCOPE_REPLICA = `127.0.0.1:${replicaPort}`;
+
+  await waitFor('cachescope with both Redis nodes up', 20_000, async () => {
+    const res = await fetch(`${base}/api/health`);
+    const body = await res.json();
+    return res.ok && body.status === 'ok';
+  });
+
+  return async () => {
+    for (const child of [server, replica, master]) child.kill('SIGTERM');
+  };
+}

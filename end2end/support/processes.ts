@@ -1,0 +1,58 @@
+// Child processes for the browser tests: redis-server nodes and the cachescope
+// server, each on a free port, all killed at teardown.
+import { spawn, ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const repoRoot = join(__dirname, '..', '..');
+
+/** A TCP port that nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls `check` every 100 ms until it returns true or `ms` runs out. */
+export async function waitFor(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not ready yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Starts redis-server on `port` (a replica when `replicaOf` is given). */
+export function startRedis(port: number, replicaOf?: number): ChildProcess {
+  const dir = mkdtempSync(join(tmpdir(), 'cachescope-e2e-redis-'));
+  const args = [
+    '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    '--dir', dir, '--repl-diskless-sync-delay', '0',
+  ];
+  if (replicaOf) args.push('--replicaof', '127.0.0.1', String(replicaOf));
+  return spawn('redis-server', args, { stdio: 'ignore' });
+}
+
+/** Starts the cachescope binary from the repository root (for target/site). */
+export function startServer(env: Record<string, string>): ChildProcess {
+  const bin = process.env.CACHESCOPE_BIN ?? join(repoRoot, 'target', 'debug', 'cachescope');
+  const child = spawn(bin, [], {
+    cwd: repoRoot,
+    env: { ...process.env, RUST_LOG: 'warn', ...env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return child;
+}

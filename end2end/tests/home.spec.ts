@@ -1,0 +1,41 @@
+import { test, expect } from './fixtures';
+
+test('home page renders, hydrates, and shows both nodes live', async ({ page, consoleErrors }) => {
+  await page.goto('/');
+  await expect(page).toHaveTitle('cachescope');
+
+  // Server-rendered topology: the master and the replica, both up.
+  const master = page.locator(`[data-testid=node][data-addr="${process.env.CACHESCOPE_MASTER}"]`);
+  const replica = page.locator(`[data-testid=node][data-addr="${process.env.CACHESCOPE_REPLICA}"]`);
+  await expect(master).toHaveAttribute('data-up', 'true');
+  await expect(master.locator('.role')).toHaveText('master');
+  await expect(replica).toHaveAttribute('data-up', 'true');
+  await expect(replica.locator('.role')).toHaveText('replica');
+  await expect(page.getByTestId('status-pill')).toHaveText('All nodes up');
+
+  // Hydrated: the button only reacts once the wasm app has taken over.
+  const toggle = page.getByTestId('live-toggle');
+  await expect(toggle).toHaveText('Pause live updates');
+  await expect(async () => {
+    await toggle.click();
+    await expect(toggle).toHaveText('Resume live updates', { timeout: 500 });
+  }).toPass({ timeout: 10_000 });
+  await expect(toggle).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.getByText('Live updates paused.')).toBeVisible();
+  await toggle.click();
+  await expect(toggle).toHaveText('Pause live updates');
+
+  // The page keeps polling /api/health once hydrated.
+  const poll = await page.waitForResponse((r) => r.url().endsWith('/api/health'), { timeout: 10_000 });
+  expect(poll.status()).toBe(200);
+
+  expect(consoleErrors).toEqual([]);
+});
+
+test('the stylesheet and the wasm bundle are served', async ({ request }) => {
+  const css = await request.get('/pkg/cachescope.css');
+  expect(css.status()).toBe(200);
+  expect(await css.text()).toContain('backdrop-filter');
+  const wasm = await request.get('/pkg/cachescope_bg.wasm');
+  expect(wasm.status()).toBe(200);
+});

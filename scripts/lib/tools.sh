@@ -1,0 +1,92 @@
+# shellcheck shell=bash
+# Installs what cachescope needs, only when it is missing, so a second run is
+# fast. Sourced by scripts/run.sh and scripts/test.sh; every step is idempotent.
+# Works on a fresh Debian machine with Rust (rustup) and Node.js, as root or
+# with sudo; everything comes from the crates, npm and Debian registries.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# Tools fetched from npm live outside the checkout so fresh clones reuse them.
+TOOLS_DIR="${CACHESCOPE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/cachescope-tools}"
+CARGO_LEPTOS_VERSION="0.3.10"
+BINARYEN_VERSION="132.0.0"
+export PATH="$HOME/.cargo/bin:$TOOLS_DIR/node_modules/.bin:$PATH"
+
+say() { printf '\033[1;36m==>\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+APT_UPDATED=""
+apt_install() {
+  if [ -z "$APT_UPDATED" ]; then
+    as_root apt-get update -qq
+    APT_UPDATED=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_wasm_target() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+}
+
+ensure_cargo_leptos() {
+  if ! cargo leptos --version >/dev/null 2>&1; then
+    say "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 13 minutes, once)"
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked --features no_downloads
+  fi
+}
+
+# cargo-leptos calls the wasm-bindgen CLI, which must match the crate in Cargo.lock.
+ensure_wasm_bindgen() {
+  local want
+  want="$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' "$ROOT/Cargo.lock")"
+  if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want" ]; then
+    say "installing wasm-bindgen-cli $want (about 2 minutes, once)"
+    # Not --locked: its lock file names a crate the registry no longer has.
+    cargo install wasm-bindgen-cli --version "$want" --force
+  fi
+}
+
+# Release builds run wasm-opt; the npm package binaryen ships one.
+ensure_wasm_opt() {
+  if [ "$(wasm-opt --version 2>/dev/null | awk '{print $3}')" != "${BINARYEN_VERSION%%.*}" ]; then
+    say "installing wasm-opt (npm binaryen@$BINARYEN_VERSION) under $TOOLS_DIR"
+    mkdir -p "$TOOLS_DIR"
+    npm install --prefix "$TOOLS_DIR" --no-save --no-audit --no-fund "binaryen@$BINARYEN_VERSION" >/dev/null
+  fi
+}
+
+ensure_redis() {
+  if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    say "installing redis-server"
+    apt_install redis-server
+  fi
+}
+
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    say "installing Debian's chromium for the browser tests"
+    apt_install chromium
+  fi
+}
+
+# Playwright's test runner, without its browser download (we use Debian's).
+ensure_e2e_deps() {
+  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
+    say "installing the browser-test dependencies (npm ci)"
+    (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >/dev/null)
+  fi
+}
+
+# Everything `cargo leptos build` needs.
+ensure_build_tools() {
+  ensure_wasm_target
+  ensure_cargo_leptos
+  ensure_wasm_bindgen
+}

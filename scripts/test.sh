@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# One command to run every check and test: formatting, clippy for the server
+# and for the wasm build, the Rust tests (they start their own redis-server
+# processes on free ports), then the browser tests in end2end/ (Playwright
+# driving Debian's Chromium against the real server and its own Redis).
+source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
+cd "$ROOT"
+ensure_redis
+ensure_build_tools
+ensure_chromium
+ensure_e2e_deps
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+say "clippy (server, ssr)"
+cargo clippy --workspace --all-targets -- -D warnings
+say "clippy (browser, hydrate, wasm32)"
+cargo clippy -p app --all-targets --features hydrate --target wasm32-unknown-unknown -- -D warnings
+say "Rust tests"
+cargo test --workspace
+say "building the site for the browser tests"
+cargo leptos build
+say "browser tests"
+(cd end2end && npx playwright test)
