@@ -8,12 +8,13 @@ use crate::{
     state::AppState,
     topology::{StoreError, Topology},
 };
-use app::{api::ssr::HealthSource, shell::shell, App};
-use axum::Router;
+use app::{api::ssr::LocalApi, shell::shell, App};
+use axum::{body::Body, http::Request, Router};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
 use std::{future::Future, io, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
 
 /// Why the server could not start.
@@ -89,19 +90,14 @@ impl Application {
 
 /// The page routes (server-rendered Leptos), the JSON API, and static files.
 fn router(state: AppState) -> Router {
+    let api = routes::api().with_state(state.clone());
     let page_context = {
-        let topology = state.topology.clone();
-        move || {
-            let topology = topology.clone();
-            provide_context(HealthSource::new(move || {
-                let topology = topology.clone();
-                async move { topology.health().await }
-            }));
-        }
+        let local = local_api(api.clone());
+        move || provide_context(local.clone())
     };
     let shell_options = state.leptos_options.clone();
     Router::new()
-        .nest("/api", routes::api())
+        .nest_service("/api", api)
         .leptos_routes_with_context(
             &state,
             generate_route_list(App),
@@ -115,6 +111,28 @@ fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Lets pages call the API in-process while they render: the same handlers,
+/// no socket. Bodies are capped like any API answer a page may read.
+fn local_api(api: Router) -> LocalApi {
+    const MAX_BODY: usize = 4 * 1024 * 1024;
+    LocalApi::new(move |path: String| {
+        let api = api.clone();
+        async move {
+            // Routes are nested under /api; the nested router sees the rest.
+            let inner = path.strip_prefix("/api").unwrap_or(&path).to_string();
+            let Ok(request) = Request::get(inner).body(Body::empty()) else {
+                return (400, r#"{"error":"invalid API path"}"#.to_string());
+            };
+            let Ok(response) = api.oneshot(request).await;
+            let status = response.status().as_u16();
+            match axum::body::to_bytes(response.into_body(), MAX_BODY).await {
+                Ok(bytes) => (status, String::from_utf8_lossy(&bytes).into_owned()),
+                Err(_) => (502, r#"{"error":"API answer too large"}"#.to_string()),
+            }
+        }
+    })
 }
 
 /// Leptos' settings: the site files under `LEPTOS_SITE_ROOT` (default

@@ -9,6 +9,7 @@ use std::{
     net::{SocketAddr, TcpListener},
     path::PathBuf,
     process::{Child, Command, Stdio},
+    sync::OnceLock,
     time::{Duration, Instant},
 };
 use tempfile::TempDir;
@@ -188,12 +189,18 @@ impl TestApp {
         ];
         args.extend_from_slice(extra);
         let config = Config::try_parse_from(args).expect("valid test config");
-        let app = Application::build(config).await.expect("app starts");
-        let addr = app.local_addr().expect("bound");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(app.run_until(async {
-            let _ = stopped.await;
-        }));
+        let (ready, bound) = tokio::sync::oneshot::channel();
+        server_runtime().spawn(async move {
+            let app = Application::build(config).await.expect("app starts");
+            let _ = ready.send(app.local_addr().expect("bound"));
+            let _ = app
+                .run_until(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        let addr = bound.await.expect("server task reports its address");
         TestApp {
             addr,
             http: reqwest::Client::builder()
@@ -233,6 +240,22 @@ impl Drop for TestApp {
             let _ = stop.send(());
         }
     }
+}
+
+/// The runtime every test server runs on. Leptos' task spawner is global to
+/// the process, so servers must not live on the per-test runtimes that
+/// `#[tokio::test]` creates and tears down: a page rendering on one could
+/// spawn onto another that is already gone. One long-lived runtime, as in
+/// production.
+fn server_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("server runtime")
+    })
 }
 
 /// A port nobody listens on right now.
