@@ -46,12 +46,56 @@ pub struct Config {
     #[arg(long, env = "REDIS_TIMEOUT_MS", default_value_t = 500,
           value_parser = clap::value_parser!(u64).range(10..=10_000))]
     pub redis_timeout_ms: u64,
+
+    /// Load the built-in catalog at start-up (once per catalog version; never
+    /// overwrites existing products).
+    #[arg(long, env = "SEED_CATALOG", default_value_t = true, action = clap::ArgAction::Set)]
+    pub seed_catalog: bool,
+}
+
+/// The command line: the server settings, and an optional maintenance command.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "cachescope",
+    version,
+    about = "Redis cache-aside service with a live monitoring web app"
+)]
+pub struct Cli {
+    /// Server settings (also used by the commands to reach Redis).
+    #[command(flatten)]
+    pub config: Config,
+    /// What to do; serving the app when omitted.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Maintenance commands that run against the configured master and exit.
+#[derive(Debug, Clone, clap::Subcommand)]
+pub enum Command {
+    /// Serve the web app and the API (the default).
+    Serve,
+    /// Load the built-in catalog; `--force` rewrites every catalog product as shipped.
+    Seed {
+        /// Overwrite existing catalog products, restoring edited or deleted ones.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Write N synthetic products (syn-0000001…) for load tests, pipelined.
+    Generate {
+        /// How many, up to 1,000,000.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        count: u64,
+    },
 }
 
 impl Config {
-    /// A configuration with every default, for tests and examples.
-    pub fn defaults() -> Self {
-        Config::parse_from(["cachescope"])
+    /// Parses server settings alone from command-line style arguments (tests).
+    pub fn try_parse_from<I, T>(args: I) -> Result<Self, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Cli::try_parse_from(args).map(|cli| cli.config)
     }
 
     /// The replica URLs with blanks removed (`REDIS_REPLICA_URLS=""` means none).
@@ -77,9 +121,13 @@ impl Config {
 mod tests {
     use super::*;
 
+    fn parse<const N: usize>(args: [&str; N]) -> Config {
+        Cli::parse_from(args).config
+    }
+
     #[test]
     fn defaults_match_the_readme() {
-        let c = Config::parse_from(["cachescope"]);
+        let c = parse(["cachescope"]);
         assert_eq!(c.redis_url, "redis://127.0.0.1:6379");
         assert_eq!(
             c.replica_urls().collect::<Vec<_>>(),
@@ -92,7 +140,7 @@ mod tests {
 
     #[test]
     fn replica_list_splits_and_drops_blanks() {
-        let c = Config::parse_from([
+        let c = parse([
             "cachescope",
             "--redis-replica-urls",
             "redis://a:1, ,redis://b:2",
@@ -101,7 +149,7 @@ mod tests {
             c.replica_urls().collect::<Vec<_>>(),
             ["redis://a:1", "redis://b:2"]
         );
-        let none = Config::parse_from(["cachescope", "--redis-replica-urls", ""]);
+        let none = parse(["cachescope", "--redis-replica-urls", ""]);
         assert_eq!(none.replica_urls().count(), 0);
     }
 
@@ -114,7 +162,7 @@ mod tests {
 
     #[test]
     fn empty_admin_token_means_read_only() {
-        let c = Config::parse_from(["cachescope", "--admin-token", ""]);
+        let c = parse(["cachescope", "--admin-token", ""]);
         assert_eq!(c.admin_token(), None);
     }
 }

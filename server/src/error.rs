@@ -1,7 +1,7 @@
 //! The API's error type: every failure a handler can meet, each mapped to a
 //! fitting HTTP status and a JSON body `{"error": "<human sentence>"}`.
 
-use crate::topology::StoreError;
+use crate::{catalog::CatalogError, topology::StoreError};
 use app::types::ApiErrorBody;
 use axum::{
     http::StatusCode,
@@ -24,9 +24,25 @@ pub enum ApiError {
     /// An admin route was called with a wrong token, or writes are disabled.
     #[error("{0}")]
     Forbidden(String),
+    /// The request was refused before a handler ran (body too large, wrong
+    /// content type); the status is the framework's.
+    #[error("{1}")]
+    Rejected(StatusCode, String),
     /// Redis did not answer or failed.
     #[error("Redis is unavailable: {0}")]
     Unavailable(#[from] StoreError),
+    /// Our own data is broken (a stored product that is not valid JSON).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<CatalogError> for ApiError {
+    fn from(error: CatalogError) -> Self {
+        match error {
+            CatalogError::Store(store) => ApiError::Unavailable(store),
+            corrupt @ CatalogError::Corrupt { .. } => ApiError::Internal(corrupt.to_string()),
+        }
+    }
 }
 
 impl ApiError {
@@ -37,7 +53,9 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Rejected(status, _) => *status,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! The binary is a thin wrapper around [`Application`]; tests build the same
 //! application on port 0 against Redis processes they start themselves.
 
+pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod routes;
@@ -13,5 +14,5 @@ pub mod state;
 pub mod telemetry;
 pub mod topology;
 
-pub use config::Config;
+pub use config::{Cli, Command, Config};
 pub use startup::Application;

@@ -1,25 +1,72 @@
-//! The `cachescope` binary: reads the configuration, starts the server, and
-//! stops it cleanly on SIGINT or SIGTERM. Everything else lives in the library.
+//! The `cachescope` binary: reads the configuration, then serves the app (the
+//! default) or runs a maintenance command (`seed`, `generate`) and exits.
+//! Everything else lives in the library.
 
+use cachescope::{catalog::ProductDb, topology::Topology, Application, Cli, Command, Config};
 use clap::Parser;
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     cachescope::telemetry::init();
-    let config = cachescope::Config::parse();
-    let app = match cachescope::Application::build(config).await {
-        Ok(app) => app,
-        Err(error) => {
-            tracing::error!(%error, "cannot start cachescope");
-            return ExitCode::FAILURE;
-        }
+    let cli = Cli::parse();
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config).await,
+        Command::Seed { force } => seed(&cli.config, force).await,
+        Command::Generate { count } => generate(&cli.config, count).await,
     };
-    match app.run_until(cachescope::shutdown::signal()).await {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(%error, "server stopped on an error");
+            tracing::error!("{error}");
             ExitCode::FAILURE
         }
     }
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let app = Application::build(config)
+        .await
+        .map_err(|e| format!("cannot start cachescope: {e}"))?;
+    app.run_until(cachescope::shutdown::signal())
+        .await
+        .map_err(|e| format!("server stopped on an error: {e}"))
+}
+
+fn product_db(config: &Config) -> Result<ProductDb, String> {
+    // Bulk writes get a longer bound than requests do.
+    let timeout = config
+        .redis_timeout()
+        .max(std::time::Duration::from_secs(10));
+    let topology = Topology::new(&config.redis_url, [], timeout).map_err(|e| e.to_string())?;
+    Ok(ProductDb::new(topology.master().clone()))
+}
+
+async fn seed(config: &Config, force: bool) -> Result<(), String> {
+    let report = product_db(config)?
+        .load_builtin(force)
+        .await
+        .map_err(|e| e.to_string())?;
+    if report.already_loaded {
+        println!("catalog already loaded (use --force to restore it as shipped)");
+    } else {
+        println!(
+            "catalog: {} written, {} kept as they were",
+            report.written, report.kept
+        );
+    }
+    Ok(())
+}
+
+async fn generate(config: &Config, count: u64) -> Result<(), String> {
+    let started = std::time::Instant::now();
+    let written = product_db(config)?
+        .generate(count)
+        .await
+        .map_err(|e| e.to_string())?;
+    println!(
+        "{written} synthetic products written in {:.1?}",
+        started.elapsed()
+    );
+    Ok(())
 }

@@ -3,6 +3,7 @@
 //! the server by resolving a future.
 
 use crate::{
+    catalog::ProductDb,
     config::Config,
     routes,
     state::AppState,
@@ -47,11 +48,15 @@ impl Application {
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
-        Self::with_listener(config, listener)
+        Self::with_listener(config, listener).await
     }
 
-    /// Builds the app on a listener the caller already bound.
-    pub fn with_listener(config: Config, listener: TcpListener) -> Result<Self, StartupError> {
+    /// Builds the app on a listener the caller already bound, and loads the
+    /// built-in catalog (see [`load_catalog`]).
+    pub async fn with_listener(
+        config: Config,
+        listener: TcpListener,
+    ) -> Result<Self, StartupError> {
         let topology = Topology::new(
             &config.redis_url,
             config.replica_urls(),
@@ -61,8 +66,12 @@ impl Application {
         let state = AppState {
             leptos_options: leptos_options(local),
             config: Arc::new(config),
+            db: ProductDb::new(topology.master().clone()),
             topology,
         };
+        if state.config.seed_catalog {
+            load_catalog(state.db.clone()).await;
+        }
         Ok(Application {
             listener,
             router: router(state),
@@ -85,6 +94,37 @@ impl Application {
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
+    }
+}
+
+/// Loads the built-in catalog once per catalog version (idempotent, never
+/// overwriting edits). When the master is down at start-up the server starts
+/// anyway and a background task retries every 2 s until the load succeeds.
+async fn load_catalog(db: ProductDb) {
+    match db.load_builtin(false).await {
+        Ok(report) => log_load(report),
+        Err(error) => {
+            tracing::warn!(%error, "catalog not loaded yet; retrying in the background");
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                    if let Ok(report) = db.load_builtin(false).await {
+                        log_load(report);
+                        break;
+                    }
+                }
+            });
+        }
+    }
+}
+
+fn log_load(report: crate::catalog::seed::LoadReport) {
+    if !report.already_loaded {
+        tracing::info!(
+            written = report.written,
+            kept = report.kept,
+            "built-in catalog loaded"
+        );
     }
 }
 

@@ -1,7 +1,7 @@
 //! What every handler shares: the configuration, the Redis topology and the
 //! Leptos options.
 
-use crate::{config::Config, topology::Topology};
+use crate::{catalog::ProductDb, config::Config, topology::Topology};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -13,6 +13,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Connections to the Redis master and replicas.
     pub topology: Topology,
+    /// The product database (on the master).
+    pub db: ProductDb,
     /// Where the site's files are and how pages link to them.
     pub leptos_options: LeptosOptions,
 }

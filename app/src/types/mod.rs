@@ -2,8 +2,14 @@
 //! the browser (which reads them), so both sides agree by construction.
 
 mod health;
+mod product;
 
 pub use health::{HealthReport, HealthStatus, NodeHealth, NodeRole};
+pub use product::{
+    validate_category, validate_id, validate_price, CategoryCount, DbProduct, Invalid, PriceOrder,
+    Product, ProductPage, ProductWritten, MAX_CATEGORY_LEN, MAX_FEATURES, MAX_FEATURE_LEN,
+    MAX_ID_LEN, MAX_NAME_LEN, MAX_PRICE,
+};
 
 /// Body of every API error: `{"error": "<human sentence>"}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

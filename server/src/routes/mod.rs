@@ -1,13 +1,34 @@
 //! The JSON API under `/api`, one module per resource.
 
+mod admin;
+mod db;
+mod extract;
 mod health;
 
 use crate::{error::ApiError, state::AppState};
-use axum::{routing::get, Router};
+use axum::{extract::DefaultBodyLimit, routing::get, Router};
+
+/// Largest request body the API reads (a product is well under 8 KiB).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Every `/api` route. Unknown API paths get a JSON 404, never the HTML app.
 pub fn api() -> Router<AppState> {
     Router::new()
         .route("/health", get(health::health))
+        .route(
+            "/db/product/{id}",
+            get(db::get_product)
+                .put(db::put_product)
+                .delete(db::delete_product),
+        )
+        .route("/db/products", get(db::list_products))
+        .route("/db/categories", get(db::categories))
         .fallback(|| async { ApiError::NotFound("no such API route".to_string()) })
+        .method_not_allowed_fallback(|| async {
+            ApiError::Rejected(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "this method is not allowed on this route".to_string(),
+            )
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }

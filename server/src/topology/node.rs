@@ -92,6 +92,16 @@ impl Node {
         self.bounded(pipe.query_async(&mut conn)).await
     }
 
+    /// Runs a Lua script (`EVALSHA`, loading it on first use), bounded by the
+    /// timeout.
+    pub async fn script<T: FromRedisValue>(
+        &self,
+        invocation: &redis::ScriptInvocation<'_>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn.clone();
+        self.bounded(invocation.invoke_async(&mut conn)).await
+    }
+
     async fn bounded<T>(
         &self,
         call: impl std::future::Future<Output = redis::RedisResult<T>>,

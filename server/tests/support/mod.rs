@@ -3,8 +3,9 @@
 //! Nothing here touches a Redis the tests did not start.
 #![allow(dead_code)] // each test file uses a different part of the harness
 
+pub mod catalog;
+
 use cachescope::{Application, Config};
-use clap::Parser;
 use std::{
     net::{SocketAddr, TcpListener},
     path::PathBuf,
@@ -18,6 +19,7 @@ use tempfile::TempDir;
 pub struct RedisProcess {
     pub port: u16,
     replica_of: Option<u16>,
+    aof: bool,
     dir: TempDir,
     child: Option<Child>,
 }
@@ -25,19 +27,26 @@ pub struct RedisProcess {
 impl RedisProcess {
     /// Starts a master on a free port.
     pub async fn master() -> Self {
-        Self::start(None).await
+        Self::start(None, false).await
+    }
+
+    /// Starts a master that persists with AOF (fsync every write), so a
+    /// restart finds its data again.
+    pub async fn master_with_aof() -> Self {
+        Self::start(None, true).await
     }
 
     /// Starts a replica of the master on `master_port`.
     pub async fn replica_of(master_port: u16) -> Self {
-        Self::start(Some(master_port)).await
+        Self::start(Some(master_port), false).await
     }
 
-    async fn start(replica_of: Option<u16>) -> Self {
+    async fn start(replica_of: Option<u16>, aof: bool) -> Self {
         let dir = tempfile::tempdir().expect("temp dir for redis");
         let mut process = RedisProcess {
             port: free_port(),
             replica_of,
+            aof,
             dir,
             child: None,
         };
@@ -72,7 +81,12 @@ impl RedisProcess {
         cmd.args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             // Replicas sync at once instead of after the default 5 s delay.
             .args(["--repl-diskless-sync-delay", "0"])
-            .args(["--save", "", "--appendonly", "no"])
+            .args(["--save", ""])
+            .args(if self.aof {
+                ["--appendonly", "yes", "--appendfsync", "always"]
+            } else {
+                ["--appendonly", "no", "--appendfsync", "everysec"]
+            })
             .arg("--dir")
             .arg(self.dir.path())
             .arg("--logfile")
@@ -231,6 +245,33 @@ impl TestApp {
         let status = response.status();
         let body = response.json().await.expect("JSON body");
         (status, body)
+    }
+}
+
+impl TestApp {
+    /// Sends `method path` with an optional JSON body and bearer token;
+    /// returns the status and the body parsed as JSON (Null when empty).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        token: Option<&str>,
+    ) -> (reqwest::StatusCode, serde_json::Value) {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("server answers");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
     }
 }
 

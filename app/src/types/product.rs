@@ -1,0 +1,221 @@
+//! Products: the seed's record, the database routes' answers, and the rules a
+//! product must follow (shared, so the server enforces them and a form can
+//! check them before sending).
+
+use serde::{Deserialize, Serialize};
+
+/// Longest product id; ids match `[A-Za-z0-9_-]{1,64}`.
+pub const MAX_ID_LEN: usize = 64;
+/// Longest product name, in characters.
+pub const MAX_NAME_LEN: usize = 200;
+/// Longest category name; categories match `[a-z0-9_-]{1,40}`.
+pub const MAX_CATEGORY_LEN: usize = 40;
+/// Most features a product may list.
+pub const MAX_FEATURES: usize = 20;
+/// Longest feature, in characters.
+pub const MAX_FEATURE_LEN: usize = 80;
+/// Highest accepted price.
+pub const MAX_PRICE: f64 = 1_000_000_000.0;
+
+/// A product, exactly the seed's fields, stored as JSON in `db:product:<id>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Product {
+    /// Unique id, `[A-Za-z0-9_-]{1,64}`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Price, finite and not negative.
+    pub price: f64,
+    /// Category, `[a-z0-9_-]{1,40}`.
+    pub category: String,
+    /// Whether it can be bought now.
+    pub in_stock: bool,
+    /// Selling points, at most [`MAX_FEATURES`].
+    #[serde(default)]
+    pub features: Vec<String>,
+}
+
+/// Why a product or a query is refused: a sentence for the person who sent it.
+pub type Invalid = String;
+
+/// Checks an id against `[A-Za-z0-9_-]{1,64}`.
+pub fn validate_id(id: &str) -> Result<(), Invalid> {
+    if id.is_empty() || id.len() > MAX_ID_LEN {
+        return Err(format!("a product id has 1 to {MAX_ID_LEN} characters"));
+    }
+    if !id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err("a product id may only hold letters, digits, '_' and '-'".to_string());
+    }
+    Ok(())
+}
+
+/// Checks a category name against `[a-z0-9_-]{1,40}`.
+pub fn validate_category(category: &str) -> Result<(), Invalid> {
+    if category.is_empty() || category.len() > MAX_CATEGORY_LEN {
+        return Err(format!("a category has 1 to {MAX_CATEGORY_LEN} characters"));
+    }
+    if !category
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    {
+        return Err("a category may only hold lower-case letters, digits, '_' and '-'".to_string());
+    }
+    Ok(())
+}
+
+/// Checks a price: a finite number from 0 to [`MAX_PRICE`].
+pub fn validate_price(price: f64, what: &str) -> Result<(), Invalid> {
+    if !price.is_finite() || price < 0.0 || price > MAX_PRICE {
+        return Err(format!("{what} must be a number from 0 to {MAX_PRICE}"));
+    }
+    Ok(())
+}
+
+impl Product {
+    /// Checks every field; the first problem found is reported.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        validate_id(&self.id)?;
+        let name = self.name.trim();
+        if name.is_empty() {
+            return Err("the name must not be empty".to_string());
+        }
+        if self.name.chars().count() > MAX_NAME_LEN {
+            return Err(format!("the name has at most {MAX_NAME_LEN} characters"));
+        }
+        validate_price(self.price, "the price")?;
+        validate_category(&self.category)?;
+        if self.features.len() > MAX_FEATURES {
+            return Err(format!("a product lists at most {MAX_FEATURES} features"));
+        }
+        for feature in &self.features {
+            if feature.trim().is_empty() || feature.chars().count() > MAX_FEATURE_LEN {
+                return Err(format!(
+                    "each feature has 1 to {MAX_FEATURE_LEN} characters"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `GET /api/db/product/{id}`: the seed's exact shape, `source` is `"redis_db"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DbProduct {
+    /// The stored product.
+    pub data: Product,
+    /// Always `"redis_db"`: the answer came from the product database.
+    pub source: String,
+}
+
+/// `GET /api/db/products`: one page of products and how many match in all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductPage {
+    /// The products of this page, in the requested price order.
+    pub items: Vec<Product>,
+    /// How many products match the filters, all pages together.
+    pub total: u64,
+}
+
+/// One entry of `GET /api/db/categories`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryCount {
+    /// The category name.
+    pub name: String,
+    /// How many products it holds.
+    pub count: u64,
+}
+
+/// Answer of `PUT /api/db/product/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductWritten {
+    /// The product as stored.
+    pub data: Product,
+    /// `true` when a new product was created, `false` when one was replaced.
+    pub created: bool,
+}
+
+/// Price order of a product listing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceOrder {
+    /// Cheapest first (the default).
+    #[default]
+    PriceAsc,
+    /// Dearest first.
+    PriceDesc,
+}
+
+impl PriceOrder {
+    /// The query-string value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PriceOrder::PriceAsc => "price_asc",
+            PriceOrder::PriceDesc => "price_desc",
+        }
+    }
+
+    /// Parses the query-string value.
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
+        match value {
+            "price_asc" => Ok(PriceOrder::PriceAsc),
+            "price_desc" => Ok(PriceOrder::PriceDesc),
+            _ => Err("order must be price_asc or price_desc".to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed_prod1() -> Product {
+        Product {
+            id: "prod1".into(),
+            name: "Smartphone Premium".into(),
+            price: 899.99,
+            category: "electronics".into(),
+            in_stock: true,
+            features: vec!["5G".into(), "HDR Display".into(), "Water Resistant".into()],
+        }
+    }
+
+    #[test]
+    fn the_seed_product_is_valid() {
+        assert_eq!(seed_prod1().validate(), Ok(()));
+    }
+
+    #[test]
+    fn bad_fields_are_refused() {
+        let bad = |f: fn(&mut Product)| {
+            let mut p = seed_prod1();
+            f(&mut p);
+            p.validate().is_err()
+        };
+        assert!(bad(|p| p.id = String::new()));
+        assert!(bad(|p| p.id = "a".repeat(65)));
+        assert!(bad(|p| p.id = "bad id".into()));
+        assert!(bad(|p| p.id = "é".into()));
+        assert!(bad(|p| p.name = "   ".into()));
+        assert!(bad(|p| p.name = "n".repeat(201)));
+        assert!(bad(|p| p.price = -1.0));
+        assert!(bad(|p| p.price = f64::NAN));
+        assert!(bad(|p| p.price = f64::INFINITY));
+        assert!(bad(|p| p.category = "Electronics".into()));
+        assert!(bad(|p| p.category = "a:b".into()));
+        assert!(bad(|p| p.features = vec!["x".into(); 21]));
+        assert!(bad(|p| p.features = vec![String::new()]));
+        assert!(!bad(|p| p.id = "A-z_09".into()));
+        assert!(!bad(|p| p.price = 0.0));
+    }
+
+    #[test]
+    fn order_round_trips() {
+        for order in [PriceOrder::PriceAsc, PriceOrder::PriceDesc] {
+            assert_eq!(PriceOrder::parse(order.as_str()), Ok(order));
+        }
+        assert!(PriceOrder::parse("name").is_err());
+    }
+}

@@ -1,0 +1,32 @@
+//! Key names of the product database. The first four are the seed's layout
+//! and never change; the `db:idx:*` and `db:meta:*` keys are ours.
+
+/// `db:product:<id>`: the product as a JSON string, no TTL (seed).
+pub fn product(id: &str) -> String {
+    format!("db:product:{id}")
+}
+
+/// `db:products`: the set of every product id (seed).
+pub const ALL_IDS: &str = "db:products";
+
+/// `db:products:by_price`: sorted set of ids scored by price (seed).
+pub const BY_PRICE: &str = "db:products:by_price";
+
+/// `db:category:<category>`: the set of ids in a category (seed).
+pub fn category(name: &str) -> String {
+    format!("db:category:{name}")
+}
+
+/// `db:idx:categories`: the set of category names that hold a product, so
+/// categories are listed without scanning the keyspace.
+pub const CATEGORIES: &str = "db:idx:categories";
+
+/// `db:idx:category_price:<category>`: ids of one category scored by price,
+/// so "category + price range + order" is one `ZRANGE ... BYSCORE`.
+pub fn category_by_price(name: &str) -> String {
+    format!("db:idx:category_price:{name}")
+}
+
+/// `db:meta:catalog_version`: version of the built-in catalog last loaded, so
+/// a restart does not bring back products a user deleted.
+pub const CATALOG_VERSION: &str = "db:meta:catalog_version";

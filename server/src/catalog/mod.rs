@@ -1,0 +1,166 @@
+//! Redis as the product database (seed part 4): products as JSON strings with
+//! no TTL, plus set and sorted-set indexes kept consistent by Lua scripts.
+//! Listings are answered from the indexes, never by reading every product.
+
+pub mod keys;
+mod query;
+mod scripts;
+pub mod seed;
+
+pub use query::{ListQuery, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
+
+use crate::topology::{Node, StoreError};
+use app::types::{CategoryCount, PriceOrder, Product, ProductPage};
+
+/// Why a product-database operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    /// Redis did not answer or refused.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored product is not valid JSON for our type (edited by hand?).
+    #[error("the stored product {id:?} is not valid product JSON: {reason}")]
+    Corrupt {
+        /// The product id.
+        id: String,
+        /// The parser's complaint.
+        reason: String,
+    },
+}
+
+/// The product database on the master node.
+#[derive(Clone)]
+pub struct ProductDb {
+    master: Node,
+}
+
+impl ProductDb {
+    /// Uses `master` for reads and writes.
+    pub fn new(master: Node) -> Self {
+        ProductDb { master }
+    }
+
+    /// Reads one product; `None` when the id is unknown.
+    pub async fn get(&self, id: &str) -> Result<Option<Product>, CatalogError> {
+        let json: Option<String> = self
+            .master
+            .query(redis::cmd("GET").arg(keys::product(id)))
+            .await?;
+        json.map(|json| decode(id, &json)).transpose()
+    }
+
+    /// One page of products matching the query, in price order, with the
+    /// total count: `ZCOUNT` + `ZRANGE ... BYSCORE LIMIT` in one round trip,
+    /// then one `MGET` for the page.
+    pub async fn list(&self, query: &ListQuery) -> Result<ProductPage, CatalogError> {
+        let index = match &query.category {
+            Some(category) => keys::category_by_price(category),
+            None => keys::BY_PRICE.to_string(),
+        };
+        let (min, max) = query.score_bounds();
+        let mut range = redis::cmd("ZRANGE");
+        match query.order {
+            PriceOrder::PriceAsc => range.arg(&index).arg(&min).arg(&max).arg("BYSCORE"),
+            PriceOrder::PriceDesc => range
+                .arg(&index)
+                .arg(&max)
+                .arg(&min)
+                .arg("BYSCORE")
+                .arg("REV"),
+        };
+        range.arg("LIMIT").arg(query.offset).arg(query.limit);
+        let mut pipe = redis::pipe();
+        pipe.cmd("ZCOUNT")
+            .arg(&index)
+            .arg(&min)
+            .arg(&max)
+            .add_command(range);
+        let (total, ids): (u64, Vec<String>) = self.master.pipe(&pipe).await?;
+        let items = self.get_many(&ids).await?;
+        Ok(ProductPage { items, total })
+    }
+
+    /// Reads several products in one `MGET`, in the given order. An id whose
+    /// record vanished since the index was read is skipped.
+    pub async fn get_many(&self, ids: &[String]) -> Result<Vec<Product>, CatalogError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut mget = redis::cmd("MGET");
+        for id in ids {
+            mget.arg(keys::product(id));
+        }
+        let values: Vec<Option<String>> = self.master.query(&mget).await?;
+        ids.iter()
+            .zip(values)
+            .filter_map(|(id, json)| json.map(|json| decode(id, &json)))
+            .collect()
+    }
+
+    /// Every category with its product count, by name: `SMEMBERS` of the
+    /// category-name index, then the `SCARD`s in one pipeline.
+    pub async fn categories(&self) -> Result<Vec<CategoryCount>, CatalogError> {
+        let mut names: Vec<String> = self
+            .master
+            .query(redis::cmd("SMEMBERS").arg(keys::CATEGORIES))
+            .await?;
+        names.sort();
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for name in &names {
+            pipe.cmd("SCARD").arg(keys::category(name));
+        }
+        let counts: Vec<u64> = self.master.pipe(&pipe).await?;
+        Ok(names
+            .into_iter()
+            .zip(counts)
+            .filter(|(_, count)| *count > 0)
+            .map(|(name, count)| CategoryCount { name, count })
+            .collect())
+    }
+
+    /// Creates or replaces a (validated) product and moves it in every index
+    /// atomically. Returns `true` when it was created.
+    pub async fn put(&self, product: &Product) -> Result<bool, CatalogError> {
+        Ok(self.put_script(product, false).await? == 1)
+    }
+
+    /// Creates a product unless one with its id exists. Returns `true` when it
+    /// was created.
+    pub async fn insert_if_absent(&self, product: &Product) -> Result<bool, CatalogError> {
+        Ok(self.put_script(product, true).await? == 1)
+    }
+
+    async fn put_script(&self, product: &Product, nx: bool) -> Result<i64, CatalogError> {
+        let json = serde_json::to_string(product).map_err(|e| CatalogError::Corrupt {
+            id: product.id.clone(),
+            reason: e.to_string(),
+        })?;
+        let mut invocation = scripts::PUT.prepare_invoke();
+        invocation
+            .arg(&product.id)
+            .arg(json)
+            .arg(product.price)
+            .arg(&product.category)
+            .arg(if nx { "1" } else { "0" });
+        Ok(self.master.script(&invocation).await?)
+    }
+
+    /// Deletes a product from the record and every index atomically. Returns
+    /// `true` when it existed.
+    pub async fn delete(&self, id: &str) -> Result<bool, CatalogError> {
+        let mut invocation = scripts::DELETE.prepare_invoke();
+        invocation.arg(id);
+        let removed: i64 = self.master.script(&invocation).await?;
+        Ok(removed == 1)
+    }
+}
+
+fn decode(id: &str, json: &str) -> Result<Product, CatalogError> {
+    serde_json::from_str(json).map_err(|e| CatalogError::Corrupt {
+        id: id.to_string(),
+        reason: e.to_string(),
+    })
+}

@@ -1,0 +1,58 @@
+//! The admin guard: write routes need `Authorization: Bearer <ADMIN_TOKEN>`;
+//! with no token configured every write is refused.
+
+use crate::{error::ApiError, state::AppState};
+use axum::{extract::FromRequestParts, http::request::Parts};
+
+/// Proof that the request carries the admin token; take it as a handler
+/// argument to protect a route.
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(expected) = state.config.admin_token() else {
+            return Err(ApiError::Forbidden(
+                "writes are disabled: the server runs read-only because ADMIN_TOKEN is not set"
+                    .to_string(),
+            ));
+        };
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .ok_or(ApiError::Unauthorized)?;
+        let token = header
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .ok_or(ApiError::Unauthorized)?;
+        if constant_time_eq(token.trim().as_bytes(), expected.as_bytes()) {
+            Ok(Admin)
+        } else {
+            Err(ApiError::Forbidden("the admin token is wrong".to_string()))
+        }
+    }
+}
+
+/// Compares without stopping at the first difference, so response time does
+/// not reveal how much of a guess was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn compares_whole_tokens() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret2"));
+        assert!(!constant_time_eq(b"", b"x"));
+    }
+}

@@ -1,0 +1,90 @@
+//! The product database routes (seed part 4): `/api/db/product/{id}`,
+//! `/api/db/products`, `/api/db/categories`, and the admin writes.
+
+use super::{
+    admin::Admin,
+    extract::{ApiJson, ApiPath, ApiQuery},
+};
+use crate::{catalog::ListQuery, error::ApiError, state::AppState};
+use app::types::{validate_id, CategoryCount, DbProduct, Product, ProductPage, ProductWritten};
+use axum::{extract::State, http::StatusCode, Json};
+use std::collections::HashMap;
+
+/// `GET /api/db/product/{id}`: `{"data": {...}, "source": "redis_db"}` or 404.
+pub async fn get_product(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<DbProduct>, ApiError> {
+    validate_id(&id).map_err(ApiError::BadRequest)?;
+    match state.db.get(&id).await? {
+        Some(data) => Ok(Json(DbProduct {
+            data,
+            source: "redis_db".to_string(),
+        })),
+        None => Err(not_found(&id)),
+    }
+}
+
+/// `GET /api/db/products?category=&min_price=&max_price=&order=&offset=&limit=`.
+pub async fn list_products(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<HashMap<String, String>>,
+) -> Result<Json<ProductPage>, ApiError> {
+    let query = ListQuery::parse(&params).map_err(ApiError::BadRequest)?;
+    Ok(Json(state.db.list(&query).await?))
+}
+
+/// `GET /api/db/categories`: `[{"name", "count"}]`, by name.
+pub async fn categories(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<CategoryCount>>, ApiError> {
+    Ok(Json(state.db.categories().await?))
+}
+
+/// `PUT /api/db/product/{id}` (admin): creates (201) or replaces (200).
+pub async fn put_product(
+    _admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(product): ApiJson<Product>,
+) -> Result<(StatusCode, Json<ProductWritten>), ApiError> {
+    validate_id(&id).map_err(ApiError::BadRequest)?;
+    if product.id != id {
+        return Err(ApiError::BadRequest(format!(
+            "the body's id {:?} differs from the path's {id:?}",
+            product.id.chars().take(64).collect::<String>()
+        )));
+    }
+    product.validate().map_err(ApiError::BadRequest)?;
+    let created = state.db.put(&product).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(ProductWritten {
+            data: product,
+            created,
+        }),
+    ))
+}
+
+/// `DELETE /api/db/product/{id}` (admin): 200 `{"deleted": id}` or 404.
+pub async fn delete_product(
+    _admin: Admin,
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    validate_id(&id).map_err(ApiError::BadRequest)?;
+    if state.db.delete(&id).await? {
+        Ok(Json(serde_json::json!({ "deleted": id })))
+    } else {
+        Err(not_found(&id))
+    }
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound(format!("product {id:?} not found"))
+}
