@@ -1,6 +1,7 @@
 //! The root component: metadata, stylesheet, and the route table.
 
-use crate::pages::{HomePage, NotFound};
+use crate::components::TopBar;
+use crate::pages::{HomePage, NotFound, ProductDetailPage, ProductsPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
 use leptos_router::{
@@ -22,8 +23,11 @@ pub fn App() -> impl IntoView {
                 <span class="orb orb-c"></span>
             </div>
             <main class="page">
+                <TopBar />
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/products") view=ProductsPage />
+                    <Route path=path!("/products/:id") view=ProductDetailPage />
                 </Routes>
             </main>
         </Router>

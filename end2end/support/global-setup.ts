@@ -2,7 +2,7 @@
 // publishes their addresses in process.env (workers inherit it), and returns
 // the teardown that stops them.
 import type { FullConfig } from '@playwright/test';
-import { freePort, startRedis, startServer, waitFor } from './processes';
+import { freePort, listening, startRedis, startServer, waitFor } from './processes';
 
 export default async function globalSetup(_config: FullConfig) {
   const masterPort = await freePort();
@@ -10,6 +10,7 @@ export default async function globalSetup(_config: FullConfig) {
   const serverPort = await freePort();
   const master = startRedis(masterPort);
   const replica = startRedis(replicaPort, masterPort);
+  await waitFor('redis-server nodes', 10_000, async () => (await listening(masterPort)) && (await listening(replicaPort)));
   const server = startServer({
     REDIS_URL: `redis://127.0.0.1:${masterPort}`,
     REDIS_REPLICA_URLS: `redis://127.0.0.1:${replicaPort}`,

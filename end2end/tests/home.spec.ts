@@ -32,10 +32,14 @@ test('home page renders, hydrates, and shows both nodes live', async ({ page, co
   expect(consoleErrors).toEqual([]);
 });
 
-test('the stylesheet and the wasm bundle are served', async ({ request }) => {
+test('the stylesheet and the wasm bundle the page links to are served', async ({ page, request }) => {
+  await page.goto('/');
   const css = await request.get('/pkg/cachescope.css');
   expect(css.status()).toBe(200);
   expect(await css.text()).toContain('backdrop-filter');
-  const wasm = await request.get('/pkg/cachescope_bg.wasm');
+  const wasmHref = await page.locator('link[rel=preload][as=fetch]').getAttribute('href');
+  expect(wasmHref).toMatch(/\.wasm$/);
+  const wasm = await request.get(wasmHref!);
   expect(wasm.status()).toBe(200);
+  expect(wasm.headers()['content-type']).toBe('application/wasm');
 });

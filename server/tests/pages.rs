@@ -75,3 +75,41 @@ async fn unknown_page_is_a_404_page() {
     let html = response.text().await.expect("html");
     assert!(html.contains("Page not found"));
 }
+
+#[tokio::test]
+async fn products_page_is_rendered_from_the_database() {
+    let topo = Topology::start().await;
+    let app = TestApp::for_topology(&topo).await;
+    let html = app
+        .http
+        .get(app.url("/products?category=books&order=price_desc"))
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("data-name=\"books\""),
+        "category chips rendered"
+    );
+    assert!(
+        html.contains("Designing Data-Intensive Applications"),
+        "a book is listed"
+    );
+    assert!(
+        !html.contains("Smartphone Premium"),
+        "other categories are not"
+    );
+
+    let detail = app
+        .http
+        .get(app.url("/products/prod1"))
+        .send()
+        .await
+        .expect("answers")
+        .text()
+        .await
+        .expect("html");
+    assert!(detail.contains("Smartphone Premium") && detail.contains("redis_db"));
+}

@@ -30,24 +30,15 @@ pub fn HomePage() -> impl IntoView {
     });
 
     view! {
-        <header class="hero">
-            <div class="brand">
-                <span class="logo" aria-hidden="true"></span>
-                <div>
-                    <h1>"cachescope"</h1>
-                    <p class="tagline">"Redis cache-aside, watched live."</p>
-                </div>
-            </div>
-            <Transition fallback=|| view! { <StatusPill status=None /> }>
-                <StatusPill status=Signal::derive(move || {
-                    health.get().map(|r| r.map(|h| h.status).unwrap_or(HealthStatus::Down))
-                }) />
-            </Transition>
-        </header>
-
         <section class="glass card topology" aria-labelledby="topology-title">
             <div class="card-head">
                 <h2 id="topology-title">"Topology"</h2>
+                <Transition fallback=|| view! { <StatusPill status=None /> }>
+                    <StatusPill status=Signal::derive(move || {
+                        health.get().map(|r| r.map(|h| h.status).unwrap_or(HealthStatus::Down))
+                    }) />
+                </Transition>
+                <span class="spacer"></span>
                 <button
                     class="button ghost"
                     data-testid="live-toggle"

@@ -68,7 +68,7 @@ pub fn validate_category(category: &str) -> Result<(), Invalid> {
 
 /// Checks a price: a finite number from 0 to [`MAX_PRICE`].
 pub fn validate_price(price: f64, what: &str) -> Result<(), Invalid> {
-    if !price.is_finite() || price < 0.0 || price > MAX_PRICE {
+    if !price.is_finite() || !(0.0..=MAX_PRICE).contains(&price) {
         return Err(format!("{what} must be a number from 0 to {MAX_PRICE}"));
     }
     Ok(())

@@ -162,7 +162,7 @@ pub fn synthetic(n: u64) -> Product {
         ),
         price: cents as f64 / 100.0,
         category: category.to_string(),
-        in_stock: (h >> 32) % 5 != 0,
+        in_stock: !(h >> 32).is_multiple_of(5),
         features: vec![
             format!("Model {}", (h >> 40) % 1000),
             "Synthetic".to_string(),

@@ -1,0 +1,74 @@
+//! `/products/{id}`: one product, read from the product database.
+
+use crate::api;
+use crate::components::format_price;
+use crate::types::DbProduct;
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+/// Every field of one product, and where the answer came from.
+#[component]
+pub fn ProductDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let product = Resource::new(id, |id| {
+        // The id is validated by the API; only keep it from escaping the path.
+        let safe: String = id
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .take(65)
+            .collect();
+        let path = if safe.is_empty() || safe != id {
+            "/api/db/product/%20".to_string()
+        } else {
+            format!("/api/db/product/{safe}")
+        };
+        api::get_json::<DbProduct>(path)
+    });
+    view! {
+        <section class="glass card detail">
+            <a class="back" href="/products">"← All products"</a>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    product
+                        .get()
+                        .map(|result| match result {
+                            Err(message) => {
+                                view! {
+                                    <div class="alert alert-down" role="alert" data-testid="detail-error">
+                                        {message}
+                                    </div>
+                                }
+                                    .into_any()
+                            }
+                            Ok(DbProduct { data, source }) => {
+                                view! {
+                                    <div class="detail-head">
+                                        <h2 data-testid="detail-name">{data.name.clone()}</h2>
+                                        <span class="badge badge-db" title="served by GET /api/db/product">
+                                            {source}
+                                        </span>
+                                    </div>
+                                    <div class="price big">{format_price(data.price)}</div>
+                                    <dl class="facts wide">
+                                        <dt>"Id"</dt>
+                                        <dd>{data.id.clone()}</dd>
+                                        <dt>"Category"</dt>
+                                        <dd>{data.category.clone()}</dd>
+                                        <dt>"Stock"</dt>
+                                        <dd>{if data.in_stock { "in stock" } else { "out of stock" }}</dd>
+                                        <dt>"Redis key"</dt>
+                                        <dd>{format!("db:product:{}", data.id)}</dd>
+                                    </dl>
+                                    <ul class="features big">
+                                        {data.features.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}
+                                    </ul>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+            </Transition>
+        </section>
+    }
+}
