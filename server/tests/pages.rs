@@ -10,9 +10,8 @@ async fn home_page_is_rendered_with_live_node_status() {
     let topo = Topology::start().await;
     let app = TestApp::for_topology(&topo).await;
 
-    let response = app.http.get(app.url("/")).send().await.expect("answers");
-    assert_eq!(response.status(), StatusCode::OK);
-    let html = response.text().await.expect("html");
+    let (status, html) = app.get_html("/").await;
+    assert_eq!(status, StatusCode::OK);
 
     assert!(html.contains("<title>cachescope</title>"), "title");
     assert!(
@@ -36,15 +35,7 @@ async fn home_page_says_when_the_master_is_down() {
     let app = TestApp::for_topology(&topo).await;
     topo.master.kill();
 
-    let html = app
-        .http
-        .get(app.url("/"))
-        .send()
-        .await
-        .expect("answers")
-        .text()
-        .await
-        .expect("html");
+    let html = app.get_html("/").await.1;
     assert!(
         html.contains("Redis master unreachable"),
         "outage explained"
@@ -65,14 +56,8 @@ async fn unknown_api_route_is_a_json_404() {
 async fn unknown_page_is_a_404_page() {
     let topo = Topology::start().await;
     let app = TestApp::for_topology(&topo).await;
-    let response = app
-        .http
-        .get(app.url("/no/such/page"))
-        .send()
-        .await
-        .expect("answers");
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    let html = response.text().await.expect("html");
+    let (status, html) = app.get_html("/no/such/page").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(html.contains("Page not found"));
 }
 
@@ -81,14 +66,9 @@ async fn products_page_is_rendered_from_the_database() {
     let topo = Topology::start().await;
     let app = TestApp::for_topology(&topo).await;
     let html = app
-        .http
-        .get(app.url("/products?category=books&order=price_desc"))
-        .send()
+        .get_html("/products?category=books&order=price_desc")
         .await
-        .expect("answers")
-        .text()
-        .await
-        .expect("html");
+        .1;
     assert!(
         html.contains("data-name=\"books\""),
         "category chips rendered"
@@ -102,14 +82,6 @@ async fn products_page_is_rendered_from_the_database() {
         "other categories are not"
     );
 
-    let detail = app
-        .http
-        .get(app.url("/products/prod1"))
-        .send()
-        .await
-        .expect("answers")
-        .text()
-        .await
-        .expect("html");
+    let detail = app.get_html("/products/prod1").await.1;
     assert!(detail.contains("Smartphone Premium") && detail.contains("redis_db"));
 }

@@ -7,24 +7,36 @@
 use redis::Script;
 use std::sync::LazyLock;
 
+/// Shared by both scripts: takes `id` out of a category's indexes, and drops
+/// the category name once it holds nothing.
+const PRELUDE: &str = r#"
+local function unindex_category(id, cat)
+  redis.call('SREM', 'db:category:' .. cat, id)
+  redis.call('ZREM', 'db:idx:category_price:' .. cat, id)
+  if redis.call('SCARD', 'db:category:' .. cat) == 0 then
+    redis.call('SREM', 'db:idx:categories', cat)
+  end
+end
+local function old_category(json)
+  local ok, prev = pcall(cjson.decode, json)
+  if ok and type(prev) == 'table' and type(prev.category) == 'string' then return prev.category end
+  return nil
+end
+"#;
+
 /// Creates or replaces a product. ARGV: id, json, price, category, nx ("1" =
 /// leave an existing product alone). Returns 1 created, 0 replaced, -1 skipped.
 pub static PUT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&format!(
+        "{PRELUDE}{}",
         r#"
 local id, json, price, cat, nx = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local pkey = 'db:product:' .. id
 local old = redis.call('GET', pkey)
 if old and nx == '1' then return -1 end
 if old then
-  local ok, prev = pcall(cjson.decode, old)
-  if ok and type(prev) == 'table' and type(prev.category) == 'string' and prev.category ~= cat then
-    redis.call('SREM', 'db:category:' .. prev.category, id)
-    redis.call('ZREM', 'db:idx:category_price:' .. prev.category, id)
-    if redis.call('SCARD', 'db:category:' .. prev.category) == 0 then
-      redis.call('SREM', 'db:idx:categories', prev.category)
-    end
-  end
+  local prev = old_category(old)
+  if prev and prev ~= cat then unindex_category(id, prev) end
 end
 redis.call('SET', pkey, json)
 redis.call('SADD', 'db:products', id)
@@ -34,31 +46,26 @@ redis.call('ZADD', 'db:idx:category_price:' .. cat, price, id)
 redis.call('SADD', 'db:idx:categories', cat)
 if old then return 0 end
 return 1
-"#,
-    )
+"#
+    ))
 });
 
 /// Deletes a product from the record and every index. ARGV: id. Returns 1
 /// when it existed, 0 otherwise.
 pub static DELETE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&format!(
+        "{PRELUDE}{}",
         r#"
 local id = ARGV[1]
 local pkey = 'db:product:' .. id
 local old = redis.call('GET', pkey)
 if not old then return 0 end
-local ok, prev = pcall(cjson.decode, old)
-if ok and type(prev) == 'table' and type(prev.category) == 'string' then
-  redis.call('SREM', 'db:category:' .. prev.category, id)
-  redis.call('ZREM', 'db:idx:category_price:' .. prev.category, id)
-  if redis.call('SCARD', 'db:category:' .. prev.category) == 0 then
-    redis.call('SREM', 'db:idx:categories', prev.category)
-  end
-end
+local prev = old_category(old)
+if prev then unindex_category(id, prev) end
 redis.call('DEL', pkey)
 redis.call('SREM', 'db:products', id)
 redis.call('ZREM', 'db:products:by_price', id)
 return 1
-"#,
-    )
+"#
+    ))
 });

@@ -166,6 +166,25 @@ impl Topology {
 }
 
 impl RedisProcess {
+    /// Waits (5 s at most) until `GET key` on this node returns a value that
+    /// satisfies `expected`.
+    pub async fn sees(&self, key: &str, expected: impl Fn(&str) -> bool) -> bool {
+        let conn = self.conn().await;
+        let expected = &expected;
+        eventually(Duration::from_secs(5), || {
+            let mut conn = conn.clone();
+            async move {
+                let value: Option<String> = redis::cmd("GET")
+                    .arg(key)
+                    .query_async(&mut conn)
+                    .await
+                    .unwrap_or(None);
+                value.is_some_and(|v| expected(&v))
+            }
+        })
+        .await
+    }
+
     /// Waits until this replica's link to its master is up.
     pub async fn wait_for_link(&self) {
         self.wait_until(
@@ -249,6 +268,28 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// GETs a page: its status and HTML.
+    pub async fn get_html(&self, path: &str) -> (reqwest::StatusCode, String) {
+        let response = self
+            .http
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("server answers");
+        let status = response.status();
+        (status, response.text().await.expect("html"))
+    }
+
+    /// The category names `/api/db/categories` lists.
+    pub async fn category_names(&self) -> Vec<String> {
+        let (_, body) = self.get_json("/api/db/categories").await;
+        body.as_array()
+            .expect("category list")
+            .iter()
+            .filter_map(|c| c["name"].as_str().map(str::to_string))
+            .collect()
+    }
+
     /// Sends `method path` with an optional JSON body and bearer token;
     /// returns the status and the body parsed as JSON (Null when empty).
     pub async fn send(
