@@ -9,8 +9,9 @@ use axum::{
     Json,
 };
 
-/// A request that cannot be answered, and why.
-#[derive(Debug, thiserror::Error)]
+/// A request that cannot be answered, and why. Cloneable, so one failed
+/// database read can answer every request that waited for it.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// The request itself is wrong (bad id, bad query, bad body).
     #[error("{0}")]
@@ -28,18 +29,24 @@ pub enum ApiError {
     /// content type); the status is the framework's.
     #[error("{1}")]
     Rejected(StatusCode, String),
-    /// Redis did not answer or failed.
+    /// Redis did not answer or failed (the driver's sentence).
     #[error("Redis is unavailable: {0}")]
-    Unavailable(#[from] StoreError),
+    Unavailable(String),
     /// Our own data is broken (a stored product that is not valid JSON).
     #[error("{0}")]
     Internal(String),
 }
 
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        ApiError::Unavailable(error.to_string())
+    }
+}
+
 impl From<CatalogError> for ApiError {
     fn from(error: CatalogError) -> Self {
         match error {
-            CatalogError::Store(store) => ApiError::Unavailable(store),
+            CatalogError::Store(store) => store.into(),
             corrupt @ CatalogError::Corrupt { .. } => ApiError::Internal(corrupt.to_string()),
         }
     }

@@ -4,6 +4,7 @@
 //! The binary is a thin wrapper around [`Application`]; tests build the same
 //! application on port 0 against Redis processes they start themselves.
 
+pub mod cache;
 pub mod catalog;
 pub mod config;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod routes;
 pub mod shutdown;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod telemetry;
 pub mod topology;
 

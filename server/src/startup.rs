@@ -3,17 +3,27 @@
 //! the server by resolving a future.
 
 use crate::{
+    cache::Cache,
     catalog::ProductDb,
     config::Config,
     routes,
     state::AppState,
+    stats::Recorder,
     topology::{StoreError, Topology},
 };
 use app::{api::ssr::LocalApi, shell::shell, App};
 use axum::{body::Body, http::Request, Router};
 use leptos::{config::LeptosOptions, prelude::provide_context};
-use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
-use std::{future::Future, io, net::SocketAddr, sync::Arc};
+use leptos_axum::{
+    file_and_error_handler_with_context, generate_route_list, AxumRouteListing, LeptosRoutes,
+};
+use std::{
+    future::Future,
+    io,
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 use tower_http::{compression::CompressionLayer, trace::TraceLayer};
@@ -63,10 +73,22 @@ impl Application {
             config.redis_timeout(),
         )?;
         let local = listener.local_addr().unwrap_or(config.site_addr);
+        let master = topology.master().clone();
+        let db = ProductDb::new(master.clone());
+        let stats = Arc::new(Recorder::new(master.clone()));
+        let cache = Arc::new(Cache::new(
+            master,
+            db.clone(),
+            Duration::from_secs(config.cache_ttl_secs),
+            stats.clone(),
+        ));
+        tokio::spawn(stats.clone().flush_forever());
         let state = AppState {
             leptos_options: leptos_options(local),
             config: Arc::new(config),
-            db: ProductDb::new(topology.master().clone()),
+            db,
+            cache,
+            stats,
             topology,
         };
         if state.config.seed_catalog {
@@ -107,7 +129,7 @@ async fn load_catalog(db: ProductDb) {
             tracing::warn!(%error, "catalog not loaded yet; retrying in the background");
             tokio::spawn(async move {
                 loop {
-                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                    tokio::time::sleep(Duration::from_secs(2)).await;
                     if let Ok(report) = db.load_builtin(false).await {
                         log_load(report);
                         break;
@@ -140,7 +162,7 @@ fn router(state: AppState) -> Router {
         .nest_service("/api", api)
         .leptos_routes_with_context(
             &state,
-            generate_route_list(App),
+            route_list(),
             page_context.clone(),
             move || shell(shell_options.clone()),
         )
@@ -151,6 +173,15 @@ fn router(state: AppState) -> Router {
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The app's routes, generated once per process. Generating them runs the app
+/// with resource loading suppressed process-wide (leptos-rs/leptos#4773), so a
+/// page rendering meanwhile on another server in the same process (tests
+/// start many) could hang; once, before any server serves, it is harmless.
+fn route_list() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 /// Lets pages call the API in-process while they render: the same handlers,

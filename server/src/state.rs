@@ -1,7 +1,9 @@
 //! What every handler shares: the configuration, the Redis topology and the
 //! Leptos options.
 
-use crate::{catalog::ProductDb, config::Config, topology::Topology};
+use crate::{
+    cache::Cache, catalog::ProductDb, config::Config, stats::Recorder, topology::Topology,
+};
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -15,6 +17,10 @@ pub struct AppState {
     pub topology: Topology,
     /// The product database (on the master).
     pub db: ProductDb,
+    /// Cache-aside lookups in front of `db`.
+    pub cache: Arc<Cache>,
+    /// Lookup statistics shared through Redis.
+    pub stats: Arc<Recorder>,
     /// Where the site's files are and how pages link to them.
     pub leptos_options: LeptosOptions,
 }

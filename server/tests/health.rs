@@ -134,20 +134,22 @@ async fn a_master_that_never_answers_times_out() {
             held.push(socket);
         }
     });
-    let app = TestApp::spawn_with(&url, &[], &["--redis-timeout-ms", "300"]).await;
+    let args = ["--redis-timeout-ms", "300"];
+    let app = TestApp::spawn_with(&url, &[], &args).await;
 
-    let started = Instant::now();
-    let (status, body) = app.get_json("/api/health").await;
-    let elapsed = started.elapsed();
-
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert!(
-        elapsed >= Duration::from_millis(250),
-        "answered before the timeout: {elapsed:?}"
-    );
-    assert!(elapsed < Duration::from_millis(900), "took {elapsed:?}");
-    let error = body["nodes"][0]["error"].as_str().unwrap_or_default();
-    assert!(error.contains("did not answer within 300 ms"), "{error}");
+    for attempt in 0..3 {
+        let started = Instant::now();
+        let (status, body) = app.get_json("/api/health").await;
+        let elapsed = started.elapsed();
+        let error = body["nodes"][0]["error"].as_str().unwrap_or_default();
+        eprintln!("attempt {attempt}: {elapsed:?} {error}");
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(elapsed < Duration::from_millis(900), "took {elapsed:?}");
+        assert!(
+            error.contains("did not answer within 300 ms"),
+            "attempt {attempt}: {error}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -2,9 +2,13 @@
 //! the browser (which reads them), so both sides agree by construction.
 
 mod health;
+mod lookup;
 mod product;
 
 pub use health::{HealthReport, HealthStatus, NodeHealth, NodeRole};
+pub use lookup::{
+    HistoryEntry, LatencyBySource, LatencySummary, ProductLookup, SearchResult, Source, Stats,
+};
 pub use product::{
     validate_category, validate_id, validate_price, CategoryCount, DbProduct, Invalid, PriceOrder,
     Product, ProductPage, ProductWritten, MAX_CATEGORY_LEN, MAX_FEATURES, MAX_FEATURE_LEN,

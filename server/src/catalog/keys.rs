@@ -30,3 +30,14 @@ pub fn category_by_price(name: &str) -> String {
 /// `db:meta:catalog_version`: version of the built-in catalog last loaded, so
 /// a restart does not bring back products a user deleted.
 pub const CATALOG_VERSION: &str = "db:meta:catalog_version";
+
+/// `db:idx:word:<word>`: ids of the products a search word finds (see `words.rs`).
+pub fn word(word: &str) -> String {
+    format!("db:idx:word:{word}")
+}
+
+/// `db:idx:product_words:<id>`: the words a product is indexed under, so a
+/// write can take it out of exactly those word sets.
+pub fn product_words(id: &str) -> String {
+    format!("db:idx:product_words:{id}")
+}

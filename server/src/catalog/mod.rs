@@ -5,7 +5,9 @@
 pub mod keys;
 mod query;
 mod scripts;
+pub mod search;
 pub mod seed;
+pub mod words;
 
 pub use query::{ListQuery, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
 
@@ -42,11 +44,17 @@ impl ProductDb {
 
     /// Reads one product; `None` when the id is unknown.
     pub async fn get(&self, id: &str) -> Result<Option<Product>, CatalogError> {
-        let json: Option<String> = self
+        let json = self.get_raw(id).await?;
+        json.map(|json| decode(id, &json)).transpose()
+    }
+
+    /// Reads one product's stored JSON as is (the cache stores and compares
+    /// exactly this text).
+    pub async fn get_raw(&self, id: &str) -> Result<Option<String>, CatalogError> {
+        Ok(self
             .master
             .query(redis::cmd("GET").arg(keys::product(id)))
-            .await?;
-        json.map(|json| decode(id, &json)).transpose()
+            .await?)
     }
 
     /// One page of products matching the query, in price order, with the
@@ -144,7 +152,8 @@ impl ProductDb {
             .arg(json)
             .arg(product.price)
             .arg(&product.category)
-            .arg(if nx { "1" } else { "0" });
+            .arg(if nx { "1" } else { "0" })
+            .arg(words::product_words(product));
         Ok(self.master.script(&invocation).await?)
     }
 

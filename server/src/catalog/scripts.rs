@@ -1,8 +1,9 @@
 //! Lua scripts for product writes: each runs atomically on the master, so the
-//! product and all its indexes change together or not at all. Keys of the old
-//! category are derived inside the script (fine on a standalone master with
+//! product, all its indexes and the cache invalidation change together or not
+//! at all (no lookup can see the new product next to a stale cache entry).
+//! Keys are derived inside the scripts (fine on a standalone master with
 //! replicas; not Redis Cluster compatible by design). The prefixes below must
-//! match `keys.rs`.
+//! match `catalog/keys.rs` and `cache/keys.rs`.
 
 use redis::Script;
 use std::sync::LazyLock;
@@ -17,6 +18,17 @@ local function unindex_category(id, cat)
     redis.call('SREM', 'db:idx:categories', cat)
   end
 end
+local function unindex_words(id)
+  local key = 'db:idx:product_words:' .. id
+  for _, w in ipairs(redis.call('SMEMBERS', key)) do
+    redis.call('SREM', 'db:idx:word:' .. w, id)
+  end
+  redis.call('DEL', key)
+end
+local function invalidate(id)
+  redis.call('DEL', 'cache:product:' .. id)
+  redis.call('INCR', 'cache:search:gen')
+end
 local function old_category(json)
   local ok, prev = pcall(cjson.decode, json)
   if ok and type(prev) == 'table' and type(prev.category) == 'string' then return prev.category end
@@ -25,7 +37,8 @@ end
 "#;
 
 /// Creates or replaces a product. ARGV: id, json, price, category, nx ("1" =
-/// leave an existing product alone). Returns 1 created, 0 replaced, -1 skipped.
+/// leave an existing product alone), then the product's search words.
+/// Returns 1 created, 0 replaced, -1 skipped.
 pub static PUT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(&format!(
         "{PRELUDE}{}",
@@ -44,6 +57,12 @@ redis.call('ZADD', 'db:products:by_price', price, id)
 redis.call('SADD', 'db:category:' .. cat, id)
 redis.call('ZADD', 'db:idx:category_price:' .. cat, price, id)
 redis.call('SADD', 'db:idx:categories', cat)
+unindex_words(id)
+for i = 6, #ARGV do
+  redis.call('SADD', 'db:idx:word:' .. ARGV[i], id)
+  redis.call('SADD', 'db:idx:product_words:' .. id, ARGV[i])
+end
+invalidate(id)
 if old then return 0 end
 return 1
 "#
@@ -65,6 +84,8 @@ if prev then unindex_category(id, prev) end
 redis.call('DEL', pkey)
 redis.call('SREM', 'db:products', id)
 redis.call('ZREM', 'db:products:by_price', id)
+unindex_words(id)
+invalidate(id)
 return 1
 "#
     ))

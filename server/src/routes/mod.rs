@@ -4,9 +4,15 @@ mod admin;
 mod db;
 mod extract;
 mod health;
+mod lookup;
+mod stats;
 
 use crate::{error::ApiError, state::AppState};
-use axum::{extract::DefaultBodyLimit, routing::get, Router};
+use axum::{
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+    Router,
+};
 
 /// Largest request body the API reads (a product is well under 8 KiB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -23,6 +29,11 @@ pub fn api() -> Router<AppState> {
         )
         .route("/db/products", get(db::list_products))
         .route("/db/categories", get(db::categories))
+        .route("/products/{id}", get(lookup::product))
+        .route("/search", get(lookup::search))
+        .route("/stats", get(stats::stats))
+        .route("/stats/reset", post(stats::reset))
+        .route("/history", get(stats::history))
         .fallback(|| async { ApiError::NotFound("no such API route".to_string()) })
         .method_not_allowed_fallback(|| async {
             ApiError::Rejected(

@@ -7,7 +7,10 @@ use redis::{
     aio::{ConnectionManager, ConnectionManagerConfig},
     Client, FromRedisValue,
 };
-use std::time::{Duration, Instant};
+use std::{
+    sync::{Arc, RwLock},
+    time::{Duration, Instant},
+};
 
 /// Why a Redis call failed.
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +49,37 @@ pub struct Node {
     addr: String,
     expected_role: NodeRole,
     timeout: Duration,
-    conn: ConnectionManager,
+    link: Arc<Link>,
+}
+
+/// The node's connection, replaced by a fresh one after a connection-level
+/// failure. `ConnectionManager` re-dials after I/O errors by itself, but a
+/// dial that timed out can leave it holding the failed attempt; replacing it
+/// guarantees the next call dials again, so a node that hung always recovers.
+struct Link {
+    client: Client,
+    config: ConnectionManagerConfig,
+    current: RwLock<(u64, ConnectionManager)>,
+}
+
+impl Link {
+    fn get(&self) -> (u64, ConnectionManager) {
+        let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
+        (guard.0, guard.1.clone())
+    }
+
+    /// Replaces generation `failed` (unless another caller already did).
+    fn replace(&self, failed: u64) {
+        let Ok(fresh) =
+            ConnectionManager::new_lazy_with_config(self.client.clone(), self.config.clone())
+        else {
+            return;
+        };
+        let mut guard = self.current.write().unwrap_or_else(|e| e.into_inner());
+        if guard.0 == failed {
+            *guard = (failed + 1, fresh);
+        }
+    }
 }
 
 impl Node {
@@ -65,12 +98,17 @@ impl Node {
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(0);
-        let conn = ConnectionManager::new_lazy_with_config(client, config).map_err(bad_url)?;
+        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config.clone())
+            .map_err(bad_url)?;
         Ok(Node {
             addr,
             expected_role,
             timeout,
-            conn,
+            link: Arc::new(Link {
+                client,
+                config,
+                current: RwLock::new((0, conn)),
+            }),
         })
     }
 
@@ -81,15 +119,15 @@ impl Node {
 
     /// Runs one command, bounded by the timeout.
     pub async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T, StoreError> {
-        let mut conn = self.conn.clone();
-        self.bounded(cmd.query_async(&mut conn)).await
+        let (generation, mut conn) = self.link.get();
+        self.bounded(generation, cmd.query_async(&mut conn)).await
     }
 
     /// Runs a pipeline (or a `MULTI`/`EXEC` transaction) in one round trip,
     /// bounded by the timeout.
     pub async fn pipe<T: FromRedisValue>(&self, pipe: &redis::Pipeline) -> Result<T, StoreError> {
-        let mut conn = self.conn.clone();
-        self.bounded(pipe.query_async(&mut conn)).await
+        let (generation, mut conn) = self.link.get();
+        self.bounded(generation, pipe.query_async(&mut conn)).await
     }
 
     /// Runs a Lua script (`EVALSHA`, loading it on first use), bounded by the
@@ -98,26 +136,39 @@ impl Node {
         &self,
         invocation: &redis::ScriptInvocation<'_>,
     ) -> Result<T, StoreError> {
-        let mut conn = self.conn.clone();
-        self.bounded(invocation.invoke_async(&mut conn)).await
+        let (generation, mut conn) = self.link.get();
+        self.bounded(generation, invocation.invoke_async(&mut conn))
+            .await
     }
 
     async fn bounded<T>(
         &self,
+        generation: u64,
         call: impl std::future::Future<Output = redis::RedisResult<T>>,
     ) -> Result<T, StoreError> {
-        let timed_out = || StoreError::Timeout {
-            addr: self.addr.clone(),
-            ms: self.timeout.as_millis() as u64,
+        let timed_out = || {
+            self.link.replace(generation);
+            StoreError::Timeout {
+                addr: self.addr.clone(),
+                ms: self.timeout.as_millis() as u64,
+            }
         };
         match tokio::time::timeout(self.timeout, call).await {
             Ok(Ok(value)) => Ok(value),
             // The driver's own connect/response timeout: same meaning as ours.
             Ok(Err(source)) if source.is_timeout() => Err(timed_out()),
-            Ok(Err(source)) => Err(StoreError::Redis {
-                addr: self.addr.clone(),
-                source,
-            }),
+            Ok(Err(source)) => {
+                if source.is_io_error()
+                    || source.is_connection_dropped()
+                    || source.is_connection_refusal()
+                {
+                    self.link.replace(generation);
+                }
+                Err(StoreError::Redis {
+                    addr: self.addr.clone(),
+                    source,
+                })
+            }
             Err(_) => Err(timed_out()),
         }
     }

@@ -1,0 +1,105 @@
+//! Cache-aside answers (`/api/products/{id}`, `/api/search`), the shared
+//! statistics (`/api/stats`) and the search history (`/api/history`).
+
+use super::Product;
+use serde::{Deserialize, Serialize};
+
+/// Where an answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    /// The Redis cache had it.
+    Cache,
+    /// The product database had to be read (and the cache was filled).
+    Database,
+}
+
+impl Source {
+    /// The label shown on badges.
+    pub fn label(self) -> &'static str {
+        match self {
+            Source::Cache => "CACHE",
+            Source::Database => "DATABASE",
+        }
+    }
+}
+
+/// `GET /api/products/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProductLookup {
+    /// The product.
+    pub data: Product,
+    /// Cache hit or database read.
+    pub source: Source,
+    /// Server-side time of the whole lookup, in microseconds.
+    pub elapsed_us: u64,
+    /// Remaining lifetime of the cache entry, in seconds.
+    pub ttl_s: u64,
+}
+
+/// `GET /api/search`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResult {
+    /// Matching products, cheapest first, at most `limit`.
+    pub items: Vec<Product>,
+    /// How many products match in all.
+    pub total: u64,
+    /// Cache hit or database read.
+    pub source: Source,
+    /// Server-side time of the whole lookup, in microseconds.
+    pub elapsed_us: u64,
+    /// Remaining lifetime of the cache entry, in seconds.
+    pub ttl_s: u64,
+    /// The canonical form the cache is keyed by.
+    pub query: String,
+}
+
+/// Percentiles of one latency histogram, in microseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencySummary {
+    /// Median.
+    pub p50: u64,
+    /// 95th percentile.
+    pub p95: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// How many lookups were measured.
+    pub count: u64,
+}
+
+/// Cache and database latency percentiles.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencyBySource {
+    /// Lookups answered from the cache.
+    pub cache: LatencySummary,
+    /// Lookups that read the database.
+    pub database: LatencySummary,
+}
+
+/// `GET /api/stats`: shared by every server instance (kept in Redis).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Lookups answered from the cache (negative entries included).
+    pub hits: u64,
+    /// Lookups that read the database.
+    pub misses: u64,
+    /// `hits / (hits + misses)`, 0 when there were none.
+    pub hit_ratio: f64,
+    /// Every lookup (by id and search).
+    pub lookups: u64,
+    /// Latency percentiles by source.
+    pub latency_us: LatencyBySource,
+}
+
+/// One entry of `GET /api/history` (newest first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// What was looked up: `id:<id>` or the canonical search.
+    pub query: String,
+    /// Cache hit or database read.
+    pub source: Source,
+    /// Server-side time of the lookup, in microseconds.
+    pub elapsed_us: u64,
+    /// When, in milliseconds since the Unix epoch.
+    pub at: u64,
+}

@@ -1,0 +1,19 @@
+//! Key names of the cache. Entries expire (TTL); the product database's keys
+//! (`db:*`) never do.
+
+/// `cache:product:<id>`: the product's JSON exactly as the database holds it,
+/// or [`MISSING`] for an id known to be absent (negative entry).
+pub fn product(id: &str) -> String {
+    format!("cache:product:{id}")
+}
+
+/// Value of a negative entry: the id does not exist.
+pub const MISSING: &str = "";
+
+/// `cache:search:gen`: bumped by every product write, so search entries made
+/// before a write can no longer be reached.
+pub const SEARCH_GENERATION: &str = "cache:search:gen";
+
+/// Prefix of `cache:search:<generation>:<canonical search>` (built in the
+/// scripts, which read the generation atomically).
+pub const SEARCH_PREFIX: &str = "cache:search:";

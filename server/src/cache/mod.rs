@@ -1,0 +1,244 @@
+//! Cache-aside lookups (seed part 3): look in the Redis cache first; on a
+//! miss read the product database once (however many requests missed
+//! together), store the answer with a jittered TTL, and say where the answer
+//! came from and how long it took.
+
+pub mod keys;
+mod scripts;
+mod single_flight;
+
+use crate::{
+    catalog::{search::SearchQuery, ProductDb},
+    error::ApiError,
+    stats::Recorder,
+    topology::{now_ms, Node},
+};
+use app::types::{HistoryEntry, Product, ProductPage, Source};
+use single_flight::SingleFlight;
+use std::{
+    hash::{BuildHasher, RandomState},
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+/// How long an absent id is remembered.
+pub const NEGATIVE_TTL: Duration = Duration::from_secs(5);
+
+/// The answer of a lookup, with where it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lookup<T> {
+    /// The product (`None`: it does not exist) or the search result.
+    pub value: T,
+    /// Cache or database.
+    pub source: Source,
+    /// Server-side time of the whole lookup.
+    pub elapsed_us: u64,
+    /// Remaining lifetime of the cache entry, in seconds.
+    pub ttl_s: u64,
+}
+
+/// What one flight produced, shared with every request that waited.
+#[derive(Clone)]
+struct Filled<T> {
+    value: T,
+    source: Source,
+    ttl_ms: u64,
+}
+
+/// The cache in front of the product database.
+pub struct Cache {
+    master: Node,
+    db: ProductDb,
+    ttl: Duration,
+    stats: Arc<Recorder>,
+    products: SingleFlight<Result<Filled<Option<Product>>, ApiError>>,
+    searches: SingleFlight<Result<Filled<ProductPage>, ApiError>>,
+}
+
+impl Cache {
+    /// A cache on `master` in front of `db`, entries living `ttl` (+0–10%).
+    pub fn new(master: Node, db: ProductDb, ttl: Duration, stats: Arc<Recorder>) -> Self {
+        Cache {
+            master,
+            db,
+            ttl,
+            stats,
+            products: SingleFlight::default(),
+            searches: SingleFlight::default(),
+        }
+    }
+
+    /// The configured TTL plus up to 10% random jitter, so entries made
+    /// together do not all expire together.
+    fn jittered_ttl_ms(&self) -> u64 {
+        let base = self.ttl.as_millis() as u64;
+        let spread = base / 10;
+        base + RandomState::new().hash_one(Instant::now()) % (spread + 1)
+    }
+
+    /// Looks a product up by id: one round trip on a hit (`GET` + `PTTL`
+    /// pipelined); on a miss one database read shared by concurrent misses.
+    pub async fn product(&self, id: &str) -> Result<Lookup<Option<Product>>, ApiError> {
+        let started = Instant::now();
+        let key = keys::product(id);
+        let filled = match self.read_product(id).await? {
+            Some(hit) => hit,
+            None => self.products.run(&key, || self.fill_product(id)).await.0?,
+        };
+        let (value, source, ttl_ms) = (filled.value, filled.source, filled.ttl_ms as i64);
+        let lookup = Lookup {
+            value,
+            source,
+            elapsed_us: started.elapsed().as_micros() as u64,
+            ttl_s: (ttl_ms.max(0) / 1000) as u64,
+        };
+        self.record(&lookup, id.to_string());
+        Ok(lookup)
+    }
+
+    /// The cache entry of a product, if any (`GET` + `PTTL`, one round trip).
+    async fn read_product(&self, id: &str) -> Result<Option<Filled<Option<Product>>>, ApiError> {
+        let key = keys::product(id);
+        let mut pipe = redis::pipe();
+        pipe.cmd("GET").arg(&key).cmd("PTTL").arg(&key);
+        let (cached, pttl): (Option<String>, i64) = self.master.pipe(&pipe).await?;
+        let value = match cached {
+            None => return Ok(None),
+            Some(json) if json == keys::MISSING => None,
+            Some(json) => Some(decode(id, &json)?),
+        };
+        Ok(Some(Filled {
+            value,
+            source: Source::Cache,
+            ttl_ms: pttl.max(0) as u64,
+        }))
+    }
+
+    /// Runs once per key at a time. Looks in the cache again first: a flight
+    /// that finished just before this one began has filled it, and the
+    /// database must not be read twice.
+    async fn fill_product(&self, id: &str) -> Result<Filled<Option<Product>>, ApiError> {
+        if let Some(hit) = self.read_product(id).await? {
+            return Ok(hit);
+        }
+        match self.db.get_raw(id).await? {
+            Some(json) => {
+                let product = decode(id, &json)?;
+                let ttl_ms = self.jittered_ttl_ms();
+                let mut fill = scripts::FILL_PRODUCT.prepare_invoke();
+                fill.arg(id).arg(&json).arg(ttl_ms);
+                let _: i64 = self.master.script(&fill).await?;
+                Ok(Filled {
+                    value: Some(product),
+                    source: Source::Database,
+                    ttl_ms,
+                })
+            }
+            None => {
+                let ttl_ms = NEGATIVE_TTL.as_millis() as u64;
+                let mut fill = scripts::FILL_MISSING.prepare_invoke();
+                fill.arg(id).arg(ttl_ms);
+                let _: i64 = self.master.script(&fill).await?;
+                Ok(Filled {
+                    value: None,
+                    source: Source::Database,
+                    ttl_ms,
+                })
+            }
+        }
+    }
+
+    /// Cache-aside search keyed by the canonical form of the query, under the
+    /// current write generation.
+    pub async fn search(&self, query: &SearchQuery) -> Result<Lookup<ProductPage>, ApiError> {
+        let started = Instant::now();
+        let canonical = query.canonical();
+        let (generation, hit) = self.read_search(&canonical).await?;
+        let filled = match hit {
+            Some(hit) => hit,
+            None => {
+                let flight_key = format!("{generation}:{canonical}");
+                self.searches
+                    .run(&flight_key, || {
+                        self.fill_search(query, &canonical, &generation)
+                    })
+                    .await
+                    .0?
+            }
+        };
+        let (value, source, ttl_ms) = (filled.value, filled.source, filled.ttl_ms as i64);
+        let lookup = Lookup {
+            value,
+            source,
+            elapsed_us: started.elapsed().as_micros() as u64,
+            ttl_s: (ttl_ms.max(0) / 1000) as u64,
+        };
+        self.record(&lookup, canonical);
+        Ok(lookup)
+    }
+
+    /// The current write generation and, if cached under it, the search's
+    /// entry (one script, one round trip).
+    async fn read_search(
+        &self,
+        canonical: &str,
+    ) -> Result<(String, Option<Filled<ProductPage>>), ApiError> {
+        let mut read = scripts::READ_SEARCH.prepare_invoke();
+        read.arg(canonical);
+        let (generation, cached, pttl): (String, Option<String>, i64) =
+            self.master.script(&read).await?;
+        let hit = cached
+            .and_then(|json| serde_json::from_str::<ProductPage>(&json).ok())
+            .map(|page| Filled {
+                value: page,
+                source: Source::Cache,
+                ttl_ms: pttl.max(0) as u64,
+            });
+        Ok((generation, hit))
+    }
+
+    /// Runs once per search and generation at a time; looks in the cache
+    /// again first, like [`Cache::fill_product`].
+    async fn fill_search(
+        &self,
+        query: &SearchQuery,
+        canonical: &str,
+        generation: &str,
+    ) -> Result<Filled<ProductPage>, ApiError> {
+        if let (current, Some(hit)) = self.read_search(canonical).await? {
+            if current == generation {
+                return Ok(hit);
+            }
+        }
+        let page = self.db.search(query).await?;
+        let json = serde_json::to_string(&page).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let ttl_ms = self.jittered_ttl_ms();
+        let mut fill = scripts::FILL_SEARCH.prepare_invoke();
+        fill.arg(generation).arg(canonical).arg(&json).arg(ttl_ms);
+        let _: i64 = self.master.script(&fill).await?;
+        Ok(Filled {
+            value: page,
+            source: Source::Database,
+            ttl_ms,
+        })
+    }
+
+    fn record<T>(&self, lookup: &Lookup<T>, query: String) {
+        let entry = HistoryEntry {
+            query,
+            source: lookup.source,
+            elapsed_us: lookup.elapsed_us,
+            at: now_ms(),
+        };
+        self.stats
+            .record(lookup.source, lookup.elapsed_us, Some(entry));
+    }
+}
+
+fn decode(id: &str, json: &str) -> Result<Product, ApiError> {
+    serde_json::from_str(json).map_err(|e| {
+        ApiError::Internal(format!(
+            "the stored product {id:?} is not valid product JSON: {e}"
+        ))
+    })
+}

@@ -1,0 +1,66 @@
+//! Words for search: one tokenizer for indexing products and for reading
+//! queries, so both sides agree.
+
+use app::types::Product;
+use std::collections::BTreeSet;
+
+/// Longest indexed word; longer ones are cut.
+pub const MAX_WORD_LEN: usize = 32;
+/// Most distinct words indexed per product.
+pub const MAX_WORDS_PER_PRODUCT: usize = 64;
+
+/// Lower-cased alphanumeric runs of 2+ characters, deduplicated and sorted.
+pub fn tokenize(text: &str) -> BTreeSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().count() >= 2)
+        .map(|w| w.to_lowercase().chars().take(MAX_WORD_LEN).collect())
+        .collect()
+}
+
+/// The words a product is found by: its id, name, category and features.
+pub fn product_words(product: &Product) -> Vec<String> {
+    let mut words = tokenize(&product.name);
+    words.insert(product.id.to_lowercase());
+    words.extend(tokenize(&product.category));
+    for feature in &product.features {
+        words.extend(tokenize(feature));
+    }
+    words.into_iter().take(MAX_WORDS_PER_PRODUCT).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokenizes_like_a_person_searches() {
+        let words: Vec<_> = tokenize("  Smartphone PREMIUM, 5G / HDR-Display x ")
+            .into_iter()
+            .collect();
+        assert_eq!(words, ["5g", "display", "hdr", "premium", "smartphone"]);
+        assert!(tokenize("a . ;").is_empty());
+    }
+
+    #[test]
+    fn a_product_is_found_by_id_name_category_and_features() {
+        let p = Product {
+            id: "prod1".into(),
+            name: "Smartphone Premium".into(),
+            price: 1.0,
+            category: "electronics".into(),
+            in_stock: true,
+            features: vec!["Water Resistant".into()],
+        };
+        assert_eq!(
+            product_words(&p),
+            [
+                "electronics",
+                "premium",
+                "prod1",
+                "resistant",
+                "smartphone",
+                "water"
+            ]
+        );
+    }
+}

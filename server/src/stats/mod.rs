@@ -1,0 +1,232 @@
+//! Lookup statistics shared by every server instance. Requests only touch
+//! in-process counters; a flusher adds them to Redis once a second in one
+//! pipeline (never one extra Redis write per request). Reads merge what Redis
+//! holds with what is not flushed yet.
+
+pub mod histogram;
+
+use crate::topology::{Node, StoreError};
+use app::types::{HistoryEntry, LatencyBySource, Source, Stats};
+use std::{
+    collections::{BTreeMap, HashMap, VecDeque},
+    sync::Mutex,
+    time::Duration,
+};
+
+/// Most history entries kept (in Redis and in the pending queue).
+pub const HISTORY_LEN: usize = 50;
+/// How often pending counts reach Redis.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
+
+const COUNTERS: &str = "stats:counters";
+const LATENCY_CACHE: &str = "stats:latency:cache";
+const LATENCY_DATABASE: &str = "stats:latency:database";
+const HISTORY: &str = "stats:history";
+
+/// What is counted but not yet in Redis.
+#[derive(Debug, Default, Clone)]
+struct Pending {
+    hits: u64,
+    misses: u64,
+    cache_latency: BTreeMap<u32, u64>,
+    database_latency: BTreeMap<u32, u64>,
+    /// Newest last.
+    history: VecDeque<HistoryEntry>,
+}
+
+impl Pending {
+    fn merge_older(&mut self, older: Pending) {
+        self.hits += older.hits;
+        self.misses += older.misses;
+        for (b, c) in older.cache_latency {
+            *self.cache_latency.entry(b).or_insert(0) += c;
+        }
+        for (b, c) in older.database_latency {
+            *self.database_latency.entry(b).or_insert(0) += c;
+        }
+        let mut history = older.history;
+        history.extend(self.history.drain(..));
+        while history.len() > HISTORY_LEN {
+            history.pop_front();
+        }
+        self.history = history;
+    }
+}
+
+/// Records lookups in process and shares them through Redis.
+pub struct Recorder {
+    master: Node,
+    pending: Mutex<Pending>,
+}
+
+impl Recorder {
+    /// Counts into `master`'s `stats:*` keys.
+    pub fn new(master: Node) -> Self {
+        Recorder {
+            master,
+            pending: Mutex::new(Pending::default()),
+        }
+    }
+
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts one lookup (in memory only).
+    pub fn record(&self, source: Source, elapsed_us: u64, history: Option<HistoryEntry>) {
+        let bucket = histogram::bucket(elapsed_us);
+        let mut pending = self.pending();
+        let latency = match source {
+            Source::Cache => {
+                pending.hits += 1;
+                &mut pending.cache_latency
+            }
+            Source::Database => {
+                pending.misses += 1;
+                &mut pending.database_latency
+            }
+        };
+        *latency.entry(bucket).or_insert(0) += 1;
+        if let Some(entry) = history {
+            pending.history.push_back(entry);
+            if pending.history.len() > HISTORY_LEN {
+                pending.history.pop_front();
+            }
+        }
+    }
+
+    /// Adds the pending counts to Redis in one pipeline. On failure they are
+    /// kept for the next flush, so a Redis outage loses nothing.
+    pub async fn flush(&self) -> Result<(), StoreError> {
+        let batch = std::mem::take(&mut *self.pending());
+        if batch.hits == 0 && batch.misses == 0 && batch.history.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        pipe.cmd("HINCRBY")
+            .arg(COUNTERS)
+            .arg("hits")
+            .arg(batch.hits)
+            .ignore();
+        pipe.cmd("HINCRBY")
+            .arg(COUNTERS)
+            .arg("misses")
+            .arg(batch.misses)
+            .ignore();
+        for (key, counts) in [
+            (LATENCY_CACHE, &batch.cache_latency),
+            (LATENCY_DATABASE, &batch.database_latency),
+        ] {
+            for (bucket, count) in counts {
+                pipe.cmd("HINCRBY").arg(key).arg(bucket).arg(count).ignore();
+            }
+        }
+        if !batch.history.is_empty() {
+            let mut push = redis::cmd("LPUSH");
+            push.arg(HISTORY);
+            for entry in &batch.history {
+                push.arg(serde_json::to_string(entry).unwrap_or_default());
+            }
+            pipe.add_command(push).ignore();
+            pipe.cmd("LTRIM")
+                .arg(HISTORY)
+                .arg(0)
+                .arg(HISTORY_LEN - 1)
+                .ignore();
+        }
+        match self.master.pipe::<()>(&pipe).await {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                self.pending().merge_older(batch);
+                Err(error)
+            }
+        }
+    }
+
+    /// Flushes every [`FLUSH_EVERY`], forever (spawn it).
+    pub async fn flush_forever(self: std::sync::Arc<Self>) {
+        let mut tick = tokio::time::interval(FLUSH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(error) = self.flush().await {
+                tracing::debug!(%error, "stats not flushed; kept for the next tick");
+            }
+        }
+    }
+
+    /// Every instance's counts (from Redis) plus this one's unflushed ones.
+    pub async fn stats(&self) -> Result<Stats, StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.cmd("HGETALL").arg(COUNTERS);
+        pipe.cmd("HGETALL").arg(LATENCY_CACHE);
+        pipe.cmd("HGETALL").arg(LATENCY_DATABASE);
+        let (counters, cache, database): (
+            HashMap<String, u64>,
+            HashMap<u32, u64>,
+            HashMap<u32, u64>,
+        ) = self.master.pipe(&pipe).await?;
+        let pending = self.pending().clone();
+        let hits = counters.get("hits").copied().unwrap_or(0) + pending.hits;
+        let misses = counters.get("misses").copied().unwrap_or(0) + pending.misses;
+        let merge = |shared: HashMap<u32, u64>, local: &BTreeMap<u32, u64>| {
+            let mut all: BTreeMap<u32, u64> = shared.into_iter().collect();
+            for (b, c) in local {
+                *all.entry(*b).or_insert(0) += c;
+            }
+            histogram::summarize(&all)
+        };
+        let lookups = hits + misses;
+        Ok(Stats {
+            hits,
+            misses,
+            hit_ratio: if lookups == 0 {
+                0.0
+            } else {
+                hits as f64 / lookups as f64
+            },
+            lookups,
+            latency_us: LatencyBySource {
+                cache: merge(cache, &pending.cache_latency),
+                database: merge(database, &pending.database_latency),
+            },
+        })
+    }
+
+    /// The most recent lookups, newest first: unflushed ones, then Redis'.
+    pub async fn history(&self) -> Result<Vec<HistoryEntry>, StoreError> {
+        let stored: Vec<String> = self
+            .master
+            .query(
+                redis::cmd("LRANGE")
+                    .arg(HISTORY)
+                    .arg(0)
+                    .arg(HISTORY_LEN - 1),
+            )
+            .await?;
+        let mut entries: Vec<HistoryEntry> = self.pending().history.iter().rev().cloned().collect();
+        entries.extend(
+            stored
+                .iter()
+                .filter_map(|json| serde_json::from_str(json).ok()),
+        );
+        entries.truncate(HISTORY_LEN);
+        Ok(entries)
+    }
+
+    /// Forgets every count and the history, here and in Redis.
+    pub async fn reset(&self) -> Result<(), StoreError> {
+        *self.pending() = Pending::default();
+        let _: () = self
+            .master
+            .query(
+                redis::cmd("DEL")
+                    .arg(COUNTERS)
+                    .arg(LATENCY_CACHE)
+                    .arg(LATENCY_DATABASE)
+                    .arg(HISTORY),
+            )
+            .await?;
+        Ok(())
+    }
+}

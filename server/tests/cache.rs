@@ -1,0 +1,379 @@
+//! Cache-aside lookups against real Redis: hit/miss sequence and TTLs,
+//! canonical search keys, stampede protection (counted on the Redis side with
+//! MONITOR), negative caching, invalidation, shared stats and history.
+
+mod support;
+
+use futures::StreamExt;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::time::Duration;
+use support::{catalog::scan, eventually, TestApp, Topology};
+
+const TOKEN: &str = "cache-test-token";
+
+async fn app(topo: &Topology, extra: &[&str]) -> TestApp {
+    let mut args = vec!["--admin-token", TOKEN];
+    args.extend_from_slice(extra);
+    TestApp::spawn_with(&topo.master.url(), &[topo.replica.url()], &args).await
+}
+
+/// Counts the commands a block of work sends to Redis, as Redis sees them.
+struct Monitor {
+    lines: tokio::task::JoinHandle<Vec<String>>,
+    url: String,
+}
+
+impl Monitor {
+    async fn start(url: &str) -> Self {
+        let client = redis::Client::open(url).expect("url");
+        let monitor = client.get_async_monitor().await.expect("MONITOR");
+        let lines = tokio::spawn(async move {
+            let mut stream = monitor.into_on_message::<String>();
+            let mut lines = Vec::new();
+            while let Some(line) = stream.next().await {
+                if line.contains("monitor-end-marker") {
+                    break;
+                }
+                lines.push(line);
+            }
+            lines
+        });
+        // MONITOR is on once the stream is set up; give the server a beat.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        Monitor {
+            lines,
+            url: url.to_string(),
+        }
+    }
+
+    /// Stops and returns the commands sent from clients (not from scripts).
+    async fn stop(self) -> Vec<String> {
+        let mut conn = redis::Client::open(self.url.as_str())
+            .expect("url")
+            .get_multiplexed_async_connection()
+            .await
+            .expect("conn");
+        let _: String = redis::cmd("ECHO")
+            .arg("monitor-end-marker")
+            .query_async(&mut conn)
+            .await
+            .expect("ECHO");
+        let lines = tokio::time::timeout(Duration::from_secs(10), self.lines)
+            .await
+            .expect("monitor ends")
+            .expect("monitor task");
+        lines.into_iter().filter(|l| !l.contains(" lua]")).collect()
+    }
+}
+
+fn db_reads(lines: &[String], id: &str) -> usize {
+    let needle = format!("\"GET\" \"db:product:{id}\"");
+    lines.iter().filter(|l| l.contains(&needle)).count()
+}
+
+#[tokio::test]
+async fn miss_then_hit_with_ttl_bounds() {
+    let topo = Topology::start().await;
+    let app = app(&topo, &[]).await;
+
+    let (status, first) = app.get_json("/api/products/prod1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first["source"], "database");
+    assert_eq!(first["data"]["name"], "Smartphone Premium");
+    let ttl = first["ttl_s"].as_u64().expect("ttl_s");
+    assert!(
+        (60..=66).contains(&ttl),
+        "60 s + up to 10% jitter, got {ttl}"
+    );
+    assert!(first["elapsed_us"].as_u64().is_some_and(|us| us > 0));
+
+    let (_, second) = app.get_json("/api/products/prod1").await;
+    assert_eq!(second["source"], "cache");
+    assert_eq!(second["data"], first["data"]);
+    let ttl2 = second["ttl_s"].as_u64().expect("ttl_s");
+    assert!(ttl2 <= ttl && ttl2 >= ttl - 2, "{ttl2} after {ttl}");
+
+    // The entry really lives in Redis with that TTL.
+    let mut conn = topo.master.conn().await;
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg("cache:product:prod1")
+        .query_async(&mut conn)
+        .await
+        .expect("PTTL");
+    assert!((55_000..=66_000).contains(&pttl), "{pttl}");
+}
+
+#[tokio::test]
+async fn entries_expire_after_their_ttl() {
+    let topo = Topology::start().await;
+    let app = app(&topo, &["--cache-ttl-secs", "1"]).await;
+    assert_eq!(
+        app.get_json("/api/products/prod2").await.1["source"],
+        "database"
+    );
+    assert_eq!(
+        app.get_json("/api/products/prod2").await.1["source"],
+        "cache"
+    );
+    tokio::time::sleep(Duration::from_millis(1_250)).await;
+    assert_eq!(
+        app.get_json("/api/products/prod2").await.1["source"],
+        "database"
+    );
+}
+
+#[tokio::test]
+async fn equivalent_searches_share_one_entry() {
+    let topo = Topology::start().await;
+    let app = app(&topo, &[]).await;
+
+    let (status, first) = app
+        .get_json("/api/search?q=Smartphone%20%20Premium&category=electronics")
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(first["source"], "database");
+    assert_eq!(first["total"], 1);
+    assert_eq!(first["items"][0]["id"], "prod1");
+    assert_eq!(
+        first["query"],
+        "q=premium smartphone|category=electronics|min=|max=|limit=20"
+    );
+
+    let (_, second) = app
+        .get_json("/api/search?category=electronics&q=premium+SMARTPHONE+")
+        .await;
+    assert_eq!(second["source"], "cache");
+    assert_eq!(second["items"], first["items"]);
+    assert_eq!(second["query"], first["query"]);
+
+    let mut conn = topo.master.conn().await;
+    let entries: Vec<String> = scan(&mut conn, "cache:search:*")
+        .await
+        .into_iter()
+        .filter(|k| k != "cache:search:gen")
+        .collect();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+
+    // Words, category and price range combine; results are cheapest first.
+    let (_, books) = app.get_json("/api/search?q=paperback&max_price=100").await;
+    assert!(books["total"].as_u64().is_some_and(|t| t >= 1));
+    let (_, all) = app.get_json("/api/search?q=&limit=100").await;
+    let prices: Vec<f64> = all["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|p| p["price"].as_f64().expect("price"))
+        .collect();
+    assert!(prices.windows(2).all(|w| w[0] <= w[1]));
+    let (status, body) = app.get_json("/api/search?min_price=5&max_price=1").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("above")));
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_misses_read_the_database_once() {
+    let topo = Topology::start().await;
+    let app = app(&topo, &[]).await;
+    let monitor = Monitor::start(&topo.master.url()).await;
+
+    let requests = (0..200).map(|_| app.get_json("/api/products/prod7"));
+    let answers = futures::future::join_all(requests).await;
+
+    let lines = monitor.stop().await;
+    assert!(answers
+        .iter()
+        .all(|(s, b)| *s == StatusCode::OK && b["data"]["id"] == "prod7"));
+    let from_db = answers
+        .iter()
+        .filter(|(_, b)| b["source"] == "database")
+        .count();
+    assert!(from_db >= 1);
+    assert_eq!(db_reads(&lines, "prod7"), 1, "exactly one database read");
+}
+
+#[tokio::test]
+async fn missing_ids_are_cached_briefly() {
+    let topo = Topology::start().await;
+    let app = app(&topo, &[]).await;
+    let monitor = Monitor::start(&topo.master.url()).await;
+
+    let (status, first) = app.get_json("/api/products/ghost").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(first["error"], "product \"ghost\" not found");
+    assert_eq!(first["source"], "database");
+    for _ in 0..5 {
+        let (status, again) = app.get_json("/api/products/ghost").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert_eq!(again["source"], "cache");
+        assert!(again["ttl_s"].as_u64().is_some_and(|t| t <= 5));
+    }
+    let lines = monitor.stop().await;
+    assert_eq!(db_reads(&lines, "ghost"), 1);
+
+    // Creating the product makes it visible at once.
+    let body = json!({"id": "ghost", "name": "Now here", "price": 1.0, "category": "toys", "in_stock": true, "features": []});
+    assert_eq!(
+        app.send(
+            Method::PUT,
+            "/api/db/product/ghost",
+            Some(&body),
+            Some(TOKEN)
+        )
+        .await
+        .0,
+        StatusCode::CREATED
+    );
+    let (status, found) = app.get_json("/api/products/ghost").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(found["source"], "database");
+}
+
+#[tokio::test]
+async fn writes_invalidate_products_and_searches() {
+    let topo = Topology::start().await;
+    let app = app(&topo, &[]).await;
+    app.get_json("/api/products/prod5").await;
+    assert_eq!(
+        app.get_json("/api/products/prod5").await.1["source"],
+        "cache"
+    );
+    app.get_json("/api/search?q=smartwatch").await;
+    assert_eq!(
+        app.get_json("/api/search?q=smartwatch").await.1["source"],
+        "cache"
+    );
+
+    let mut changed: Value = app.get_json("/api/db/product/prod5").await.1["data"].clone();
+    changed["name"] = json!("Smartwatch Sport 2");
+    changed["price"] = json!(249.0);
+    assert_eq!(
+        app.send(
+            Method::PUT,
+            "/api/db/product/prod5",
+            Some(&changed),
+            Some(TOKEN)
+        )
+        .await
+        .0,
+        StatusCode::OK
+    );
+
+    let (_, after) = app.get_json("/api/products/prod5").await;
+    assert_eq!(after["source"], "database");
+    assert_eq!(after["data"]["name"], "Smartwatch Sport 2");
+    let (_, search) = app.get_json("/api/search?q=smartwatch").await;
+    assert_eq!(
+        search["source"], "database",
+        "earlier search results are unreachable"
+    );
+    assert_eq!(search["items"][0]["price"], 249.0);
+
+    assert_eq!(
+        app.send(Method::DELETE, "/api/db/product/prod5", None, Some(TOKEN))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get_json("/api/products/prod5").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(app.get_json("/api/search?q=smartwatch").await.1["total"], 0);
+}
+
+#[tokio::test]
+async fn stats_and_history_add_up_across_instances() {
+    let topo = Topology::start().await;
+    let a = app(&topo, &[]).await;
+    let b = app(&topo, &[]).await;
+    assert_eq!(
+        a.send(Method::POST, "/api/stats/reset", None, Some(TOKEN))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        a.send(Method::POST, "/api/stats/reset", None, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+
+    for id in ["prod10", "prod11", "prod12"] {
+        assert_eq!(
+            a.get_json(&format!("/api/products/{id}")).await.1["source"],
+            "database"
+        );
+    }
+    for id in ["prod10", "prod11", "prod12", "prod10", "prod11"] {
+        assert_eq!(
+            b.get_json(&format!("/api/products/{id}")).await.1["source"],
+            "cache"
+        );
+    }
+
+    let expected = |s: &Value| s["hits"] == 5 && s["misses"] == 3 && s["lookups"] == 8;
+    let shared = eventually(Duration::from_secs(5), || async {
+        expected(&a.get_json("/api/stats").await.1)
+    })
+    .await;
+    assert!(
+        shared,
+        "stats never added up: {}",
+        a.get_json("/api/stats").await.1
+    );
+    let stats = b.get_json("/api/stats").await.1;
+    assert!(expected(&stats), "{stats}");
+    assert_eq!(stats["hit_ratio"], 0.625);
+    assert_eq!(stats["latency_us"]["cache"]["count"], 5);
+    assert_eq!(stats["latency_us"]["database"]["count"], 3);
+    let cache = &stats["latency_us"]["cache"];
+    assert!(
+        cache["p50"].as_u64() <= cache["p95"].as_u64()
+            && cache["p95"].as_u64() <= cache["p99"].as_u64()
+    );
+
+    let history = a.get_json("/api/history").await.1;
+    let entries = history.as_array().expect("history");
+    assert_eq!(entries.len(), 8);
+    assert_eq!(entries[0]["query"], "prod11", "newest first");
+    assert_eq!(entries[0]["source"], "cache");
+    assert_eq!(entries[7]["query"], "prod10");
+    assert_eq!(entries[7]["source"], "database");
+    assert!(entries
+        .windows(2)
+        .all(|w| w[0]["at"].as_u64() >= w[1]["at"].as_u64()));
+}
+
+#[tokio::test]
+async fn history_is_capped() {
+    let topo = Topology::start().await;
+    let app = app(&topo, &[]).await;
+    for n in 0..60 {
+        app.get_json(&format!("/api/products/missing{n}")).await;
+    }
+    let full = eventually(Duration::from_secs(5), || async {
+        app.get_json("/api/history")
+            .await
+            .1
+            .as_array()
+            .map(Vec::len)
+            == Some(50)
+    })
+    .await;
+    assert!(full);
+    let mut conn = topo.master.conn().await;
+    let stored = eventually(Duration::from_secs(5), || {
+        let mut conn = conn.clone();
+        async move {
+            let len: u64 = redis::cmd("LLEN")
+                .arg("stats:history")
+                .query_async(&mut conn)
+                .await
+                .unwrap_or(0);
+            len == 50
+        }
+    })
+    .await;
+    assert!(stored, "the Redis list is trimmed to 50");
+    let _ = &mut conn;
+}
