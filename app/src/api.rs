@@ -46,6 +46,17 @@ where
     }
 }
 
+/// Percent-encodes a query or path value (anything but `[A-Za-z0-9_.-]`).
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Decodes an answer: a body of the expected type is data whatever the status
 /// (a 503 health report still lists the nodes); otherwise the server's
 /// `{"error"}` sentence, or a generic message.

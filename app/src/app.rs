@@ -1,7 +1,7 @@
 //! The root component: metadata, stylesheet, and the route table.
 
 use crate::components::TopBar;
-use crate::pages::{HomePage, NotFound, ProductDetailPage, ProductsPage};
+use crate::pages::{NotFound, ProductDetailPage, ProductsPage, SearchPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
 use leptos_router::{
@@ -13,6 +13,10 @@ use leptos_router::{
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser: this flips once the wasm app is live,
+    // so people (and browser tests) can tell a hydrated page from HTML alone.
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
     view! {
         <Stylesheet id="leptos" href="/pkg/cachescope.css" />
         <Title text="cachescope" />
@@ -22,10 +26,10 @@ pub fn App() -> impl IntoView {
                 <span class="orb orb-b"></span>
                 <span class="orb orb-c"></span>
             </div>
-            <main class="page">
+            <main class="page" data-hydrated=move || hydrated.get().to_string()>
                 <TopBar />
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/") view=SearchPage />
                     <Route path=path!("/products") view=ProductsPage />
                     <Route path=path!("/products/:id") view=ProductDetailPage />
                 </Routes>

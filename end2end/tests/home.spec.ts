@@ -16,10 +16,9 @@ test('home page renders, hydrates, and shows both nodes live', async ({ page, co
   // Hydrated: the button only reacts once the wasm app has taken over.
   const toggle = page.getByTestId('live-toggle');
   await expect(toggle).toHaveText('Pause live updates');
-  await expect(async () => {
-    await toggle.click();
-    await expect(toggle).toHaveText('Resume live updates', { timeout: 500 });
-  }).toPass({ timeout: 10_000 });
+  await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
+  await toggle.click();
+  await expect(toggle).toHaveText('Resume live updates');
   await expect(toggle).toHaveAttribute('aria-pressed', 'false');
   await expect(page.getByText('Live updates paused.')).toBeVisible();
   await toggle.click();

@@ -160,12 +160,9 @@ fn router(state: AppState) -> Router {
     let shell_options = state.leptos_options.clone();
     Router::new()
         .nest_service("/api", api)
-        .leptos_routes_with_context(
-            &state,
-            route_list(),
-            page_context.clone(),
-            move || shell(shell_options.clone()),
-        )
+        .leptos_routes_with_context(&state, route_list(), page_context.clone(), move || {
+            shell(shell_options.clone())
+        })
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             page_context,
             shell,

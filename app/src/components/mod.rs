@@ -1,11 +1,17 @@
 //! Reusable pieces of the UI.
 
+mod hit_gauge;
+mod latency_chart;
 mod node_card;
 mod product_card;
 mod status_pill;
 mod top_bar;
+mod topology_panel;
 
+pub use hit_gauge::HitGauge;
+pub use latency_chart::{format_us, LatencyChart};
 pub use node_card::NodeCard;
 pub use product_card::{format_price, ProductCard};
 pub use status_pill::StatusPill;
 pub use top_bar::TopBar;
+pub use topology_panel::TopologyPanel;

@@ -17,7 +17,7 @@ pub fn TopBar() -> impl IntoView {
                 </div>
             </a>
             <nav class="nav glass" aria-label="Main">
-                <A href="/" exact=true>"Overview"</A>
+                <A href="/" exact=true>"Search"</A>
                 <A href="/products">"Products"</A>
             </nav>
         </header>

@@ -1,11 +1,11 @@
 //! One module per route.
 
-mod home;
 mod not_found;
 mod product_detail;
 mod products;
+mod search;
 
-pub use home::HomePage;
 pub use not_found::NotFound;
 pub use product_detail::ProductDetailPage;
 pub use products::ProductsPage;
+pub use search::SearchPage;

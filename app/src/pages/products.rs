@@ -2,7 +2,7 @@
 //! Filters live in the URL (`?category=&order=&offset=`), so every view can be
 //! linked, works before hydration, and the back button behaves.
 
-use crate::api;
+use crate::api::{self, encode};
 use crate::components::ProductCard;
 use crate::types::{CategoryCount, PriceOrder, ProductPage};
 use leptos::prelude::*;
@@ -46,17 +46,6 @@ impl Filters {
         }
         href
     }
-}
-
-/// Percent-encodes a query value (anything but `[A-Za-z0-9_.-]`).
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Category chips, price order, and the product grid with paging.

@@ -1,4 +1,5 @@
-//! `/`: the landing page, with the live state of the Redis topology.
+//! The live state of the Redis topology: verdict and one tile per node,
+//! probed every 2 s in the browser (pausable).
 
 use crate::api;
 use crate::components::{NodeCard, StatusPill};
@@ -8,9 +9,9 @@ use leptos::prelude::*;
 /// How often the browser re-checks the topology while live updates are on.
 const REFRESH_MS: u64 = 2_000;
 
-/// The landing page: what cachescope is, and whether its Redis nodes answer.
+/// A glass card with the nodes of the topology.
 #[component]
-pub fn HomePage() -> impl IntoView {
+pub fn TopologyPanel() -> impl IntoView {
     let (tick, set_tick) = signal(0u64);
     let (live, set_live) = signal(true);
     let health = Resource::new(move || tick.get(), |_| api::health());
@@ -33,12 +34,6 @@ pub fn HomePage() -> impl IntoView {
         <section class="glass card topology" aria-labelledby="topology-title">
             <div class="card-head">
                 <h2 id="topology-title">"Topology"</h2>
-                <Transition fallback=|| view! { <StatusPill status=None /> }>
-                    <StatusPill status=Signal::derive(move || {
-                        health.get().map(|r| r.map(|h| h.status).unwrap_or(HealthStatus::Down))
-                    }) />
-                </Transition>
-                <span class="spacer"></span>
                 <button
                     class="button ghost"
                     data-testid="live-toggle"
@@ -57,30 +52,21 @@ pub fn HomePage() -> impl IntoView {
                     }
                 }}
             </p>
-            <Transition fallback=|| view! { <p class="muted">"Probing Redis…"</p> }>
+            // One Transition reads the resource: a resource read under two
+            // suspense boundaries can stall the SSR stream (leptos#4851).
+            <Transition fallback=|| view! { <StatusPill status=None /> }>
                 {move || health.get().map(|report| view! { <Topology report /> })}
             </Transition>
-        </section>
-
-        <section class="glass card about">
-            <h2>"How it works"</h2>
-            <ol class="steps">
-                <li>"A lookup asks the Redis cache first."</li>
-                <li>"On a miss it reads the product database (also Redis) and caches the answer with a TTL."</li>
-                <li>"Every answer says where it came from and how long it took."</li>
-            </ol>
-            <p class="muted">
-                "JSON health report: " <a href="/api/health">"/api/health"</a>
-            </p>
         </section>
     }
 }
 
-/// The nodes, or a readable explanation of why they cannot be shown.
+/// The verdict, the nodes, or a readable explanation of why there are none.
 #[component]
 fn Topology(report: Result<HealthReport, String>) -> impl IntoView {
     match report {
         Err(message) => view! {
+            <StatusPill status=Some(HealthStatus::Down) />
             <div class="alert alert-down" role="alert">
                 <strong>"No health report. "</strong>
                 {message}
@@ -95,6 +81,7 @@ fn Topology(report: Result<HealthReport, String>) -> impl IntoView {
                 .map(|n| n.addr.clone())
                 .unwrap_or_default();
             view! {
+                <StatusPill status=Some(report.status) />
                 {master_down
                     .then(|| {
                         view! {

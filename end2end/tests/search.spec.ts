@@ -1,0 +1,59 @@
+import { test, expect } from './fixtures';
+
+test('searching an id twice: DATABASE, then CACHE with a TTL counting down', async ({ page, consoleErrors }) => {
+  await page.goto('/');
+  const input = page.getByTestId('search-input');
+  const badge = page.getByTestId('source-badge');
+  const ttl = page.getByTestId('ttl');
+  const seconds = async () => Number((await ttl.textContent())!.replace(' s', ''));
+
+  await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
+  await input.fill('prod3');
+  await page.getByTestId('search-submit').click();
+  await expect(badge).toHaveText('DATABASE');
+  await expect(page.getByTestId('result-product')).toContainText('Ultrabook');
+
+  await page.getByTestId('search-submit').click();
+  await expect(badge).toHaveText('CACHE');
+  const first = await seconds();
+  expect(first).toBeGreaterThan(50);
+  await expect.poll(seconds, { timeout: 5_000 }).toBeLessThan(first);
+
+  // Words go to the search, and the history lists both kinds, clickable.
+  await input.fill('noise cancelling');
+  await page.getByTestId('search-submit').click();
+  await expect(page.getByTestId('search-total')).toHaveText('1 matching products');
+  await expect(badge).toHaveText('DATABASE');
+  const history = page.getByTestId('history');
+  await expect(history).toContainText('cancelling noise');
+  await history.getByText('cancelling noise').first().click();
+  await expect(badge).toHaveText('CACHE');
+
+  // The hit ratio moved off zero.
+  await expect(page.getByTestId('hit-ratio')).not.toHaveText('0%');
+  expect(consoleErrors).toEqual([]);
+});
+
+test('bad input and unknown ids are explained in the page', async ({ page, consoleErrors }) => {
+  await page.goto('/');
+  const input = page.getByTestId('search-input');
+  await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
+  await input.fill('nosuch9');
+  await page.getByTestId('search-submit').click();
+  await expect(page.getByText('product "nosuch9" not found', { exact: false })).toBeVisible();
+  await page.locator('input[aria-label="Minimum price"]').fill('50');
+  await page.locator('input[aria-label="Maximum price"]').fill('10');
+  await input.fill('phone');
+  await page.getByTestId('search-submit').click();
+  await expect(page.getByTestId('search-error')).toContainText('above max_price');
+  // The 404 and 400 answers are the API's contract; the browser logs each one.
+  // Anything else (a panic, a script error) fails the test.
+  expect(consoleErrors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
+});
+
+test('a search in the URL runs when the page opens', async ({ page, consoleErrors }) => {
+  await page.goto('/?q=espresso');
+  await expect(page.getByTestId('result-product')).toContainText('Espresso Machine');
+  await expect(page.getByTestId('search-input')).toHaveValue('espresso');
+  expect(consoleErrors).toEqual([]);
+});
