@@ -255,20 +255,13 @@ impl TestApp {
 
     /// GETs `path` and returns the status and the JSON body.
     pub async fn get_json(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
-        let response = self
-            .http
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("server answers");
-        let status = response.status();
-        let body = response.json().await.expect("JSON body");
-        (status, body)
+        let (status, text) = self.get_html(path).await;
+        (status, serde_json::from_str(&text).expect("JSON body"))
     }
 }
 
 impl TestApp {
-    /// GETs a page: its status and HTML.
+    /// GETs a page: its status and body text.
     pub async fn get_html(&self, path: &str) -> (reqwest::StatusCode, String) {
         let response = self
             .http
