@@ -47,6 +47,20 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(10..=10_000))]
     pub redis_timeout_ms: u64,
 
+    /// Where cache reads go: `master`, or `replica` (a healthy replica under
+    /// the lag threshold, falling back to the master).
+    #[arg(long, env = "READ_FROM", default_value = "master", value_parser = ["master", "replica"])]
+    pub read_from: String,
+
+    /// Replica reads only use a replica whose heartbeat delay is at most this.
+    #[arg(long, env = "READ_MAX_LAG_MS", default_value_t = 1_000)]
+    pub read_max_lag_ms: u64,
+
+    /// Metrics collector tick, in milliseconds.
+    #[arg(long, env = "METRICS_TICK_MS", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u64).range(100..=60_000))]
+    pub metrics_tick_ms: u64,
+
     /// Load the built-in catalog at start-up (once per catalog version; never
     /// overwrites existing products).
     #[arg(long, env = "SEED_CATALOG", default_value_t = true, action = clap::ArgAction::Set)]

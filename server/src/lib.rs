@@ -8,6 +8,7 @@ pub mod cache;
 pub mod catalog;
 pub mod config;
 pub mod error;
+pub mod metrics;
 pub mod routes;
 pub mod shutdown;
 pub mod startup;

@@ -6,6 +6,7 @@ use crate::{
     cache::Cache,
     catalog::ProductDb,
     config::Config,
+    metrics::{self, Hub, ReadTarget},
     routes,
     state::AppState,
     stats::Recorder,
@@ -76,19 +77,35 @@ impl Application {
         let master = topology.master().clone();
         let db = ProductDb::new(master.clone());
         let stats = Arc::new(Recorder::new(master.clone()));
+        let hub = Arc::new(Hub::default());
+        let reads = Arc::new(ReadTarget::new(
+            config.read_from == "replica",
+            config.read_max_lag_ms,
+        ));
         let cache = Arc::new(Cache::new(
             master,
             db.clone(),
             Duration::from_secs(config.cache_ttl_secs),
             stats.clone(),
+            hub.clone(),
+            reads.clone(),
         ));
         tokio::spawn(stats.clone().flush_forever());
+        tokio::spawn(metrics::batch_lookups(hub.clone()));
+        tokio::spawn(metrics::collector::run(
+            topology.clone(),
+            stats.clone(),
+            hub.clone(),
+            reads,
+            Duration::from_millis(config.metrics_tick_ms),
+        ));
         let state = AppState {
             leptos_options: leptos_options(local),
             config: Arc::new(config),
             db,
             cache,
             stats,
+            hub,
             topology,
         };
         if state.config.seed_catalog {
@@ -160,6 +177,7 @@ fn router(state: AppState) -> Router {
     let shell_options = state.leptos_options.clone();
     Router::new()
         .nest_service("/api", api)
+        .merge(routes::ws())
         .leptos_routes_with_context(&state, route_list(), page_context.clone(), move || {
             shell(shell_options.clone())
         })

@@ -2,7 +2,8 @@
 //! Leptos options.
 
 use crate::{
-    cache::Cache, catalog::ProductDb, config::Config, stats::Recorder, topology::Topology,
+    cache::Cache, catalog::ProductDb, config::Config, metrics::Hub, stats::Recorder,
+    topology::Topology,
 };
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -21,6 +22,8 @@ pub struct AppState {
     pub cache: Arc<Cache>,
     /// Lookup statistics shared through Redis.
     pub stats: Arc<Recorder>,
+    /// Live metrics and lookup events for WebSocket clients.
+    pub hub: Arc<Hub>,
     /// Where the site's files are and how pages link to them.
     pub leptos_options: LeptosOptions,
 }

@@ -3,12 +3,14 @@
 
 mod health;
 mod lookup;
+mod metrics;
 mod product;
 
 pub use health::{HealthReport, HealthStatus, NodeHealth, NodeRole};
 pub use lookup::{
     HistoryEntry, LatencyBySource, LatencySummary, ProductLookup, SearchResult, Source, Stats,
 };
+pub use metrics::{MetricsTick, NodeMetrics, Replication, ReplicationNode, ServerMessage};
 pub use product::{
     validate_category, validate_id, validate_price, CategoryCount, DbProduct, Invalid, PriceOrder,
     Product, ProductPage, ProductWritten, MAX_CATEGORY_LEN, MAX_FEATURES, MAX_FEATURE_LEN,

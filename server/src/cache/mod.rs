@@ -10,6 +10,7 @@ mod single_flight;
 use crate::{
     catalog::{search::SearchQuery, ProductDb},
     error::ApiError,
+    metrics::{Hub, ReadTarget},
     stats::Recorder,
     topology::{now_ms, Node},
 };
@@ -51,18 +52,31 @@ pub struct Cache {
     db: ProductDb,
     ttl: Duration,
     stats: Arc<Recorder>,
+    hub: Arc<Hub>,
+    reads: Arc<ReadTarget>,
     products: SingleFlight<Result<Filled<Option<Product>>, ApiError>>,
     searches: SingleFlight<Result<Filled<ProductPage>, ApiError>>,
 }
 
 impl Cache {
-    /// A cache on `master` in front of `db`, entries living `ttl` (+0–10%).
-    pub fn new(master: Node, db: ProductDb, ttl: Duration, stats: Arc<Recorder>) -> Self {
+    /// A cache on `master` in front of `db`, entries living `ttl` (+0–10%);
+    /// lookups are counted in `stats` and announced on `hub`; cache reads go
+    /// where `reads` says.
+    pub fn new(
+        master: Node,
+        db: ProductDb,
+        ttl: Duration,
+        stats: Arc<Recorder>,
+        hub: Arc<Hub>,
+        reads: Arc<ReadTarget>,
+    ) -> Self {
         Cache {
             master,
             db,
             ttl,
             stats,
+            hub,
+            reads,
             products: SingleFlight::default(),
             searches: SingleFlight::default(),
         }
@@ -81,27 +95,26 @@ impl Cache {
     pub async fn product(&self, id: &str) -> Result<Lookup<Option<Product>>, ApiError> {
         let started = Instant::now();
         let key = keys::product(id);
-        let filled = match self.read_product(id).await? {
+        let filled = match self
+            .first_read(|node| async move { self.read_product(&node, id).await })
+            .await?
+        {
             Some(hit) => hit,
             None => self.products.run(&key, || self.fill_product(id)).await.0?,
         };
-        let (value, source, ttl_ms) = (filled.value, filled.source, filled.ttl_ms as i64);
-        let lookup = Lookup {
-            value,
-            source,
-            elapsed_us: started.elapsed().as_micros() as u64,
-            ttl_s: (ttl_ms.max(0) / 1000) as u64,
-        };
-        self.record(&lookup, id.to_string());
-        Ok(lookup)
+        Ok(self.finish(started, filled, id.to_string()))
     }
 
     /// The cache entry of a product, if any (`GET` + `PTTL`, one round trip).
-    async fn read_product(&self, id: &str) -> Result<Option<Filled<Option<Product>>>, ApiError> {
+    async fn read_product(
+        &self,
+        node: &Node,
+        id: &str,
+    ) -> Result<Option<Filled<Option<Product>>>, ApiError> {
         let key = keys::product(id);
         let mut pipe = redis::pipe();
         pipe.cmd("GET").arg(&key).cmd("PTTL").arg(&key);
-        let (cached, pttl): (Option<String>, i64) = self.master.pipe(&pipe).await?;
+        let (cached, pttl): (Option<String>, i64) = node.pipe(&pipe).await?;
         let value = match cached {
             None => return Ok(None),
             Some(json) if json == keys::MISSING => None,
@@ -118,7 +131,7 @@ impl Cache {
     /// that finished just before this one began has filled it, and the
     /// database must not be read twice.
     async fn fill_product(&self, id: &str) -> Result<Filled<Option<Product>>, ApiError> {
-        if let Some(hit) = self.read_product(id).await? {
+        if let Some(hit) = self.read_product(&self.master, id).await? {
             return Ok(hit);
         }
         match self.db.get_raw(id).await? {
@@ -153,7 +166,12 @@ impl Cache {
     pub async fn search(&self, query: &SearchQuery) -> Result<Lookup<ProductPage>, ApiError> {
         let started = Instant::now();
         let canonical = query.canonical();
-        let (generation, hit) = self.read_search(&canonical).await?;
+        let (generation, hit) = self
+            .first_read(|node| {
+                let canonical = &canonical;
+                async move { self.read_search(&node, canonical).await }
+            })
+            .await?;
         let filled = match hit {
             Some(hit) => hit,
             None => {
@@ -166,27 +184,19 @@ impl Cache {
                     .0?
             }
         };
-        let (value, source, ttl_ms) = (filled.value, filled.source, filled.ttl_ms as i64);
-        let lookup = Lookup {
-            value,
-            source,
-            elapsed_us: started.elapsed().as_micros() as u64,
-            ttl_s: (ttl_ms.max(0) / 1000) as u64,
-        };
-        self.record(&lookup, canonical);
-        Ok(lookup)
+        Ok(self.finish(started, filled, canonical))
     }
 
     /// The current write generation and, if cached under it, the search's
     /// entry (one script, one round trip).
     async fn read_search(
         &self,
+        node: &Node,
         canonical: &str,
     ) -> Result<(String, Option<Filled<ProductPage>>), ApiError> {
         let mut read = scripts::READ_SEARCH.prepare_invoke();
         read.arg(canonical);
-        let (generation, cached, pttl): (String, Option<String>, i64) =
-            self.master.script(&read).await?;
+        let (generation, cached, pttl): (String, Option<String>, i64) = node.script(&read).await?;
         let hit = cached
             .and_then(|json| serde_json::from_str::<ProductPage>(&json).ok())
             .map(|page| Filled {
@@ -205,7 +215,7 @@ impl Cache {
         canonical: &str,
         generation: &str,
     ) -> Result<Filled<ProductPage>, ApiError> {
-        if let (current, Some(hit)) = self.read_search(canonical).await? {
+        if let (current, Some(hit)) = self.read_search(&self.master, canonical).await? {
             if current == generation {
                 return Ok(hit);
             }
@@ -223,15 +233,43 @@ impl Cache {
         })
     }
 
-    fn record<T>(&self, lookup: &Lookup<T>, query: String) {
+    /// The first cache read of a lookup: on the replica chosen for reads if
+    /// any, falling back to the master (without an error for the client) when
+    /// that replica fails. Fills and re-checks always use the master.
+    async fn first_read<T, F, Fut>(&self, read: F) -> Result<T, ApiError>
+    where
+        F: Fn(Node) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ApiError>>,
+    {
+        if let Some(replica) = self.reads.replica() {
+            match read(replica).await {
+                Ok(value) => return Ok(value),
+                Err(error) => {
+                    tracing::debug!(%error, "replica read failed; using the master");
+                    self.reads.demote();
+                }
+            }
+        }
+        read(self.master.clone()).await
+    }
+
+    /// Stops the clock, counts the lookup, announces it, and shapes the answer.
+    fn finish<T>(&self, started: Instant, filled: Filled<T>, query: String) -> Lookup<T> {
+        let elapsed_us = started.elapsed().as_micros() as u64;
         let entry = HistoryEntry {
             query,
-            source: lookup.source,
-            elapsed_us: lookup.elapsed_us,
+            source: filled.source,
+            elapsed_us,
             at: now_ms(),
         };
-        self.stats
-            .record(lookup.source, lookup.elapsed_us, Some(entry));
+        self.hub.lookup(entry.clone());
+        self.stats.record(filled.source, elapsed_us, Some(entry));
+        Lookup {
+            value: filled.value,
+            source: filled.source,
+            elapsed_us,
+            ttl_s: filled.ttl_ms / 1000,
+        }
     }
 }
 

@@ -4,6 +4,7 @@ mod admin;
 mod db;
 mod extract;
 mod health;
+mod live;
 mod lookup;
 mod stats;
 
@@ -16,6 +17,11 @@ use axum::{
 
 /// Largest request body the API reads (a product is well under 8 KiB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// `GET /ws`: the live feed (outside `/api`, as the contract names it).
+pub fn ws() -> Router<AppState> {
+    Router::new().route("/ws", get(live::ws))
+}
 
 /// Every `/api` route. Unknown API paths get a JSON 404, never the HTML app.
 pub fn api() -> Router<AppState> {
@@ -34,6 +40,7 @@ pub fn api() -> Router<AppState> {
         .route("/stats", get(stats::stats))
         .route("/stats/reset", post(stats::reset))
         .route("/history", get(stats::history))
+        .route("/replication", get(live::replication))
         .fallback(|| async { ApiError::NotFound("no such API route".to_string()) })
         .method_not_allowed_fallback(|| async {
             ApiError::Rejected(

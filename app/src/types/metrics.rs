@@ -1,0 +1,143 @@
+//! Live metrics: what the collector reads from every Redis node each tick, the
+//! replication view (`GET /api/replication`), and the WebSocket messages.
+
+use super::{HistoryEntry, NodeRole, Stats};
+use serde::{Deserialize, Serialize};
+
+/// One node as the collector saw it on one tick. Fields are `None` when the
+/// node did not answer or does not have them (replica fields on a master).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NodeMetrics {
+    /// `host:port`.
+    pub addr: String,
+    /// Role the node reports (the configured one when it is down).
+    pub role: Option<NodeRole>,
+    /// Whether it answered `INFO` this tick.
+    pub up: bool,
+    /// Why it is down.
+    pub error: Option<String>,
+    /// `instantaneous_ops_per_sec`.
+    pub ops_per_sec: Option<u64>,
+    /// `used_memory`, bytes.
+    pub used_memory: Option<u64>,
+    /// `connected_clients`.
+    pub connected_clients: Option<u64>,
+    /// Keys in every database.
+    pub keys: Option<u64>,
+    /// Redis' own hit ratio: `keyspace_hits / (keyspace_hits + keyspace_misses)`.
+    pub redis_hit_ratio: Option<f64>,
+    /// Replication offset (`master_repl_offset` on a master, `slave_repl_offset` on a replica).
+    pub offset: Option<u64>,
+    /// Replicas: `up` when the link to the master is up.
+    pub link_status: Option<String>,
+    /// Replicas: master offset minus this replica's offset.
+    pub lag_bytes: Option<u64>,
+    /// Replicas: seconds since the master last heard from it (`lag=` of `INFO`).
+    pub lag_s: Option<u64>,
+    /// Replicas: age of the newest heartbeat written on the master and read
+    /// here, in milliseconds (the real replication delay).
+    pub heartbeat_ms: Option<u64>,
+    /// Replicas: seconds since the last I/O with the master.
+    pub last_io_s: Option<u64>,
+    /// Replicas: a full sync is running.
+    pub syncing: bool,
+}
+
+/// One tick of the collector.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricsTick {
+    /// When, in ms since the Unix epoch.
+    pub at: u64,
+    /// The master first, then each replica.
+    pub nodes: Vec<NodeMetrics>,
+    /// The application's cache statistics (every instance).
+    pub app: Stats,
+    /// The node cache reads go to now.
+    pub reads_from: String,
+}
+
+/// Messages the server pushes on `/ws`, tagged by `"type"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ServerMessage {
+    /// First message: the latest tick (if any yet) and the recent lookups.
+    Snapshot {
+        /// The latest tick.
+        metrics: Option<MetricsTick>,
+        /// Recent lookups, newest first.
+        history: Vec<HistoryEntry>,
+    },
+    /// Every tick.
+    Metrics(MetricsTick),
+    /// Lookups since the last batch (newest last), at most a few per batch;
+    /// `dropped` counts the ones left out under load.
+    Lookup {
+        /// A sample of the lookups, oldest first.
+        items: Vec<HistoryEntry>,
+        /// Lookups not included in this batch.
+        dropped: u64,
+    },
+}
+
+/// One node of `GET /api/replication` (the contract's names).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplicationNode {
+    /// `host:port`.
+    pub addr: String,
+    /// `master` or `replica`.
+    pub role: Option<NodeRole>,
+    /// Whether it answered.
+    pub up: bool,
+    /// Replicas: link to the master.
+    pub link_status: Option<String>,
+    /// Replication offset.
+    pub offset: Option<u64>,
+    /// Replicas: bytes behind the master.
+    pub lag_bytes: Option<u64>,
+    /// Replicas: seconds since the master last heard from it.
+    pub lag_s: Option<u64>,
+    /// Replicas: heartbeat delay in ms.
+    pub heartbeat_ms: Option<u64>,
+}
+
+/// `GET /api/replication`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Replication {
+    /// The master first.
+    pub nodes: Vec<ReplicationNode>,
+}
+
+impl From<&NodeMetrics> for ReplicationNode {
+    fn from(n: &NodeMetrics) -> Self {
+        ReplicationNode {
+            addr: n.addr.clone(),
+            role: n.role,
+            up: n.up,
+            link_status: n.link_status.clone(),
+            offset: n.offset,
+            lag_bytes: n.lag_bytes,
+            lag_s: n.lag_s,
+            heartbeat_ms: n.heartbeat_ms,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_tagged_by_type() {
+        let tick = serde_json::to_value(ServerMessage::Metrics(MetricsTick::default()))
+            .unwrap_or_default();
+        assert_eq!(tick["type"], "metrics");
+        assert!(tick["nodes"].is_array());
+        let lookup = serde_json::to_value(ServerMessage::Lookup {
+            items: vec![],
+            dropped: 3,
+        })
+        .unwrap_or_default();
+        assert_eq!(lookup["type"], "lookup");
+        assert_eq!(lookup["dropped"], 3);
+    }
+}

@@ -1,0 +1,123 @@
+//! The broadcast hub: the latest metrics tick, and one channel that carries
+//! every message, serialized once into a cheaply cloned frame, to every
+//! WebSocket client. The channel is
+//! bounded: a slow client skips to newer messages instead of growing memory
+//! or slowing the others.
+
+use app::types::{HistoryEntry, MetricsTick, ServerMessage};
+use axum::extract::ws::Utf8Bytes;
+use std::sync::{Arc, Mutex, RwLock};
+use tokio::sync::{broadcast, Semaphore};
+
+/// Messages buffered per client before it starts skipping.
+const CHANNEL_CAPACITY: usize = 64;
+/// Lookups per batch; the rest are counted as dropped.
+pub const LOOKUP_SAMPLE: usize = 20;
+/// Most WebSocket clients at once.
+pub const MAX_CLIENTS: usize = 2_000;
+
+/// Shared by the collector, the lookup path and the WebSocket handlers.
+pub struct Hub {
+    latest: RwLock<Option<Arc<MetricsTick>>>,
+    sender: broadcast::Sender<Utf8Bytes>,
+    pending: Mutex<(Vec<HistoryEntry>, u64)>,
+    /// Permits for WebSocket clients.
+    pub clients: Arc<Semaphore>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            latest: RwLock::new(None),
+            sender: broadcast::channel(CHANNEL_CAPACITY).0,
+            pending: Mutex::new((Vec::new(), 0)),
+            clients: Arc::new(Semaphore::new(MAX_CLIENTS)),
+        }
+    }
+}
+
+impl Hub {
+    /// A receiver of every message from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
+        self.sender.subscribe()
+    }
+
+    /// The latest tick, if the collector has run.
+    pub fn latest(&self) -> Option<Arc<MetricsTick>> {
+        self.latest.read().map(|l| l.clone()).unwrap_or(None)
+    }
+
+    /// Stores and broadcasts a tick.
+    pub fn publish_metrics(&self, tick: MetricsTick) {
+        let tick = Arc::new(tick);
+        if let Ok(mut latest) = self.latest.write() {
+            *latest = Some(tick.clone());
+        }
+        self.broadcast(&ServerMessage::Metrics((*tick).clone()));
+    }
+
+    /// Notes a lookup for the next batch (cheap; called on every lookup).
+    pub fn lookup(&self, entry: HistoryEntry) {
+        if self.sender.receiver_count() == 0 {
+            return;
+        }
+        let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+        if pending.0.len() < LOOKUP_SAMPLE {
+            pending.0.push(entry);
+        } else {
+            pending.1 += 1;
+        }
+    }
+
+    /// Sends the lookups gathered since the last batch, if any.
+    pub fn flush_lookups(&self) {
+        let (items, dropped) =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        if !items.is_empty() {
+            self.broadcast(&ServerMessage::Lookup { items, dropped });
+        }
+    }
+
+    fn broadcast(&self, message: &ServerMessage) {
+        if let Ok(text) = serde_json::to_string(message) {
+            // No receiver is not an error: nobody is watching.
+            let _ = self.sender.send(Utf8Bytes::from(text));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::types::Source;
+
+    fn entry(n: u64) -> HistoryEntry {
+        HistoryEntry {
+            query: format!("prod{n}"),
+            source: Source::Cache,
+            elapsed_us: n,
+            at: n,
+        }
+    }
+
+    #[tokio::test]
+    async fn lookups_are_sampled_into_bounded_batches() {
+        let hub = Hub::default();
+        let mut rx = hub.subscribe();
+        for n in 0..1_000 {
+            hub.lookup(entry(n));
+        }
+        hub.flush_lookups();
+        let text = rx.recv().await.expect("a batch");
+        let message: ServerMessage = serde_json::from_str(text.as_str()).expect("json");
+        match message {
+            ServerMessage::Lookup { items, dropped } => {
+                assert_eq!(items.len(), LOOKUP_SAMPLE);
+                assert_eq!(dropped, 1_000 - LOOKUP_SAMPLE as u64);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        hub.flush_lookups();
+        assert!(rx.try_recv().is_err(), "no empty batches");
+    }
+}

@@ -1,0 +1,24 @@
+//! Live metrics: one collector polls every Redis node on a fixed tick, a hub
+//! broadcasts ticks and lookup batches to WebSocket clients, and the read
+//! target sends cache reads to a healthy replica when asked to.
+
+pub mod collector;
+pub mod hub;
+pub mod reads;
+
+pub use hub::Hub;
+pub use reads::ReadTarget;
+
+use std::{sync::Arc, time::Duration};
+
+/// How often lookup batches go out.
+pub const LOOKUP_BATCH_EVERY: Duration = Duration::from_millis(250);
+
+/// Sends lookup batches forever (spawn it).
+pub async fn batch_lookups(hub: Arc<Hub>) {
+    let mut tick = tokio::time::interval(LOOKUP_BATCH_EVERY);
+    loop {
+        tick.tick().await;
+        hub.flush_lookups();
+    }
+}

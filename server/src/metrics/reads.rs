@@ -1,0 +1,66 @@
+//! Replica reads (`READ_FROM=replica`): cache reads go to a replica whose link
+//! is up and whose heartbeat delay is under `READ_MAX_LAG_MS`, chosen anew on
+//! every metrics tick; otherwise, or when that replica fails, to the master.
+//! Writes and database reads always go to the master.
+
+use crate::topology::{Node, Topology};
+use app::types::NodeMetrics;
+use std::sync::RwLock;
+
+/// Where cache reads go.
+pub struct ReadTarget {
+    enabled: bool,
+    max_lag_ms: u64,
+    replica: RwLock<Option<Node>>,
+}
+
+impl ReadTarget {
+    /// `enabled`: the `READ_FROM=replica` setting.
+    pub fn new(enabled: bool, max_lag_ms: u64) -> Self {
+        ReadTarget {
+            enabled,
+            max_lag_ms,
+            replica: RwLock::new(None),
+        }
+    }
+
+    /// The replica to read from now, if any.
+    pub fn replica(&self) -> Option<Node> {
+        self.replica.read().ok().and_then(|r| r.clone())
+    }
+
+    /// Picks the healthiest replica from a tick (lowest heartbeat delay).
+    pub fn update(&self, topology: &Topology, nodes: &[NodeMetrics]) {
+        if !self.enabled {
+            return;
+        }
+        let best = topology
+            .replicas()
+            .iter()
+            .filter_map(|node| {
+                let m = nodes.iter().find(|m| m.addr == node.addr())?;
+                let healthy = m.up && m.link_status.as_deref() == Some("up") && !m.syncing;
+                let delay = m.heartbeat_ms?;
+                (healthy && delay <= self.max_lag_ms).then_some((delay, node))
+            })
+            .min_by_key(|(delay, _)| *delay)
+            .map(|(_, node)| node.clone());
+        if let Ok(mut current) = self.replica.write() {
+            *current = best;
+        }
+    }
+
+    /// Forgets the replica after it failed a read (until the next tick).
+    pub fn demote(&self) {
+        if let Ok(mut current) = self.replica.write() {
+            *current = None;
+        }
+    }
+
+    /// `host:port` of the node serving cache reads.
+    pub fn describe(&self, topology: &Topology) -> String {
+        self.replica()
+            .map(|r| r.addr().to_string())
+            .unwrap_or_else(|| topology.master().addr().to_string())
+    }
+}

@@ -1,0 +1,105 @@
+//! Live routes: `GET /api/replication` (the latest topology) and `GET /ws`
+//! (the WebSocket feed: a snapshot, then `metrics` every tick and `lookup`
+//! batches).
+
+use crate::{error::ApiError, state::AppState};
+use app::types::{Replication, ServerMessage};
+use axum::{
+    extract::{
+        ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade},
+        State,
+    },
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+use std::time::{Duration, Instant};
+use tokio::sync::{broadcast::error::RecvError, OwnedSemaphorePermit};
+
+/// A client that cannot take a message within this is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+/// Largest frame a client may send (clients have nothing to say but pings).
+const MAX_CLIENT_FRAME: usize = 4 * 1024;
+/// Frames a client may send per second before it is disconnected.
+const MAX_CLIENT_FRAMES_PER_SEC: u32 = 20;
+
+/// The latest replication view; 503 until the collector's first tick.
+pub async fn replication(State(state): State<AppState>) -> Result<Json<Replication>, ApiError> {
+    let tick = state.hub.latest().ok_or_else(|| {
+        ApiError::Rejected(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no metrics collected yet".into(),
+        )
+    })?;
+    Ok(Json(Replication {
+        nodes: tick.nodes.iter().map(Into::into).collect(),
+    }))
+}
+
+/// Upgrades to a WebSocket, within the client limit.
+pub async fn ws(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+    let Ok(permit) = state.hub.clients.clone().try_acquire_owned() else {
+        return ApiError::Rejected(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too many live clients".into(),
+        )
+        .into_response();
+    };
+    upgrade
+        .max_message_size(MAX_CLIENT_FRAME)
+        .max_frame_size(MAX_CLIENT_FRAME)
+        .on_upgrade(move |socket| client(socket, state, permit))
+}
+
+/// Serves one client until it leaves, lags too far, or misbehaves.
+async fn client(mut socket: WebSocket, state: AppState, _permit: OwnedSemaphorePermit) {
+    // Subscribe before the snapshot so nothing between the two is missed.
+    let mut feed = state.hub.subscribe();
+    let snapshot = ServerMessage::Snapshot {
+        metrics: state.hub.latest().map(|m| (*m).clone()),
+        history: state.stats.history().await.unwrap_or_default(),
+    };
+    let Ok(text) = serde_json::to_string(&snapshot) else {
+        return;
+    };
+    if !send(&mut socket, Utf8Bytes::from(text)).await {
+        return;
+    }
+    let mut window = Instant::now();
+    let mut frames = 0u32;
+    loop {
+        tokio::select! {
+            message = feed.recv() => match message {
+                Ok(text) => {
+                    if !send(&mut socket, text).await {
+                        return;
+                    }
+                }
+                // Too slow: skip what it missed, go on with newer messages.
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => return,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(_)) => {
+                    if window.elapsed() >= Duration::from_secs(1) {
+                        window = Instant::now();
+                        frames = 0;
+                    }
+                    frames += 1;
+                    if frames > MAX_CLIENT_FRAMES_PER_SEC {
+                        let _ = socket.send(Message::Close(None)).await;
+                        return;
+                    }
+                }
+            },
+        }
+    }
+}
+
+async fn send(socket: &mut WebSocket, text: Utf8Bytes) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text))).await,
+        Ok(Ok(()))
+    )
+}
