@@ -83,7 +83,12 @@ async fn snapshot_then_metrics_every_tick() {
         .saturating_sub(first["at"].as_u64().unwrap_or(0));
     assert!((100..=600).contains(&gap), "ticks ~200 ms apart, got {gap}");
 
-    let master = &second["nodes"][0];
+    // Once the replica has caught up with the catalog writes:
+    let settled = tick_where(&mut socket, Duration::from_secs(8), |t| {
+        t["nodes"][1]["heartbeat_ms"].is_u64() && t["nodes"][1]["lag_bytes"] == 0
+    })
+    .await;
+    let master = &settled["nodes"][0];
     assert_eq!(master["addr"], topo.master.addr());
     assert_eq!(master["role"], "master");
     assert_eq!(master["up"], true);
@@ -93,7 +98,7 @@ async fn snapshot_then_metrics_every_tick() {
     );
     assert!(master["used_memory"].as_u64().is_some_and(|m| m > 0));
     assert!(master["offset"].as_u64().is_some());
-    let replica = &second["nodes"][1];
+    let replica = &settled["nodes"][1];
     assert_eq!(replica["role"], "replica");
     assert_eq!(replica["link_status"], "up");
     assert!(replica["lag_bytes"].as_u64().is_some(), "{replica}");
