@@ -1,7 +1,7 @@
 //! The root component: metadata, stylesheet, and the route table.
 
 use crate::components::TopBar;
-use crate::pages::{NotFound, ProductDetailPage, ProductsPage, SearchPage};
+use crate::pages::{DashboardPage, NotFound, ProductDetailPage, ProductsPage, SearchPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
 use leptos_router::{
@@ -31,6 +31,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=SearchPage />
                     <Route path=path!("/products") view=ProductsPage />
+                    <Route path=path!("/dashboard") view=DashboardPage />
                     <Route path=path!("/products/:id") view=ProductDetailPage />
                 </Routes>
             </main>

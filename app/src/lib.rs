@@ -9,6 +9,7 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod live;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod shell;

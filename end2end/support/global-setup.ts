@@ -2,6 +2,7 @@
 // publishes their addresses in process.env (workers inherit it), and returns
 // the teardown that stops them.
 import type { FullConfig } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
 import { freePort, listening, startRedis, startServer, waitFor } from './processes';
 
 export default async function globalSetup(_config: FullConfig) {
@@ -20,6 +21,9 @@ export default async function globalSetup(_config: FullConfig) {
   process.env.CACHESCOPE_URL = base;
   process.env.CACHESCOPE_MASTER = `127.0.0.1:${masterPort}`;
   process.env.CACHESCOPE_REPLICA = `127.0.0.1:${replicaPort}`;
+  process.env.CACHESCOPE_MASTER_PORT = String(masterPort);
+  process.env.CACHESCOPE_REPLICA_PORT = String(replicaPort);
+  process.env.CACHESCOPE_REPLICA_PID = String(replica.pid);
 
   await waitFor('cachescope with both Redis nodes up', 20_000, async () => {
     const res = await fetch(`${base}/api/health`);
@@ -29,5 +33,9 @@ export default async function globalSetup(_config: FullConfig) {
 
   return async () => {
     for (const child of [server, replica, master]) child.kill('SIGTERM');
+    // A node a test restarted is not our child: stop whatever serves its port.
+    for (const port of [replicaPort, masterPort]) {
+      spawnSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave'], { stdio: 'ignore', timeout: 5_000 });
+    }
   };
 }

@@ -8,10 +8,10 @@ test('searching an id twice: DATABASE, then CACHE with a TTL counting down', asy
   const seconds = async () => Number((await ttl.textContent())!.replace(' s', ''));
 
   await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
-  await input.fill('prod3');
+  await input.fill('prod33');
   await page.getByTestId('search-submit').click();
   await expect(badge).toHaveText('DATABASE');
-  await expect(page.getByTestId('result-product')).toContainText('Ultrabook');
+  await expect(page.getByTestId('result-product')).toContainText('Designing Data-Intensive Applications');
 
   await page.getByTestId('search-submit').click();
   await expect(badge).toHaveText('CACHE');

@@ -5,6 +5,7 @@ mod latency_chart;
 mod node_card;
 mod product_card;
 mod status_pill;
+mod time_chart;
 mod top_bar;
 mod topology_panel;
 
@@ -13,5 +14,6 @@ pub use latency_chart::{format_us, LatencyChart};
 pub use node_card::NodeCard;
 pub use product_card::{format_price, ProductCard};
 pub use status_pill::StatusPill;
+pub use time_chart::{Scale, Series, TimeChart};
 pub use top_bar::TopBar;
 pub use topology_panel::TopologyPanel;

@@ -18,6 +18,7 @@ pub fn TopBar() -> impl IntoView {
             </a>
             <nav class="nav glass" aria-label="Main">
                 <A href="/" exact=true>"Search"</A>
+                <A href="/dashboard">"Dashboard"</A>
                 <A href="/products">"Products"</A>
             </nav>
         </header>

@@ -1,10 +1,12 @@
 //! One module per route.
 
+mod dashboard;
 mod not_found;
 mod product_detail;
 mod products;
 mod search;
 
+pub use dashboard::DashboardPage;
 pub use not_found::NotFound;
 pub use product_detail::ProductDetailPage;
 pub use products::ProductsPage;

@@ -2,10 +2,11 @@
 //! answer says whether it came from the cache or the database, how long it
 //! took, and how long the cache entry still lives (counting down). Beside it:
 //! the hit ratio, a chart of recent response times, and the recent searches,
-//! which repeat on click.
+//! which repeat on click. Stats and history follow the live feed (`/ws`).
 
 use crate::api::{self, encode};
 use crate::components::{format_price, format_us, HitGauge, LatencyChart, TopologyPanel};
+use crate::live::{use_live_feed, FeedStatus};
 use crate::types::{
     CategoryCount, HistoryEntry, Product, ProductLookup, SearchResult, Source, Stats,
 };
@@ -91,31 +92,38 @@ pub fn SearchPage() -> impl IntoView {
     let answer = RwSignal::new(None::<Answer>);
     let busy = RwSignal::new(false);
     let age_s = RwSignal::new(0u64);
-    let refresh = RwSignal::new(0u64);
     let samples = RwSignal::new(Vec::<(Source, u64)>::new());
 
     let categories = Resource::new(
         || (),
         |_| api::get_json::<Vec<CategoryCount>>("/api/db/categories".into()),
     );
-    let stats = Resource::new(
-        move || refresh.get(),
-        |_| api::get_json::<Stats>("/api/stats".into()),
-    );
+    // The first render shows the shared stats and history; once hydrated,
+    // the live feed (the dashboard's WebSocket) keeps them current.
+    let stats = Resource::new(|| (), |_| api::get_json::<Stats>("/api/stats".into()));
     let history = Resource::new(
-        move || refresh.get(),
+        || (),
         |_| api::get_json::<Vec<HistoryEntry>>("/api/history".into()),
     );
+    let feed = use_live_feed();
+    let live_stats = move || {
+        feed.latest()
+            .map(|t| Ok::<_, String>(t.app))
+            .or_else(|| stats.get())
+    };
+    let live_history = move || {
+        let lookups = feed.lookups.get();
+        if feed.status.get() == FeedStatus::Live && !lookups.is_empty() {
+            Some(Ok::<_, String>(lookups.into_iter().collect::<Vec<_>>()))
+        } else {
+            history.get()
+        }
+    };
 
-    // Browser only: the TTL countdown and a slow refresh of the shared stats.
+    // Browser only: the TTL countdown.
     Effect::new(move |_| {
         if let Ok(handle) = set_interval_with_handle(
-            move || {
-                age_s.update(|s| *s += 1);
-                if age_s.get_untracked().is_multiple_of(5) {
-                    refresh.update(|r| *r += 1);
-                }
-            },
+            move || age_s.update(|s| *s += 1),
             std::time::Duration::from_secs(1),
         ) {
             on_cleanup(move || handle.clear());
@@ -152,7 +160,6 @@ pub fn SearchPage() -> impl IntoView {
         age_s.set(0);
         answer.set(Some(result));
         busy.set(false);
-        refresh.update(|r| *r += 1);
     };
 
     let run = move |request: Ask| {
@@ -292,7 +299,7 @@ pub fn SearchPage() -> impl IntoView {
             <section class="glass card stats-card">
                 <h2>"Cache"</h2>
                 <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                    {move || stats.get().map(|s| match s {
+                    {move || live_stats().map(|s| match s {
                         Err(message) => view! { <div class="alert alert-down">{message}</div> }.into_any(),
                         Ok(s) => view! { <StatsView stats=s /> }.into_any(),
                     })}
@@ -308,7 +315,7 @@ pub fn SearchPage() -> impl IntoView {
         <section class="glass card">
             <h2>"Recent searches"</h2>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || history.get().map(|h| match h {
+                {move || live_history().map(|h| match h {
                     Err(message) => view! { <div class="alert alert-down">{message}</div> }.into_any(),
                     Ok(entries) if entries.is_empty() => view! { <p class="muted">"No search yet."</p> }.into_any(),
                     Ok(entries) => view! {

@@ -1,0 +1,210 @@
+//! The browser side of the live feed (`/ws`): one WebSocket per page that
+//! needs it, decoded into signals, reconnecting by itself with exponential
+//! backoff (0.5 s doubling to 10 s) and saying so while it does.
+
+use crate::types::{HistoryEntry, MetricsTick, ServerMessage};
+use leptos::prelude::*;
+use std::collections::VecDeque;
+
+/// Ticks kept for the time lines (3 minutes at the default 1 s tick).
+pub const TICKS_KEPT: usize = 180;
+/// Lookups kept for the live list.
+pub const LOOKUPS_KEPT: usize = 30;
+
+/// Connection state, for the page to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedStatus {
+    /// Before the first connection (and always on the server).
+    Connecting,
+    /// Messages are flowing.
+    Live,
+    /// The connection dropped; the next attempt is in `in_ms`.
+    Reconnecting {
+        /// Attempt number, from 1.
+        attempt: u32,
+        /// Delay before it.
+        in_ms: u32,
+    },
+}
+
+/// The live data a page reads.
+#[derive(Clone, Copy)]
+pub struct LiveFeed {
+    /// Connection state.
+    pub status: RwSignal<FeedStatus>,
+    /// Recent ticks, oldest first.
+    pub ticks: RwSignal<VecDeque<MetricsTick>>,
+    /// Recent lookups, newest first.
+    pub lookups: RwSignal<VecDeque<HistoryEntry>>,
+    /// Lookups left out of batches under load, since the page opened.
+    pub dropped: RwSignal<u64>,
+}
+
+impl LiveFeed {
+    /// The newest tick.
+    pub fn latest(&self) -> Option<MetricsTick> {
+        self.ticks.with(|t| t.back().cloned())
+    }
+
+    /// Applies one server message.
+    pub fn apply(&self, message: ServerMessage) {
+        match message {
+            ServerMessage::Snapshot { metrics, history } => {
+                if let Some(tick) = metrics {
+                    self.push_tick(tick);
+                }
+                self.lookups
+                    .set(history.into_iter().take(LOOKUPS_KEPT).collect());
+            }
+            ServerMessage::Metrics(tick) => self.push_tick(tick),
+            ServerMessage::Lookup { items, dropped } => {
+                self.dropped.update(|d| *d += dropped);
+                self.lookups.update(|list| {
+                    for item in items {
+                        list.push_front(item);
+                    }
+                    list.truncate(LOOKUPS_KEPT);
+                });
+            }
+        }
+    }
+
+    fn push_tick(&self, tick: MetricsTick) {
+        self.ticks.update(|ticks| {
+            ticks.push_back(tick);
+            while ticks.len() > TICKS_KEPT {
+                ticks.pop_front();
+            }
+        });
+    }
+}
+
+/// Opens the feed for the current page; it closes when the page goes away.
+pub fn use_live_feed() -> LiveFeed {
+    let feed = LiveFeed {
+        status: RwSignal::new(FeedStatus::Connecting),
+        ticks: RwSignal::new(VecDeque::new()),
+        lookups: RwSignal::new(VecDeque::new()),
+        dropped: RwSignal::new(0),
+    };
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| browser::start(feed));
+    feed
+}
+
+/// Backoff before attempt `attempt` (1-based): 0.5 s, 1 s, 2 s … 10 s.
+pub fn backoff_ms(attempt: u32) -> u32 {
+    (500u32.saturating_mul(1 << attempt.saturating_sub(1).min(5))).min(10_000)
+}
+
+#[cfg(feature = "hydrate")]
+mod browser {
+    use super::{backoff_ms, FeedStatus, LiveFeed};
+    use crate::types::ServerMessage;
+    use leptos::prelude::*;
+    use std::{cell::Cell, rc::Rc};
+    use wasm_bindgen::{closure::Closure, JsCast};
+    use web_sys::{MessageEvent, WebSocket};
+
+    /// Connects, and reconnects until the page is left.
+    pub fn start(feed: LiveFeed) {
+        let closed = Rc::new(Cell::new(false));
+        let current: Rc<Cell<Option<WebSocket>>> = Rc::new(Cell::new(None));
+        connect(feed, 0, closed.clone(), current.clone());
+        let closed = send_wrapper::SendWrapper::new((closed, current));
+        on_cleanup(move || {
+            let (closed, current) = &*closed;
+            closed.set(true);
+            if let Some(ws) = current.take() {
+                let _ = ws.close();
+            }
+        });
+    }
+
+    fn url() -> Option<String> {
+        let location = window().location();
+        let scheme = if location.protocol().ok()? == "https:" {
+            "wss"
+        } else {
+            "ws"
+        };
+        Some(format!("{scheme}://{}/ws", location.host().ok()?))
+    }
+
+    fn connect(
+        feed: LiveFeed,
+        failures: u32,
+        closed: Rc<Cell<bool>>,
+        current: Rc<Cell<Option<WebSocket>>>,
+    ) {
+        if closed.get() {
+            return;
+        }
+        let Some(Ok(ws)) = url().map(|u| WebSocket::new(&u)) else {
+            return retry(feed, failures + 1, closed, current);
+        };
+        let healthy = Rc::new(Cell::new(false));
+
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
+            let healthy = healthy.clone();
+            move |event: MessageEvent| {
+                if let Some(text) = event.data().as_string() {
+                    if let Ok(message) = serde_json::from_str::<ServerMessage>(&text) {
+                        healthy.set(true);
+                        feed.status.set(FeedStatus::Live);
+                        feed.apply(message);
+                    }
+                }
+            }
+        });
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+
+        let on_close = Closure::<dyn FnMut()>::new({
+            let (closed, current) = (closed.clone(), current.clone());
+            move || {
+                // A connection that delivered data starts the backoff afresh.
+                let failures = if healthy.get() { 0 } else { failures };
+                retry(feed, failures + 1, closed.clone(), current.clone());
+            }
+        });
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        on_close.forget();
+        current.set(Some(ws));
+    }
+
+    fn retry(
+        feed: LiveFeed,
+        attempt: u32,
+        closed: Rc<Cell<bool>>,
+        current: Rc<Cell<Option<WebSocket>>>,
+    ) {
+        if closed.get() {
+            return;
+        }
+        let in_ms = backoff_ms(attempt);
+        feed.status.set(FeedStatus::Reconnecting { attempt, in_ms });
+        let again = send_wrapper::SendWrapper::new(move || {
+            connect(feed, attempt, closed.clone(), current.clone())
+        });
+        set_timeout(
+            move || (again.take())(),
+            std::time::Duration::from_millis(in_ms as u64),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_ten_seconds() {
+        assert_eq!(backoff_ms(1), 500);
+        assert_eq!(backoff_ms(2), 1_000);
+        assert_eq!(backoff_ms(3), 2_000);
+        assert_eq!(backoff_ms(5), 8_000);
+        assert_eq!(backoff_ms(6), 10_000);
+        assert_eq!(backoff_ms(40), 10_000);
+    }
+}

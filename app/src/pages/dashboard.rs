@@ -1,0 +1,289 @@
+//! `/dashboard`: the live view, fed by the WebSocket: hit ratio (app and
+//! Redis), response times over time, ops/s, memory, clients, keys, and the
+//! replication panel with heartbeat delay and alerts.
+
+use crate::components::{format_us, HitGauge, Scale, Series, TimeChart};
+use crate::live::{use_live_feed, FeedStatus, LiveFeed, TICKS_KEPT};
+use crate::types::{MetricsTick, NodeMetrics, NodeRole};
+use leptos::prelude::*;
+
+/// The live dashboard.
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let feed = use_live_feed();
+    let latest = Memo::new(move |_| feed.latest());
+    let master = Memo::new(move |_| latest.get().and_then(|t| t.nodes.first().cloned()));
+
+    let series = move |pick: fn(&MetricsTick) -> Option<f64>| {
+        feed.ticks.with(|t| t.iter().map(pick).collect::<Vec<_>>())
+    };
+    let ratio_series = Signal::derive(move || {
+        vec![
+            Series {
+                label: "app hit ratio",
+                class: "s-app",
+                points: series(|t| (t.app.lookups > 0).then_some(t.app.hit_ratio * 100.0)),
+            },
+            Series {
+                label: "Redis hit ratio",
+                class: "s-redis",
+                points: series(|t| {
+                    t.nodes
+                        .first()
+                        .and_then(|n| n.redis_hit_ratio)
+                        .map(|r| r * 100.0)
+                }),
+            },
+        ]
+    });
+    let latency_series = Signal::derive(move || {
+        vec![
+            Series {
+                label: "cache p50",
+                class: "s-cache",
+                points: series(|t| {
+                    nonzero(t.app.latency_us.cache.p50, t.app.latency_us.cache.count)
+                }),
+            },
+            Series {
+                label: "cache p99",
+                class: "s-cache-dim",
+                points: series(|t| {
+                    nonzero(t.app.latency_us.cache.p99, t.app.latency_us.cache.count)
+                }),
+            },
+            Series {
+                label: "database p50",
+                class: "s-db",
+                points: series(|t| {
+                    nonzero(
+                        t.app.latency_us.database.p50,
+                        t.app.latency_us.database.count,
+                    )
+                }),
+            },
+            Series {
+                label: "database p99",
+                class: "s-db-dim",
+                points: series(|t| {
+                    nonzero(
+                        t.app.latency_us.database.p99,
+                        t.app.latency_us.database.count,
+                    )
+                }),
+            },
+        ]
+    });
+
+    view! {
+        <section class="glass card dash-head">
+            <div class="card-head">
+                <h2>"Live dashboard"</h2>
+                <FeedPill feed />
+            </div>
+            <Alerts latest />
+        </section>
+
+        <div class="tiles">
+            <div class="glass card tile gauge-tile">
+                <HitGauge ratio=Signal::derive(move || latest.get().map(|t| t.app.hit_ratio).unwrap_or(0.0)) />
+                <span class="tile-label">"app (cache-aside)"</span>
+            </div>
+            <div class="glass card tile gauge-tile">
+                <HitGauge ratio=Signal::derive(move || master.get().and_then(|m| m.redis_hit_ratio).unwrap_or(0.0)) />
+                <span class="tile-label">"Redis keyspace"</span>
+            </div>
+            <Tile label="ops/s" testid="ops" value=Signal::derive(move || master.get().and_then(|m| m.ops_per_sec).map(|v| v.to_string())) />
+            <Tile label="memory" testid="memory" value=Signal::derive(move || master.get().and_then(|m| m.used_memory).map(format_bytes)) />
+            <Tile label="clients" testid="clients" value=Signal::derive(move || master.get().and_then(|m| m.connected_clients).map(|v| v.to_string())) />
+            <Tile label="keys" testid="keys" value=Signal::derive(move || master.get().and_then(|m| m.keys).map(|v| v.to_string())) />
+            <Tile label="lookups" testid="lookups" value=Signal::derive(move || latest.get().map(|t| t.app.lookups.to_string())) />
+        </div>
+
+        <div class="columns even">
+            <section class="glass card">
+                <h2>"Hit ratio, last minutes"</h2>
+                <TimeChart series=ratio_series capacity=TICKS_KEPT label="Hit ratio over time"
+                    scale=Scale::Linear { max: 100.0, label: |v| format!("{v:.0}%") } />
+            </section>
+            <section class="glass card">
+                <h2>"Response time, cache vs database"</h2>
+                <TimeChart series=latency_series capacity=TICKS_KEPT label="p50 and p99 over time" scale=Scale::LogMicros />
+            </section>
+        </div>
+
+        <section class="glass card">
+            <div class="card-head">
+                <h2>"Replication"</h2>
+                <span class="muted">{move || latest.get().map(|t| format!("cache reads from {}", t.reads_from)).unwrap_or_default()}</span>
+            </div>
+            <div class="nodes">
+                {move || latest.get().map(|t| t.nodes.into_iter().map(|node| view! { <ReplicaCard node /> }).collect_view())}
+            </div>
+        </section>
+
+        <section class="glass card">
+            <h2>"Live lookups"</h2>
+            <ul class="history" data-testid="live-lookups">
+                {move || feed.lookups.get().into_iter().take(12).map(|e| view! {
+                    <li class="history-item static">
+                        <span class=if e.source == crate::types::Source::Cache { "badge badge-cache" } else { "badge badge-database" }>{e.source.label()}</span>
+                        <span class="history-query">{e.query}</span>
+                        <span class="history-time">{format_us(e.elapsed_us)}</span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+/// "Live", or "Reconnecting in 2 s (attempt 3)".
+#[component]
+fn FeedPill(feed: LiveFeed) -> impl IntoView {
+    let text = move || match feed.status.get() {
+        FeedStatus::Connecting => "Connecting…".to_string(),
+        FeedStatus::Live => "Live".to_string(),
+        FeedStatus::Reconnecting { attempt, in_ms } => {
+            format!(
+                "Reconnecting in {:.1} s (attempt {attempt})",
+                in_ms as f64 / 1000.0
+            )
+        }
+    };
+    let class = move || match feed.status.get() {
+        FeedStatus::Live => "pill pill-ok",
+        FeedStatus::Connecting => "pill",
+        FeedStatus::Reconnecting { .. } => "pill pill-warn",
+    };
+    view! { <span class=class data-testid="feed-status"><span class="pill-dot"></span>{text}</span> }
+}
+
+/// A banner per node that is down, syncing, or whose link is broken.
+#[component]
+fn Alerts(latest: Memo<Option<MetricsTick>>) -> impl IntoView {
+    move || {
+        let Some(tick) = latest.get() else {
+            return view! { <p class="muted">"Waiting for the first metrics…"</p> }.into_any();
+        };
+        let alerts: Vec<(String, &'static str)> = tick
+            .nodes
+            .iter()
+            .filter_map(|n| {
+                let role = n.role.map(NodeRole::label).unwrap_or("node");
+                if !n.up {
+                    Some((
+                        format!(
+                            "Redis {role} {} is down: {}",
+                            n.addr,
+                            n.error.clone().unwrap_or_default()
+                        ),
+                        "alert alert-down",
+                    ))
+                } else if n.syncing {
+                    Some((
+                        format!("Replica {} is syncing with its master.", n.addr),
+                        "alert alert-warn",
+                    ))
+                } else if n.role == Some(NodeRole::Replica)
+                    && n.link_status.as_deref() != Some("up")
+                {
+                    Some((
+                        format!("Replica {} has no link to its master.", n.addr),
+                        "alert alert-warn",
+                    ))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if alerts.is_empty() {
+            view! { <p class="muted ok-line" data-testid="all-clear">"All nodes up and in sync."</p> }.into_any()
+        } else {
+            alerts
+                .into_iter()
+                .map(|(text, class)| view! { <div class=class role="alert" data-testid="node-alert">{text}</div> })
+                .collect_view()
+                .into_any()
+        }
+    }
+}
+
+/// One big number.
+#[component]
+fn Tile(
+    label: &'static str,
+    testid: &'static str,
+    #[prop(into)] value: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <div class="glass card tile">
+            <span class="tile-value" data-testid=testid>{move || value.get().unwrap_or_else(|| "—".to_string())}</span>
+            <span class="tile-label">{label}</span>
+        </div>
+    }
+}
+
+/// One node's replication facts.
+#[component]
+fn ReplicaCard(node: NodeMetrics) -> impl IntoView {
+    let state = if node.up { "up" } else { "down" };
+    let opt = |v: Option<u64>, unit: &str| {
+        v.map(|v| format!("{v}{unit}"))
+            .unwrap_or_else(|| "—".to_string())
+    };
+    let is_replica = node.role == Some(NodeRole::Replica);
+    view! {
+        <article class=format!("node node-{state}") data-testid="repl-node" data-addr=node.addr.clone() data-up=node.up.to_string()>
+            <header class="node-head">
+                <span class="dot" aria-hidden="true"></span>
+                <span class="role">{node.role.map(NodeRole::label).unwrap_or("node")}</span>
+                <span class="state">{state}</span>
+            </header>
+            <div class="addr">{node.addr.clone()}</div>
+            <dl class="facts">
+                <dt>"Offset"</dt><dd>{opt(node.offset, "")}</dd>
+                {is_replica.then(|| view! {
+                    <dt>"Link"</dt><dd class=format!("link-{}", node.link_status.clone().unwrap_or_default())>{node.link_status.clone().unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Behind"</dt><dd data-testid="lag-bytes">{opt(node.lag_bytes, " B")}</dd>
+                    <dt>"Heartbeat"</dt><dd data-testid="heartbeat">{opt(node.heartbeat_ms, " ms")}</dd>
+                    <dt>"Lag"</dt><dd>{opt(node.lag_s, " s")}</dd>
+                    <dt>"Last I/O"</dt><dd>{opt(node.last_io_s, " s ago")}</dd>
+                })}
+            </dl>
+            {node.error.clone().map(|e| view! { <p class="error-line">{e}</p> })}
+        </article>
+    }
+}
+
+/// A percentile as a chart point, absent until something was measured.
+fn nonzero(value: u64, count: u64) -> Option<f64> {
+    (count > 0).then_some(value as f64)
+}
+
+/// `954640` → `932.3 KiB`.
+fn format_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_bytes;
+
+    #[test]
+    fn bytes_read_naturally() {
+        assert_eq!(format_bytes(512), "512 B");
+        assert_eq!(format_bytes(954_640), "932.3 KiB");
+        assert_eq!(format_bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
+    }
+}
