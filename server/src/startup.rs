@@ -185,6 +185,7 @@ fn router(state: AppState) -> Router {
             page_context,
             shell,
         ))
+        .layer(axum::middleware::from_fn(routes::limits::headers))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .with_state(state)

@@ -4,6 +4,7 @@ mod admin;
 mod db;
 mod extract;
 mod health;
+pub mod limits;
 mod live;
 mod lookup;
 mod stats;

@@ -81,6 +81,8 @@ impl RedisProcess {
         cmd.args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             // Replicas sync at once instead of after the default 5 s delay.
             .args(["--repl-diskless-sync-delay", "0"])
+            // Fault drills make Redis hang with DEBUG SLEEP.
+            .args(["--enable-debug-command", "yes"])
             .args(["--save", ""])
             .args(if self.aof {
                 ["--appendonly", "yes", "--appendfsync", "always"]
