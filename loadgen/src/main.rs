@@ -67,11 +67,20 @@ async fn main() {
         args.concurrency,
         args.products,
         args.zipf,
-        if args.rate > 0 { format!("{} req/s cap", args.rate) } else { "no rate cap".into() }
+        if args.rate > 0 {
+            format!("{} req/s cap", args.rate)
+        } else {
+            "no rate cap".into()
+        }
     );
     let started = Instant::now();
     let workers = (0..args.concurrency).map(|worker| {
-        let (client, zipf, base, ids) = (client.clone(), zipf.clone(), args.url.clone(), args.ids.clone());
+        let (client, zipf, base, ids) = (
+            client.clone(),
+            zipf.clone(),
+            args.url.clone(),
+            args.ids.clone(),
+        );
         tokio::spawn(async move {
             let mut rng = zipf::seed(worker);
             let mut tally = Tally::default();
@@ -82,7 +91,11 @@ async fn main() {
                     next += interval;
                 }
                 let n = zipf.sample(&mut rng);
-                let id = if ids == "synthetic" { format!("syn-{n:07}") } else { format!("prod{n}") };
+                let id = if ids == "synthetic" {
+                    format!("syn-{n:07}")
+                } else {
+                    format!("prod{n}")
+                };
                 let sent = Instant::now();
                 let outcome = match client.get(format!("{base}/api/products/{id}")).send().await {
                     Ok(response) => {
@@ -103,7 +116,11 @@ async fn main() {
         })
     });
     let mut all = Tally::default();
-    for tally in futures::future::join_all(workers).await.into_iter().flatten() {
+    for tally in futures::future::join_all(workers)
+        .await
+        .into_iter()
+        .flatten()
+    {
         all.latencies_us.extend(tally.latencies_us);
         for (k, v) in tally.by_outcome {
             *all.by_outcome.entry(k).or_insert(0) += v;
@@ -120,7 +137,10 @@ fn report(all: &mut Tally, elapsed: Duration) {
         total as f64 / elapsed.as_secs_f64()
     );
     for (outcome, count) in &all.by_outcome {
-        println!("  {outcome:<16} {count:>9}  ({:.1}%)", 100.0 * *count as f64 / total.max(1) as f64);
+        println!(
+            "  {outcome:<16} {count:>9}  ({:.1}%)",
+            100.0 * *count as f64 / total.max(1) as f64
+        );
     }
     all.latencies_us.sort_unstable();
     let at = |q: f64| {

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Benchmarks, run on demand (not part of the tests): prints figures for
+# BENCHMARKS.md. Starts its own Redis master + replica and a release server on
+# free ports, then measures side by side on this machine:
+#   1. cache-hit throughput/latency of GET /api/products/{id} (wrk, 50 connections)
+#      against redis-benchmark GET (50 clients) on the same Redis;
+#   2. WebSocket fan-out: 1,000 dashboard clients, server CPU and memory, tick delay;
+#   3. the release wasm bundle, gzipped, and the SSR time of / and /dashboard.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
+cd "$ROOT"
+ensure_redis
+ensure_build_tools
+ensure_wasm_opt
+command -v wrk >/dev/null || apt_install wrk
+
+say "building (release)"
+cargo leptos build --release >/dev/null 2>&1 || cargo leptos build --release
+cargo build --release -p loadgen --quiet
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+RPORT=$(free_port); R2PORT=$(free_port); APORT=$(free_port)
+DIR=$(mktemp -d)
+cleanup() { kill "${APP_PID:-}" 2>/dev/null; redis-cli -p "$R2PORT" shutdown nosave >/dev/null 2>&1; redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1; rm -rf "$DIR"; }
+trap cleanup EXIT
+redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" --daemonize yes --logfile "$DIR/m.log" --repl-diskless-sync-delay 0
+redis-server --port "$R2PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" --daemonize yes --logfile "$DIR/r.log" --replicaof 127.0.0.1 "$RPORT" --dbfilename r.rdb
+sleep 0.5
+REDIS_URL="redis://127.0.0.1:$RPORT" REDIS_REPLICA_URLS="redis://127.0.0.1:$R2PORT" \
+  LEPTOS_SITE_ADDR="127.0.0.1:$APORT" CACHE_TTL_SECS=3600 RUST_LOG=warn \
+  target/release/cachescope &
+APP_PID=$!
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$APORT/api/health" >/dev/null && break; sleep 0.1; done
+curl -sf "http://127.0.0.1:$APORT/api/products/prod1" >/dev/null
+
+echo "== machine"
+echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), $(redis-server --version | cut -d' ' -f1-3)"
+
+echo "== 1. cache hits vs redis-benchmark (50 connections)"
+RB=$(redis-benchmark -p "$RPORT" -t get -c 50 -n 400000 -q | awk '/GET/ {print $2}')
+echo "redis-benchmark GET: $RB requests/s"
+wrk -t2 -c50 -d15s --latency "http://127.0.0.1:$APORT/api/products/prod1" | tee "$DIR/wrk.txt" | grep -E "Requests/sec|50%|99%"
+CS=$(awk '/Requests\/sec/ {print $2}' "$DIR/wrk.txt")
+python3 -c "print(f'ratio cachescope / redis-benchmark: {float(\"$CS\")/float(\"$RB\"):.2f}x (target >= 0.5x)')"
+
+echo "== 2. WebSocket fan-out (1,000 clients, default 1 s tick)"
+TICKS=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$APP_PID/stat"; }
+target/release/cachescope-wsbench --url "ws://127.0.0.1:$APORT" --clients 1000 --duration 20 &
+WS_PID=$!
+sleep 8
+C0=$(cpu); T0=$(date +%s.%N)
+sleep 10
+C1=$(cpu); T1=$(date +%s.%N)
+RSS=$(awk '/VmRSS/ {print $2}' "/proc/$APP_PID/status")
+wait "$WS_PID"
+python3 -c "print(f'server CPU with 1,000 clients: {100*($C1-$C0)/$TICKS/($T1-$T0):.1f}% of one core (target < 25%); RSS {int($RSS)/1024:.1f} MiB (target < 100 MiB)')"
+
+echo "== 3. bundle and server-side rendering"
+WASM=$(ls target/site/pkg/*.wasm | head -1)
+echo "wasm bundle: $(gzip -9 -c "$WASM" | wc -c | awk '{printf "%.1f KiB gzipped", $1/1024}') (target <= 300 KiB)"
+for page in / /dashboard; do
+  wrk -t1 -c4 -d5s "http://127.0.0.1:$APORT$page" | awk -v p="$page" '/Latency/ {print "SSR " p ": mean " $2 " per page"} /Requests\/sec/ {print "SSR " p ": " $2 " pages/s (4 connections)"}'
+done
