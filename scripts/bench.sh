@@ -36,7 +36,7 @@ echo "== machine"
 echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), $(redis-server --version | cut -d' ' -f1-3)"
 
 echo "== 1. cache hits vs redis-benchmark (50 connections)"
-RB=$(redis-benchmark -p "$RPORT" -t get -c 50 -n 400000 -q | awk '/GET/ {print $2}')
+RB=$(redis-benchmark -p "$RPORT" -t get -c 50 -n 400000 -q | tr '\r' '\n' | awk '/requests per second/ {print $2}' | tail -1)
 echo "redis-benchmark GET: $RB requests/s"
 wrk -t2 -c50 -d15s --latency "http://127.0.0.1:$APORT/api/products/prod1" | tee "$DIR/wrk.txt" | grep -E "Requests/sec|50%|99%"
 CS=$(awk '/Requests\/sec/ {print $2}' "$DIR/wrk.txt")
