@@ -13,7 +13,7 @@ use crate::{
     topology::{StoreError, Topology},
 };
 use app::{api::ssr::LocalApi, shell::shell, App};
-use axum::{body::Body, http::Request, Router};
+use axum::{body::Body, http::Request, serve::ListenerExt, Router};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{
     file_and_error_handler_with_context, generate_route_list, AxumRouteListing, LeptosRoutes,
@@ -130,7 +130,14 @@ impl Application {
         if let Ok(addr) = self.listener.local_addr() {
             tracing::info!("cachescope listening on http://{addr}");
         }
-        axum::serve(self.listener, self.router)
+        // No Nagle: streamed pages go out in several small writes, and with
+        // delayed ACKs on the other side each would wait ~40 ms.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(error) = tcp.set_nodelay(true) {
+                tracing::debug!(%error, "cannot set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
     }

@@ -20,6 +20,12 @@ use tokio::sync::{broadcast::error::RecvError, OwnedSemaphorePermit};
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// Largest frame a client may send (clients have nothing to say but pings).
 const MAX_CLIENT_FRAME: usize = 4 * 1024;
+/// Per-connection buffers. The defaults (128 KiB each way) cost ~256 KiB per
+/// dashboard; ours read tiny frames and write ~2 KiB ticks.
+const READ_BUFFER: usize = 8 * 1024;
+const WRITE_BUFFER: usize = 16 * 1024;
+/// Room for one large message beyond the write buffer.
+const MAX_TICK_BYTES: usize = 256 * 1024;
 /// Frames a client may send per second before it is disconnected.
 const MAX_CLIENT_FRAMES_PER_SEC: u32 = 20;
 
@@ -48,6 +54,9 @@ pub async fn ws(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Res
     upgrade
         .max_message_size(MAX_CLIENT_FRAME)
         .max_frame_size(MAX_CLIENT_FRAME)
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(4 * WRITE_BUFFER + MAX_TICK_BYTES)
         .on_upgrade(move |socket| client(socket, state, permit))
 }
 
