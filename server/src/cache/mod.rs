@@ -262,7 +262,7 @@ impl Cache {
             elapsed_us,
             at: now_ms(),
         };
-        self.hub.lookup(entry.clone());
+        self.hub.lookup(&entry);
         self.stats.record(filled.source, elapsed_us, Some(entry));
         Lookup {
             value: filled.value,

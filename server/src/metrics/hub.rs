@@ -56,14 +56,15 @@ impl Hub {
         self.broadcast(&ServerMessage::Metrics((*tick).clone()));
     }
 
-    /// Notes a lookup for the next batch (cheap; called on every lookup).
-    pub fn lookup(&self, entry: HistoryEntry) {
+    /// Notes a lookup for the next batch (cheap; called on every lookup: it
+    /// copies the entry only when someone listens and the sample has room).
+    pub fn lookup(&self, entry: &HistoryEntry) {
         if self.sender.receiver_count() == 0 {
             return;
         }
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         if pending.0.len() < LOOKUP_SAMPLE {
-            pending.0.push(entry);
+            pending.0.push(entry.clone());
         } else {
             pending.1 += 1;
         }
@@ -105,7 +106,7 @@ mod tests {
         let hub = Hub::default();
         let mut rx = hub.subscribe();
         for n in 0..1_000 {
-            hub.lookup(entry(n));
+            hub.lookup(&entry(n));
         }
         hub.flush_lookups();
         let text = rx.recv().await.expect("a batch");
