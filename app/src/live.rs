@@ -149,7 +149,7 @@ mod browser {
             let healthy = healthy.clone();
             move |event: MessageEvent| {
                 if let Some(text) = event.data().as_string() {
-                    if let Ok(message) = serde_json::from_str::<ServerMessage>(&text) {
+                    if let Some(message) = ServerMessage::from_json(&text) {
                         healthy.set(true);
                         feed.status.set(FeedStatus::Live);
                         feed.apply(message);

@@ -8,7 +8,7 @@ use crate::{
     config::Config,
     metrics::{self, Hub, ReadTarget},
     routes,
-    state::AppState,
+    state::{AppState, Shared},
     stats::Recorder,
     topology::{StoreError, Topology},
 };
@@ -27,7 +27,13 @@ use std::{
 };
 use tokio::net::TcpListener;
 use tower::ServiceExt;
-use tower_http::{compression::CompressionLayer, trace::TraceLayer};
+use tower_http::{
+    compression::{
+        predicate::{NotForContentType, Predicate, SizeAbove},
+        CompressionLayer,
+    },
+    trace::TraceLayer,
+};
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -82,14 +88,14 @@ impl Application {
             config.read_from == "replica",
             config.read_max_lag_ms,
         ));
-        let cache = Arc::new(Cache::new(
+        let cache = Cache::new(
             master,
             db.clone(),
             Duration::from_secs(config.cache_ttl_secs),
             stats.clone(),
             hub.clone(),
             reads.clone(),
-        ));
+        );
         tokio::spawn(stats.clone().flush_forever());
         tokio::spawn(metrics::batch_lookups(hub.clone()));
         tokio::spawn(metrics::collector::run(
@@ -99,15 +105,15 @@ impl Application {
             reads,
             Duration::from_millis(config.metrics_tick_ms),
         ));
-        let state = AppState {
+        let state = AppState::new(Shared {
             leptos_options: leptos_options(local),
-            config: Arc::new(config),
+            config,
             db,
             cache,
             stats,
             hub,
             topology,
-        };
+        });
         if state.config.seed_catalog {
             load_catalog(state.db.clone()).await;
         }
@@ -176,14 +182,13 @@ fn log_load(report: crate::catalog::seed::LoadReport) {
 
 /// The page routes (server-rendered Leptos), the JSON API, and static files.
 fn router(state: AppState) -> Router {
-    let api = routes::api().with_state(state.clone());
     let page_context = {
-        let local = local_api(api.clone());
+        let local = local_api(routes::api().with_state(state.clone()));
         move || provide_context(local.clone())
     };
     let shell_options = state.leptos_options.clone();
     Router::new()
-        .nest_service("/api", api)
+        .merge(routes::api())
         .merge(routes::ws())
         .leptos_routes_with_context(&state, route_list(), page_context.clone(), move || {
             shell(shell_options.clone())
@@ -193,9 +198,18 @@ fn router(state: AppState) -> Router {
             shell,
         ))
         .layer(axum::middleware::from_fn(routes::limits::headers))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().compress_when(compress_predicate()))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Compress pages, scripts and large JSON; not the small JSON answers of the
+/// API (a ~300-byte product gains nothing and costs a gzip stream per hit).
+fn compress_predicate() -> impl Predicate {
+    SizeAbove::new(1024)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
 }
 
 /// The app's routes, generated once per process. Generating them runs the app
@@ -214,9 +228,7 @@ fn local_api(api: Router) -> LocalApi {
     LocalApi::new(move |path: String| {
         let api = api.clone();
         async move {
-            // Routes are nested under /api; the nested router sees the rest.
-            let inner = path.strip_prefix("/api").unwrap_or(&path).to_string();
-            let Ok(request) = Request::get(inner).body(Body::empty()) else {
+            let Ok(request) = Request::get(path).body(Body::empty()) else {
                 return (400, r#"{"error":"invalid API path"}"#.to_string());
             };
             let Ok(response) = api.oneshot(request).await;

@@ -7,19 +7,38 @@ use crate::{
 };
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use std::sync::Arc;
+use std::{ops::Deref, sync::Arc};
 
-/// Shared, cheaply cloned application state.
+/// Shared application state. Axum clones the state for every request, so it
+/// is one `Arc` (one atomic increment per request, not one per field).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    /// Wraps the shared parts.
+    pub fn new(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+pub struct Shared {
     /// The settings the server was started with.
-    pub config: Arc<Config>,
+    pub config: Config,
     /// Connections to the Redis master and replicas.
     pub topology: Topology,
     /// The product database (on the master).
     pub db: ProductDb,
     /// Cache-aside lookups in front of `db`.
-    pub cache: Arc<Cache>,
+    pub cache: Cache,
     /// Lookup statistics shared through Redis.
     pub stats: Arc<Recorder>,
     /// Live metrics and lookup events for WebSocket clients.

@@ -15,6 +15,7 @@ use crate::{
     topology::{now_ms, Node},
 };
 use app::types::{HistoryEntry, Product, ProductPage, Source};
+use serde_json::value::RawValue;
 use single_flight::SingleFlight;
 use std::{
     hash::{BuildHasher, RandomState},
@@ -38,6 +39,36 @@ pub struct Lookup<T> {
     pub ttl_s: u64,
 }
 
+/// A product's JSON exactly as stored, checked to be a JSON object. A hit is
+/// answered with these bytes spliced into the response: decoding the product
+/// and encoding it again would cost more than the rest of a hit together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductJson(String);
+
+impl ProductJson {
+    /// Checks that `bytes` (from Redis) are one JSON object; anything else
+    /// (hand-edited or corrupt data) is an error, never sent to a client.
+    pub fn from_stored(id: &str, bytes: Vec<u8>) -> Result<Self, ApiError> {
+        let corrupt = |why: String| {
+            ApiError::Internal(format!(
+                "the cached product {id:?} is not valid JSON: {why}"
+            ))
+        };
+        let raw: &RawValue = serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+        if !raw.get().starts_with('{') {
+            return Err(corrupt("not an object".to_string()));
+        }
+        String::from_utf8(bytes)
+            .map(ProductJson)
+            .map_err(|e| corrupt(e.to_string()))
+    }
+
+    /// The JSON text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// What one flight produced, shared with every request that waited.
 #[derive(Clone)]
 struct Filled<T> {
@@ -54,7 +85,7 @@ pub struct Cache {
     stats: Arc<Recorder>,
     hub: Arc<Hub>,
     reads: Arc<ReadTarget>,
-    products: SingleFlight<Result<Filled<Option<Product>>, ApiError>>,
+    products: SingleFlight<Result<Filled<Option<ProductJson>>, ApiError>>,
     searches: SingleFlight<Result<Filled<ProductPage>, ApiError>>,
 }
 
@@ -92,7 +123,7 @@ impl Cache {
 
     /// Looks a product up by id: one round trip on a hit (`GET` + `PTTL`
     /// pipelined); on a miss one database read shared by concurrent misses.
-    pub async fn product(&self, id: &str) -> Result<Lookup<Option<Product>>, ApiError> {
+    pub async fn product(&self, id: &str) -> Result<Lookup<Option<ProductJson>>, ApiError> {
         let started = Instant::now();
         let key = keys::product(id);
         let filled = match self
@@ -110,15 +141,15 @@ impl Cache {
         &self,
         node: &Node,
         id: &str,
-    ) -> Result<Option<Filled<Option<Product>>>, ApiError> {
+    ) -> Result<Option<Filled<Option<ProductJson>>>, ApiError> {
         let key = keys::product(id);
         let mut pipe = redis::pipe();
         pipe.cmd("GET").arg(&key).cmd("PTTL").arg(&key);
-        let (cached, pttl): (Option<String>, i64) = node.pipe(&pipe).await?;
+        let (cached, pttl): (Option<Vec<u8>>, i64) = node.pipe(&pipe).await?;
         let value = match cached {
             None => return Ok(None),
-            Some(json) if json == keys::MISSING => None,
-            Some(json) => Some(decode(id, &json)?),
+            Some(bytes) if bytes == keys::MISSING.as_bytes() => None,
+            Some(bytes) => Some(ProductJson::from_stored(id, bytes)?),
         };
         Ok(Some(Filled {
             value,
@@ -130,19 +161,21 @@ impl Cache {
     /// Runs once per key at a time. Looks in the cache again first: a flight
     /// that finished just before this one began has filled it, and the
     /// database must not be read twice.
-    async fn fill_product(&self, id: &str) -> Result<Filled<Option<Product>>, ApiError> {
+    /// The database's JSON is decoded as a [`Product`] before it is cached,
+    /// so only well-formed products ever reach the cache.
+    async fn fill_product(&self, id: &str) -> Result<Filled<Option<ProductJson>>, ApiError> {
         if let Some(hit) = self.read_product(&self.master, id).await? {
             return Ok(hit);
         }
         match self.db.get_raw(id).await? {
             Some(json) => {
-                let product = decode(id, &json)?;
+                decode(id, &json)?;
                 let ttl_ms = self.jittered_ttl_ms();
                 let mut fill = scripts::FILL_PRODUCT.prepare_invoke();
                 fill.arg(id).arg(&json).arg(ttl_ms);
                 let _: i64 = self.master.script(&fill).await?;
                 Ok(Filled {
-                    value: Some(product),
+                    value: Some(ProductJson(json)),
                     source: Source::Database,
                     ttl_ms,
                 })

@@ -12,7 +12,7 @@ mod stats;
 use crate::{error::ApiError, state::AppState};
 use axum::{
     extract::DefaultBodyLimit,
-    routing::{get, post},
+    routing::{any, get, post},
     Router,
 };
 
@@ -24,25 +24,30 @@ pub fn ws() -> Router<AppState> {
     Router::new().route("/ws", get(live::ws))
 }
 
-/// Every `/api` route. Unknown API paths get a JSON 404, never the HTML app.
+/// Every `/api` route, with its full path: merged into the app's router
+/// rather than nested, so a request passes one router, not two (nesting
+/// cost ~5% of a cache hit). Unknown API paths get a JSON 404, never the
+/// HTML app.
 pub fn api() -> Router<AppState> {
     Router::new()
-        .route("/health", get(health::health))
+        .route("/api/health", get(health::health))
         .route(
-            "/db/product/{id}",
+            "/api/db/product/{id}",
             get(db::get_product)
                 .put(db::put_product)
                 .delete(db::delete_product),
         )
-        .route("/db/products", get(db::list_products))
-        .route("/db/categories", get(db::categories))
-        .route("/products/{id}", get(lookup::product))
-        .route("/search", get(lookup::search))
-        .route("/stats", get(stats::stats))
-        .route("/stats/reset", post(stats::reset))
-        .route("/history", get(stats::history))
-        .route("/replication", get(live::replication))
-        .fallback(|| async { ApiError::NotFound("no such API route".to_string()) })
+        .route("/api/db/products", get(db::list_products))
+        .route("/api/db/categories", get(db::categories))
+        .route("/api/products/{id}", get(lookup::product))
+        .route("/api/search", get(lookup::search))
+        .route("/api/stats", get(stats::stats))
+        .route("/api/stats/reset", post(stats::reset))
+        .route("/api/history", get(stats::history))
+        .route("/api/replication", get(live::replication))
+        .route("/api", any(no_such_route))
+        .route("/api/", any(no_such_route))
+        .route("/api/{*rest}", any(no_such_route))
         .method_not_allowed_fallback(|| async {
             ApiError::Rejected(
                 axum::http::StatusCode::METHOD_NOT_ALLOWED,
@@ -50,4 +55,8 @@ pub fn api() -> Router<AppState> {
             )
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+async fn no_such_route() -> ApiError {
+    ApiError::NotFound("no such API route".to_string())
 }
