@@ -4,6 +4,7 @@
 //! The binary is a thin wrapper around [`Application`]; tests build the same
 //! application on port 0 against Redis processes they start themselves.
 
+pub mod assets;
 pub mod cache;
 pub mod catalog;
 pub mod config;

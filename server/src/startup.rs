@@ -3,6 +3,7 @@
 //! the server by resolving a future.
 
 use crate::{
+    assets,
     cache::Cache,
     catalog::ProductDb,
     config::Config,
@@ -22,6 +23,7 @@ use std::{
     future::Future,
     io,
     net::SocketAddr,
+    path::{Path, PathBuf},
     sync::{Arc, OnceLock},
     time::Duration,
 };
@@ -114,6 +116,7 @@ impl Application {
             hub,
             topology,
         });
+        spawn_precompress(pkg_dir(&state.leptos_options));
         if state.config.seed_catalog {
             load_catalog(state.db.clone()).await;
         }
@@ -147,6 +150,27 @@ impl Application {
             .with_graceful_shutdown(shutdown)
             .await
     }
+}
+
+/// `<site root>/<pkg dir>`: the wasm bundle, its JS and the stylesheet.
+fn pkg_dir(options: &LeptosOptions) -> PathBuf {
+    Path::new(&*options.site_root).join(&*options.site_pkg_dir)
+}
+
+/// Precompresses the static assets in the background (release builds write
+/// them; every build removes stale ones, see [`assets::precompress`]).
+fn spawn_precompress(dir: PathBuf) {
+    tokio::task::spawn_blocking(
+        move || match assets::precompress(&dir, !cfg!(debug_assertions)) {
+            Ok(report) if report != assets::Report::default() => {
+                tracing::info!(?report, dir = %dir.display(), "static assets precompressed")
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::debug!(%error, dir = %dir.display(), "static assets not precompressed")
+            }
+        },
+    );
 }
 
 /// Loads the built-in catalog once per catalog version (idempotent, never
