@@ -1,4 +1,4 @@
-// Browser tests run against the real server binary built by `cargo leptos build`,
+// Browser tests run against the real server binary built by `cargo leptos build --split`,
 // in front of redis-server processes that global-setup starts on free ports.
 import { defineConfig } from '@playwright/test';
 

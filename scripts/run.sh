@@ -9,6 +9,6 @@ ensure_build_tools
 ensure_wasm_opt
 scripts/redis-up.sh
 say "building (release)"
-cargo leptos build --release
+cargo leptos build --release --split
 say "serving on http://${LEPTOS_SITE_ADDR:-127.0.0.1:8090}"
 exec target/release/cachescope "$@"

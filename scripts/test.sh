@@ -19,6 +19,6 @@ cargo clippy -p app --all-targets --features hydrate --target wasm32-unknown-unk
 say "Rust tests"
 cargo test --workspace
 say "building the site for the browser tests"
-cargo leptos build
+cargo leptos build --split
 say "browser tests"
 (cd end2end && npx playwright test)

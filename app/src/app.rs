@@ -1,12 +1,12 @@
 //! The root component: metadata, stylesheet, and the route table.
 
 use crate::components::TopBar;
-use crate::pages::{DashboardPage, NotFound, ProductDetailPage, ProductsPage, SearchPage};
+use crate::pages::{DashboardRoute, NotFound, ProductDetailRoute, ProductsRoute, SearchPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, Lazy,
 };
 
 /// The whole app; rendered by the server and hydrated in the browser.
@@ -30,9 +30,9 @@ pub fn App() -> impl IntoView {
                 <TopBar />
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=SearchPage />
-                    <Route path=path!("/products") view=ProductsPage />
-                    <Route path=path!("/dashboard") view=DashboardPage />
-                    <Route path=path!("/products/:id") view=ProductDetailPage />
+                    <Route path=path!("/products") view={Lazy::<ProductsRoute>::new()} />
+                    <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} />
+                    <Route path=path!("/products/:id") view={Lazy::<ProductDetailRoute>::new()} />
                 </Routes>
             </main>
         </Router>

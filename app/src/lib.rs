@@ -6,6 +6,10 @@
 //! that takes over that HTML in the browser. Nothing here depends on Redis or
 //! tokio, so the wasm build stays small.
 
+// The dashboard's view type is deep enough to pass the default (128) when the
+// lazy route computes its async hydration.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod components;
@@ -22,5 +26,5 @@ pub use app::App;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(App);
+    leptos::mount::hydrate_lazy(App);
 }

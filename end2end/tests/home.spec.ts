@@ -42,3 +42,25 @@ test('the stylesheet and the wasm bundle the page links to are served', async ({
   expect(wasm.status()).toBe(200);
   expect(wasm.headers()['content-type']).toBe('application/wasm');
 });
+
+test('other pages arrive as their own wasm chunks, loaded when first visited', async ({ page }) => {
+  const wasm: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('.wasm')) wasm.push(r.url().split('/').pop()!);
+  });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  await expect(page.locator('main[data-hydrated="true"]')).toBeVisible();
+  expect(wasm).toContain('cachescope.wasm');
+  expect(wasm.some((f) => f.includes('dashboard'))).toBe(false);
+
+  // Following the link (client-side routing) fetches the dashboard's chunk,
+  // and the page works: live numbers from the WebSocket feed.
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect.poll(() => wasm.some((f) => f.includes('dashboard'))).toBe(true);
+  await expect(page.getByRole('heading', { name: 'Live dashboard' })).toBeVisible();
+  await expect(page.getByTestId('feed-status')).toContainText(/live/i, { timeout: 10_000 });
+  expect(errors).toEqual([]);
+});

@@ -1,12 +1,14 @@
 //! One module per route.
 
 mod dashboard;
+mod lazy;
 mod not_found;
 mod product_detail;
 mod products;
 mod search;
 
 pub use dashboard::DashboardPage;
+pub use lazy::{DashboardRoute, ProductDetailRoute, ProductsRoute};
 pub use not_found::NotFound;
 pub use product_detail::ProductDetailPage;
 pub use products::ProductsPage;
