@@ -58,6 +58,7 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    stats: Arc<Recorder>,
 }
 
 impl Application {
@@ -122,6 +123,7 @@ impl Application {
         }
         Ok(Application {
             listener,
+            stats: state.stats.clone(),
             router: router(state),
         })
     }
@@ -131,7 +133,8 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serves until `shutdown` resolves, then lets open requests finish.
+    /// Serves until `shutdown` resolves, then lets open requests finish and
+    /// adds the lookups of the last second to the shared statistics.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -146,9 +149,15 @@ impl Application {
                 tracing::debug!(%error, "cannot set TCP_NODELAY");
             }
         });
-        axum::serve(listener, self.router)
+        let served = axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        // Counts wait up to a second for the flusher; without this they would
+        // be lost on every restart. A dead Redis fails fast (call timeouts).
+        if let Err(error) = self.stats.flush().await {
+            tracing::warn!(%error, "the last lookups could not be added to the shared stats");
+        }
+        served
     }
 }
 

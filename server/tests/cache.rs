@@ -345,6 +345,26 @@ async fn stats_and_history_add_up_across_instances() {
 }
 
 #[tokio::test]
+async fn lookups_just_before_shutdown_reach_the_shared_stats() {
+    let topo = Topology::start().await;
+    let app = app(&topo, &[]).await;
+    for _ in 0..3 {
+        assert_eq!(app.get_json("/api/products/prod3").await.0, StatusCode::OK);
+    }
+    // Well inside the flusher's one-second period: only the shutdown flush
+    // can have written these.
+    app.stop().await;
+    let mut conn = topo.master.conn().await;
+    let counters: std::collections::HashMap<String, u64> = redis::cmd("HGETALL")
+        .arg("stats:counters")
+        .query_async(&mut conn)
+        .await
+        .expect("HGETALL");
+    assert_eq!(counters.get("misses"), Some(&1), "{counters:?}");
+    assert_eq!(counters.get("hits"), Some(&2), "{counters:?}");
+}
+
+#[tokio::test]
 async fn history_is_capped() {
     let topo = Topology::start().await;
     let app = app(&topo, &[]).await;

@@ -202,6 +202,7 @@ pub struct TestApp {
     pub addr: SocketAddr,
     pub http: reqwest::Client,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    done: Option<tokio::sync::oneshot::Receiver<()>>,
 }
 
 impl TestApp {
@@ -226,6 +227,7 @@ impl TestApp {
         let config = Config::try_parse_from(args).expect("valid test config");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready, bound) = tokio::sync::oneshot::channel();
+        let (finished, done) = tokio::sync::oneshot::channel::<()>();
         server_runtime().spawn(async move {
             let app = Application::build(config).await.expect("app starts");
             let _ = ready.send(app.local_addr().expect("bound"));
@@ -234,6 +236,7 @@ impl TestApp {
                     let _ = stopped.await;
                 })
                 .await;
+            let _ = finished.send(());
         });
         let addr = bound.await.expect("server task reports its address");
         TestApp {
@@ -243,6 +246,7 @@ impl TestApp {
                 .build()
                 .expect("http client"),
             stop: Some(stop),
+            done: Some(done),
         }
     }
 
@@ -308,6 +312,19 @@ impl TestApp {
             status,
             serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
         )
+    }
+}
+
+impl TestApp {
+    /// Stops the server the way a signal does and waits until `run_until`
+    /// has returned (open requests finished, last stats flushed).
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(done) = self.done.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), done).await;
+        }
     }
 }
 
