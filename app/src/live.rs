@@ -102,22 +102,43 @@ mod browser {
     use super::{backoff_ms, FeedStatus, LiveFeed};
     use crate::types::ServerMessage;
     use leptos::prelude::*;
-    use std::{cell::Cell, rc::Rc};
+    use std::{
+        cell::{Cell, RefCell},
+        rc::Rc,
+    };
     use wasm_bindgen::{closure::Closure, JsCast};
     use web_sys::{MessageEvent, WebSocket};
+
+    /// One socket and the handlers the browser calls on it. Dropping it
+    /// detaches the handlers first, then closes the socket, so neither a late
+    /// event reaches a freed handler nor a reconnect leaks the old ones.
+    struct Connection {
+        ws: WebSocket,
+        _on_message: Closure<dyn FnMut(MessageEvent)>,
+        _on_close: Closure<dyn FnMut()>,
+    }
+
+    impl Drop for Connection {
+        fn drop(&mut self) {
+            self.ws.set_onmessage(None);
+            self.ws.set_onclose(None);
+            let _ = self.ws.close();
+        }
+    }
+
+    /// The live connection, replaced on every reconnect.
+    type Current = Rc<RefCell<Option<Connection>>>;
 
     /// Connects, and reconnects until the page is left.
     pub fn start(feed: LiveFeed) {
         let closed = Rc::new(Cell::new(false));
-        let current: Rc<Cell<Option<WebSocket>>> = Rc::new(Cell::new(None));
+        let current: Current = Rc::new(RefCell::new(None));
         connect(feed, 0, closed.clone(), current.clone());
         let closed = send_wrapper::SendWrapper::new((closed, current));
         on_cleanup(move || {
             let (closed, current) = &*closed;
             closed.set(true);
-            if let Some(ws) = current.take() {
-                let _ = ws.close();
-            }
+            current.borrow_mut().take();
         });
     }
 
@@ -131,12 +152,7 @@ mod browser {
         Some(format!("{scheme}://{}/ws", location.host().ok()?))
     }
 
-    fn connect(
-        feed: LiveFeed,
-        failures: u32,
-        closed: Rc<Cell<bool>>,
-        current: Rc<Cell<Option<WebSocket>>>,
-    ) {
+    fn connect(feed: LiveFeed, failures: u32, closed: Rc<Cell<bool>>, current: Current) {
         if closed.get() {
             return;
         }
@@ -158,7 +174,6 @@ mod browser {
             }
         });
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget();
 
         let on_close = Closure::<dyn FnMut()>::new({
             let (closed, current) = (closed.clone(), current.clone());
@@ -169,16 +184,15 @@ mod browser {
             }
         });
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        on_close.forget();
-        current.set(Some(ws));
+        // Drops the previous (closed) connection and its handlers.
+        *current.borrow_mut() = Some(Connection {
+            ws,
+            _on_message: on_message,
+            _on_close: on_close,
+        });
     }
 
-    fn retry(
-        feed: LiveFeed,
-        attempt: u32,
-        closed: Rc<Cell<bool>>,
-        current: Rc<Cell<Option<WebSocket>>>,
-    ) {
+    fn retry(feed: LiveFeed, attempt: u32, closed: Rc<Cell<bool>>, current: Current) {
         if closed.get() {
             return;
         }

@@ -36,3 +36,44 @@ test('the dashboard moves with lookups and alerts when a replica stops', async (
   await expect(page.getByTestId('feed-status')).toHaveText('Live');
   expect(consoleErrors).toEqual([]);
 });
+
+test('the live feed reconnects by itself and leaves nothing behind', async ({ page, consoleErrors }) => {
+  // Keep a handle on every WebSocket the page opens.
+  await page.addInitScript(() => {
+    const Native = window.WebSocket;
+    const sockets: WebSocket[] = [];
+    (window as any).__sockets = sockets;
+    (window as any).WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        sockets.push(this);
+      }
+    };
+  });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  await page.goto('/dashboard');
+  const pill = page.getByTestId('feed-status');
+  await expect(pill).toHaveText('Live');
+  const count = () => page.evaluate(() => (window as any).__sockets.length as number);
+  const first = await count();
+
+  // The connection drops: the page says so, then is live again on a new socket.
+  await page.evaluate(() => (window as any).__sockets.at(-1).close());
+  await expect(pill).toContainText('Reconnecting');
+  await expect(pill).toHaveText('Live', { timeout: 5_000 });
+  expect(await count()).toBe(first + 1);
+
+  // Leaving the page closes its socket (the search page opens its own);
+  // coming back opens a new one, and no event of an old socket reaches a
+  // handler that is gone.
+  const dashboardSocket = (await count()) - 1;
+  await page.getByRole('link', { name: 'Search' }).click();
+  await expect
+    .poll(() => page.evaluate((i) => (window as any).__sockets[i].readyState, dashboardSocket))
+    .toBe(3);
+  await page.getByRole('link', { name: 'Dashboard' }).click();
+  await expect(pill).toHaveText('Live');
+  expect(pageErrors).toEqual([]);
+  expect(consoleErrors).toEqual([]);
+});
