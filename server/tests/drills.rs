@@ -190,6 +190,8 @@ async fn hostile_input_gets_clear_4xx_and_no_harm() {
         format!("/api/search?q={}", "a".repeat(5_000)),
         "/api/db/products?limit=1e9".to_string(),
         "/api/db/products?min_price=1e400".to_string(),
+        "/api/search?q=%ZZ".to_string(),
+        "/api/search?q=100%".to_string(),
     ] {
         let response = app.http.get(app.url(&path)).send().await.expect("answers");
         let status = response.status();
