@@ -43,6 +43,7 @@ pub fn precompress(dir: &Path, write: bool) -> io::Result<Report> {
             continue;
         }
         let asset_time = modified(&path)?;
+        let mut data = None;
         for encoding in ENCODINGS {
             let sibling = sibling(&path, encoding);
             if sibling.exists() {
@@ -53,8 +54,12 @@ pub fn precompress(dir: &Path, write: bool) -> io::Result<Report> {
                 report.removed += 1;
             }
             if write {
-                let data = fs::read(&path)?;
-                write_atomically(&sibling, &compress(&data, encoding)?)?;
+                // Read once, only when a sibling is missing.
+                let data = match &mut data {
+                    Some(data) => data,
+                    empty => empty.insert(fs::read(&path)?),
+                };
+                write_atomically(&sibling, &compress(data, encoding)?)?;
                 report.written += 1;
             }
         }

@@ -161,6 +161,7 @@ impl Cache {
     /// Runs once per key at a time. Looks in the cache again first: a flight
     /// that finished just before this one began has filled it, and the
     /// database must not be read twice.
+    ///
     /// The database's JSON is decoded as a [`Product`] before it is cached,
     /// so only well-formed products ever reach the cache.
     async fn fill_product(&self, id: &str) -> Result<Filled<Option<ProductJson>>, ApiError> {
