@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Stops the Redis nodes that scripts/redis-up.sh started (and only those: a
-# server it reused is left alone). Data stays under .redis/.
+# Stops the Redis nodes and Sentinels that scripts/redis-up.sh started (and
+# only those: a server it reused is left alone). Sentinels go first, so none
+# starts a failover while the data nodes stop. Data stays under .redis/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-for name in replica master; do
-  pidfile="$ROOT/.redis/$name.pid"
-  [ -f "$pidfile" ] || continue
+shopt -s nullglob
+for pidfile in "$ROOT"/.redis/sentinel-*.pid "$ROOT"/.redis/replica2.pid \
+               "$ROOT"/.redis/replica.pid "$ROOT"/.redis/master.pid; do
+  name="$(basename "$pidfile" .pid)"
   pid="$(cat "$pidfile")"
   if kill "$pid" 2>/dev/null; then
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

@@ -1,41 +1,139 @@
 #!/usr/bin/env bash
-# Starts the local Redis topology of the workshop (seed part 2): a master on
-# 6379 with AOF persistence, and a replica on 6380 (`--replicaof 127.0.0.1 6379`),
-# then waits until the replica's link is up. Idempotent: a node that already
-# answers on its port is reused, not restarted. Data lives under .redis/.
+# Starts a local Redis topology and waits until replication is up. Idempotent:
+# a node that already answers on its port is reused, not restarted. Data lives
+# under .redis/ (git-ignored).
+#
+#   scripts/redis-up.sh        the workshop's (seed part 2): master 6379 with AOF,
+#                              replica 6380 (--replicaof 127.0.0.1 6379)
+#   scripts/redis-up.sh --ha   high availability: master 6379, replicas 6380 and
+#                              6381, Sentinels 26379-26381 watching master name
+#                              "cachescope" (quorum 2, down after 1 s); the data
+#                              nodes refuse writes when no replica is in sync
+#                              (min-replicas-to-write 1, min-replicas-max-lag 10)
+#
+# Ports: REDIS_MASTER_PORT, REDIS_REPLICA_PORT, REDIS_REPLICA2_PORT,
+# REDIS_SENTINEL_PORTS (space-separated).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MASTER_PORT="${REDIS_MASTER_PORT:-6379}"
 REPLICA_PORT="${REDIS_REPLICA_PORT:-6380}"
+REPLICA2_PORT="${REDIS_REPLICA2_PORT:-6381}"
+SENTINEL_PORTS="${REDIS_SENTINEL_PORTS:-26379 26380 26381}"
+MASTER_NAME="cachescope"
 DATA="$ROOT/.redis"
+HA=""
+[ "${1:-}" = "--ha" ] && HA=1
 
 say() { printf '\033[1;36m==>\033[0m %s\n' "$*" >&2; }
 answers() { [ "$(redis-cli -p "$1" ping 2>/dev/null)" = "PONG" ]; }
+
+# A cut-off master stops taking writes, so it cannot acknowledge writes that a
+# failover would then throw away.
+HA_ARGS=(--min-replicas-to-write 1 --min-replicas-max-lag 10)
 
 start_node() { # name port [extra redis-server args...]
   local name="$1" port="$2"; shift 2
   if answers "$port"; then
     say "Redis $name: reusing the server already answering on $port"
+    if [ -n "$HA" ]; then
+      redis-cli -p "$port" config set min-replicas-to-write 1 >/dev/null
+      redis-cli -p "$port" config set min-replicas-max-lag 10 >/dev/null
+    fi
     return
   fi
   mkdir -p "$DATA/$name"
+  local extra=()
+  [ -n "$HA" ] && extra=("${HA_ARGS[@]}")
   redis-server --port "$port" --bind 127.0.0.1 --daemonize yes \
     --dir "$DATA/$name" --pidfile "$DATA/$name.pid" --logfile "$DATA/$name.log" \
-    --appendonly yes --appendfsync everysec --repl-diskless-sync-delay 0 "$@"
+    --appendonly yes --appendfsync everysec --repl-diskless-sync-delay 0 \
+    "${extra[@]}" "$@"
   for _ in $(seq 1 50); do answers "$port" && break; sleep 0.1; done
   answers "$port" || { echo "Redis $name did not start; see $DATA/$name.log" >&2; exit 1; }
   say "Redis $name started on $port (data in .redis/$name)"
 }
 
-start_node master "$MASTER_PORT"
-start_node replica "$REPLICA_PORT" --replicaof 127.0.0.1 "$MASTER_PORT"
+wait_for_link() { # port
+  for _ in $(seq 1 100); do
+    if redis-cli -p "$1" info replication | grep -q '^master_link_status:up'; then
+      say "replication link up on 127.0.0.1:$1"
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "warning: the replica on $1 has no link to its master yet" \
+       "(redis-cli -p $1 info replication)" >&2
+}
 
+if [ -z "$HA" ]; then
+  start_node master "$MASTER_PORT"
+  start_node replica "$REPLICA_PORT" --replicaof 127.0.0.1 "$MASTER_PORT"
+  wait_for_link "$REPLICA_PORT"
+  exit 0
+fi
+
+# After a failover the master may be another node: a Sentinel that answers
+# knows which, and a node started again joins that master.
+current_master_port() {
+  local port reply
+  for port in $SENTINEL_PORTS; do
+    reply="$(redis-cli -p "$port" sentinel get-master-addr-by-name "$MASTER_NAME" 2>/dev/null | tail -n 1)"
+    if [[ "$reply" =~ ^[0-9]+$ ]]; then echo "$reply"; return; fi
+  done
+  echo "$MASTER_PORT"
+}
+MASTER_NOW="$(current_master_port)"
+for spec in "master:$MASTER_PORT" "replica:$REPLICA_PORT" "replica2:$REPLICA2_PORT"; do
+  name="${spec%%:*}" port="${spec##*:}"
+  if [ "$port" = "$MASTER_NOW" ]; then
+    start_node "$name" "$port"
+  else
+    start_node "$name" "$port" --replicaof 127.0.0.1 "$MASTER_NOW"
+  fi
+done
+for port in "$MASTER_PORT" "$REPLICA_PORT" "$REPLICA2_PORT"; do
+  [ "$port" = "$MASTER_NOW" ] || wait_for_link "$port"
+done
+
+for port in $SENTINEL_PORTS; do
+  name="sentinel-$port"
+  if answers "$port"; then
+    say "Sentinel: reusing the one answering on $port"
+    continue
+  fi
+  mkdir -p "$DATA/$name"
+  conf="$DATA/$name/sentinel.conf"
+  # Sentinel rewrites its file (known replicas, peers, epochs); a file kept
+  # from an earlier run already names the current master.
+  if [ ! -s "$conf" ]; then
+    cat > "$conf" <<CONF
+port $port
+bind 127.0.0.1
+sentinel monitor $MASTER_NAME 127.0.0.1 $MASTER_NOW 2
+sentinel down-after-milliseconds $MASTER_NAME 1000
+sentinel failover-timeout $MASTER_NAME 5000
+sentinel parallel-syncs $MASTER_NAME 1
+CONF
+  fi
+  redis-server "$conf" --sentinel --daemonize yes --dir "$DATA/$name" \
+    --pidfile "$DATA/$name.pid" --logfile "$DATA/$name.log"
+  for _ in $(seq 1 50); do answers "$port" && break; sleep 0.1; done
+  answers "$port" || { echo "Sentinel on $port did not start; see $DATA/$name.log" >&2; exit 1; }
+  say "Sentinel started on $port (watching $MASTER_NAME)"
+done
+
+# A failover needs every Sentinel to know the replicas and its peers.
 for _ in $(seq 1 100); do
-  if redis-cli -p "$REPLICA_PORT" info replication | grep -q '^master_link_status:up'; then
-    say "replication link up: 127.0.0.1:$MASTER_PORT -> 127.0.0.1:$REPLICA_PORT"
+  ready=1
+  for port in $SENTINEL_PORTS; do
+    info="$(redis-cli -p "$port" sentinel master "$MASTER_NAME" 2>/dev/null | tr '\n' ' ')"
+    [[ "$info" =~ num-slaves\ 2 ]] && [[ "$info" =~ num-other-sentinels\ 2 ]] || ready=""
+  done
+  if [ -n "$ready" ]; then
+    say "Sentinels ready: master $MASTER_NAME at 127.0.0.1:$MASTER_NOW, quorum 2 of 3"
     exit 0
   fi
-  sleep 0.1
+  sleep 0.2
 done
-echo "warning: the replica on $REPLICA_PORT has no link to 127.0.0.1:$MASTER_PORT yet" \
-     "(is the node on $REPLICA_PORT a replica of it? redis-cli -p $REPLICA_PORT info replication)" >&2
+echo "warning: the Sentinels do not all see 2 replicas and 2 peers yet" \
+     "(redis-cli -p ${SENTINEL_PORTS%% *} sentinel master $MASTER_NAME)" >&2

@@ -13,17 +13,40 @@ use std::{net::SocketAddr, time::Duration};
 )]
 pub struct Config {
     /// Redis master: every write and, by default, every read goes here.
-    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    /// With Sentinel, only its credentials, database and scheme are used.
+    #[arg(
+        long,
+        env = "REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        hide_env_values = true
+    )]
     pub redis_url: String,
 
-    /// Redis replicas, comma-separated; an empty value means none.
+    /// Redis replicas, comma-separated; an empty value means none. Ignored
+    /// with Sentinel (the Sentinels name the replicas).
     #[arg(
         long,
         env = "REDIS_REPLICA_URLS",
         default_value = "redis://127.0.0.1:6380",
-        value_delimiter = ','
+        value_delimiter = ',',
+        hide_env_values = true
     )]
     pub redis_replica_urls: Vec<String>,
+
+    /// Redis Sentinels (`host:port`, comma-separated). When set, the master
+    /// and replicas are discovered from them and followed through failovers.
+    #[arg(long, env = "REDIS_SENTINELS", value_delimiter = ',')]
+    pub redis_sentinels: Vec<String>,
+
+    /// The master name the Sentinels monitor.
+    #[arg(long, env = "REDIS_MASTER_NAME", default_value = "cachescope")]
+    pub redis_master_name: String,
+
+    /// Bound on the `WAIT` after each admin write, in milliseconds: how long
+    /// a write waits for the replicas to confirm it.
+    #[arg(long, env = "WRITE_WAIT_MS", default_value_t = 250,
+          value_parser = clap::value_parser!(u64).range(0..=10_000))]
+    pub write_wait_ms: u64,
 
     /// Bearer token that unlocks the admin routes; unset means read-only.
     #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true)]
@@ -120,6 +143,20 @@ impl Config {
             .filter(|u| !u.is_empty())
     }
 
+    /// The Sentinel addresses with blanks removed; empty without Sentinel.
+    pub fn sentinels(&self) -> Vec<String> {
+        self.redis_sentinels
+            .iter()
+            .map(|a| a.trim().to_string())
+            .filter(|a| !a.is_empty())
+            .collect()
+    }
+
+    /// The `WAIT` bound as a [`Duration`].
+    pub fn write_wait(&self) -> Duration {
+        Duration::from_millis(self.write_wait_ms)
+    }
+
     /// The admin token, treating an empty value as unset.
     pub fn admin_token(&self) -> Option<&str> {
         self.admin_token.as_deref().filter(|t| !t.is_empty())
@@ -150,6 +187,19 @@ mod tests {
         assert_eq!(c.cache_ttl_secs, 60);
         assert_eq!(c.site_addr.port(), 8090);
         assert_eq!(c.admin_token(), None);
+        assert!(c.sentinels().is_empty());
+        assert_eq!(c.redis_master_name, "cachescope");
+        assert_eq!(c.write_wait_ms, 250);
+    }
+
+    #[test]
+    fn sentinels_split_and_drop_blanks() {
+        let c = parse([
+            "cachescope",
+            "--redis-sentinels",
+            "127.0.0.1:26379, 127.0.0.1:26380,",
+        ]);
+        assert_eq!(c.sentinels(), ["127.0.0.1:26379", "127.0.0.1:26380"]);
     }
 
     #[test]

@@ -32,6 +32,10 @@ pub enum ApiError {
     /// Redis did not answer or failed (the driver's sentence).
     #[error("Redis is unavailable: {0}")]
     Unavailable(String),
+    /// The connection broke under the call; the next call re-dials, so a
+    /// read may try once more (see [`ApiError::is_connection_lost`]).
+    #[error("Redis is unavailable: {0}")]
+    ConnectionLost(String),
     /// Our own data is broken (a stored product that is not valid JSON).
     #[error("{0}")]
     Internal(String),
@@ -39,7 +43,11 @@ pub enum ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
-        ApiError::Unavailable(error.to_string())
+        if error.is_connection_lost() {
+            ApiError::ConnectionLost(error.to_string())
+        } else {
+            ApiError::Unavailable(error.to_string())
+        }
     }
 }
 
@@ -53,6 +61,12 @@ impl From<CatalogError> for ApiError {
 }
 
 impl ApiError {
+    /// Whether a Redis connection broke under the call (worth one retry for
+    /// a read).
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(self, ApiError::ConnectionLost(_))
+    }
+
     /// The HTTP status for this error.
     pub fn status(&self) -> StatusCode {
         match self {
@@ -61,7 +75,9 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Rejected(status, _) => *status,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) | ApiError::ConnectionLost(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

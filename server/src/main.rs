@@ -2,7 +2,7 @@
 //! default) or runs a maintenance command (`seed`, `generate`) and exits.
 //! Everything else lives in the library.
 
-use cachescope::{catalog::ProductDb, topology::Topology, Application, Cli, Command, Config};
+use cachescope::{catalog::ProductDb, topology::sentinel, Application, Cli, Command, Config};
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -38,17 +38,22 @@ async fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("server stopped on an error: {e}"))
 }
 
-fn product_db(config: &Config) -> Result<ProductDb, String> {
+/// The product database on the configured master (found through Sentinel
+/// when `REDIS_SENTINELS` is set).
+async fn product_db(config: &Config) -> Result<ProductDb, String> {
     // Bulk writes get a longer bound than requests do.
-    let timeout = config
-        .redis_timeout()
-        .max(std::time::Duration::from_secs(10));
-    let topology = Topology::new(&config.redis_url, [], timeout).map_err(|e| e.to_string())?;
-    Ok(ProductDb::new(topology.master().clone()))
+    let mut config = config.clone();
+    config.redis_timeout_ms = config.redis_timeout_ms.max(10_000);
+    let topology = cachescope::startup::topology(&config).map_err(|e| e.to_string())?;
+    if let Some(sentinels) = topology.sentinels() {
+        sentinel::resolve(&topology, sentinels).await;
+    }
+    Ok(ProductDb::new(&topology, config.write_wait()))
 }
 
 async fn seed(config: &Config, force: bool) -> Result<(), String> {
-    let report = product_db(config)?
+    let report = product_db(config)
+        .await?
         .load_builtin(force)
         .await
         .map_err(|e| e.to_string())?;
@@ -65,7 +70,8 @@ async fn seed(config: &Config, force: bool) -> Result<(), String> {
 
 async fn generate(config: &Config, count: u64) -> Result<(), String> {
     let started = std::time::Instant::now();
-    let written = product_db(config)?
+    let written = product_db(config)
+        .await?
         .generate(count)
         .await
         .map_err(|e| e.to_string())?;

@@ -11,7 +11,7 @@ use crate::{
     routes,
     state::{AppState, Shared},
     stats::Recorder,
-    topology::{StoreError, Topology},
+    topology::{sentinel, StoreError, Topology},
 };
 use app::{api::ssr::LocalApi, shell::shell, App};
 use axum::{body::Body, http::Request, serve::ListenerExt, Router};
@@ -27,7 +27,7 @@ use std::{
     sync::{Arc, OnceLock},
     time::Duration,
 };
-use tokio::net::TcpListener;
+use tokio::{net::TcpListener, task::JoinSet};
 use tower::ServiceExt;
 use tower_http::{
     compression::{
@@ -59,6 +59,49 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     stats: Arc<Recorder>,
+    /// The background tasks (collector, flusher, Sentinel followers...):
+    /// owned here, stopped when the server stops.
+    tasks: JoinSet<()>,
+}
+
+/// The topology the configuration describes: fixed URLs, or Sentinel.
+pub fn topology(config: &Config) -> Result<Topology, StoreError> {
+    let sentinels = config.sentinels();
+    if sentinels.is_empty() {
+        Topology::new(
+            &config.redis_url,
+            config.replica_urls(),
+            config.redis_timeout(),
+            config.write_wait(),
+        )
+    } else {
+        Topology::with_sentinels(
+            &config.redis_url,
+            &sentinels,
+            &config.redis_master_name,
+            config.redis_timeout(),
+            config.write_wait(),
+        )
+    }
+}
+
+/// Starts following the Sentinels (if any): one event reader per Sentinel
+/// and the follower, after one first resolution so the first requests
+/// already go to the right master.
+async fn follow_sentinels(topology: &Topology, tasks: &mut JoinSet<()>) {
+    let Some(sentinels) = topology.sentinels().cloned() else {
+        return;
+    };
+    sentinel::resolve(topology, &sentinels).await;
+    let (events, received) = tokio::sync::mpsc::channel(256);
+    for index in 0..sentinels.len() {
+        tasks.spawn(sentinel::subscribe(
+            sentinels.clone(),
+            index,
+            events.clone(),
+        ));
+    }
+    tasks.spawn(sentinel::follow(topology.clone(), received));
 }
 
 impl Application {
@@ -77,14 +120,12 @@ impl Application {
         config: Config,
         listener: TcpListener,
     ) -> Result<Self, StartupError> {
-        let topology = Topology::new(
-            &config.redis_url,
-            config.replica_urls(),
-            config.redis_timeout(),
-        )?;
+        let topology = topology(&config)?;
+        let mut tasks = JoinSet::new();
+        follow_sentinels(&topology, &mut tasks).await;
         let local = listener.local_addr().unwrap_or(config.site_addr);
         let master = topology.master().clone();
-        let db = ProductDb::new(master.clone());
+        let db = ProductDb::new(&topology, config.write_wait());
         let stats = Arc::new(Recorder::new(master.clone()));
         let hub = Arc::new(Hub::default());
         let reads = Arc::new(ReadTarget::new(
@@ -99,9 +140,9 @@ impl Application {
             hub.clone(),
             reads.clone(),
         );
-        tokio::spawn(stats.clone().flush_forever());
-        tokio::spawn(metrics::batch_lookups(hub.clone()));
-        tokio::spawn(metrics::collector::run(
+        tasks.spawn(stats.clone().flush_forever());
+        tasks.spawn(metrics::batch_lookups(hub.clone()));
+        tasks.spawn(metrics::collector::run(
             topology.clone(),
             stats.clone(),
             hub.clone(),
@@ -119,12 +160,13 @@ impl Application {
         });
         spawn_precompress(pkg_dir(&state.leptos_options));
         if state.config.seed_catalog {
-            load_catalog(state.db.clone()).await;
+            load_catalog(state.db.clone(), &mut tasks).await;
         }
         Ok(Application {
             listener,
             stats: state.stats.clone(),
             router: router(state),
+            tasks,
         })
     }
 
@@ -157,6 +199,8 @@ impl Application {
         if let Err(error) = self.stats.flush().await {
             tracing::warn!(%error, "the last lookups could not be added to the shared stats");
         }
+        let mut tasks = self.tasks;
+        tasks.shutdown().await;
         served
     }
 }
@@ -185,12 +229,12 @@ fn spawn_precompress(dir: PathBuf) {
 /// Loads the built-in catalog once per catalog version (idempotent, never
 /// overwriting edits). When the master is down at start-up the server starts
 /// anyway and a background task retries every 2 s until the load succeeds.
-async fn load_catalog(db: ProductDb) {
+async fn load_catalog(db: ProductDb, tasks: &mut JoinSet<()>) {
     match db.load_builtin(false).await {
         Ok(report) => log_load(report),
         Err(error) => {
             tracing::warn!(%error, "catalog not loaded yet; retrying in the background");
-            tokio::spawn(async move {
+            tasks.spawn(async move {
                 loop {
                     tokio::time::sleep(Duration::from_secs(2)).await;
                     if let Ok(report) = db.load_builtin(false).await {

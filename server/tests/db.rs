@@ -284,7 +284,13 @@ async fn writes_need_the_admin_token() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(written, json!({"data": body, "created": true}));
+    assert_eq!(written["data"], body);
+    assert_eq!(written["created"], true);
+    // How many replicas confirmed it is timing; writes_say_how_many_... checks it.
+    assert!(
+        written["replicas_acked"].as_u64() <= written["replicas"].as_u64(),
+        "{written}"
+    );
     let (status, written) = app
         .send(
             Method::PUT,
@@ -428,7 +434,11 @@ async fn writes_move_the_product_in_every_index() {
         .send(Method::DELETE, "/api/db/product/mover", None, Some(TOKEN))
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body, json!({"deleted": "mover"}));
+    assert_eq!(body["deleted"], "mover");
+    assert!(
+        body["replicas_acked"].as_u64() <= body["replicas"].as_u64(),
+        "{body}"
+    );
     assert!(!app.category_names().await.contains(&"lonely".to_string()));
     let (status, _) = app
         .send(Method::DELETE, "/api/db/product/mover", None, Some(TOKEN))
@@ -539,14 +549,7 @@ async fn catalog_load_is_idempotent_and_keeps_user_edits() {
     );
 
     // The explicit re-seed restores the catalog as shipped.
-    let db = cachescope::catalog::ProductDb::new(
-        cachescope::topology::Node::new(
-            &topo.master.url(),
-            app::types::NodeRole::Master,
-            Duration::from_secs(2),
-        )
-        .expect("node"),
-    );
+    let db = product_db(&topo.master.url(), Duration::from_secs(2));
     let report = db.load_builtin(true).await.expect("re-seed");
     assert!(report.written >= 40);
     assert_eq!(
@@ -563,13 +566,7 @@ async fn catalog_load_is_idempotent_and_keeps_user_edits() {
 #[tokio::test]
 async fn generator_writes_consistent_synthetic_products() {
     let master = RedisProcess::master().await;
-    let node = cachescope::topology::Node::new(
-        &master.url(),
-        app::types::NodeRole::Master,
-        Duration::from_secs(5),
-    )
-    .expect("node");
-    let db = cachescope::catalog::ProductDb::new(node);
+    let db = product_db(&master.url(), Duration::from_secs(5));
     assert_eq!(db.generate(2_500).await.expect("generate"), 2_500);
     let mut conn = master.conn().await;
     let products = assert_consistent(&mut conn).await;
@@ -635,4 +632,98 @@ async fn products_written_on_the_master_read_back_on_the_replica() {
     );
     let mut replica = topo.replica.conn().await;
     assert_consistent(&mut replica).await;
+}
+
+/// The product database on one master, as the maintenance commands open it.
+fn product_db(url: &str, timeout: Duration) -> cachescope::catalog::ProductDb {
+    let topology =
+        cachescope::topology::Topology::new(url, [], timeout, Duration::from_millis(250))
+            .expect("topology");
+    cachescope::catalog::ProductDb::new(&topology, Duration::from_millis(250))
+}
+
+#[tokio::test]
+async fn writes_say_how_many_replicas_confirmed_them() {
+    let topo = Topology::start().await;
+    let app = TestApp::spawn_with(
+        &topo.master.url(),
+        &[topo.replica.url()],
+        &[
+            "--admin-token",
+            TOKEN,
+            "--metrics-tick-ms",
+            "100",
+            // Generous, so a busy test machine never misses the healthy ack.
+            "--write-wait-ms",
+            "1500",
+        ],
+    )
+    .await;
+    let put = |id: &'static str| {
+        let app = &app;
+        async move {
+            let started = std::time::Instant::now();
+            let (status, body) = app
+                .send(
+                    Method::PUT,
+                    &format!("/api/db/product/{id}"),
+                    Some(&product(id, 1.0, "durable")),
+                    Some(TOKEN),
+                )
+                .await;
+            (status, body, started.elapsed())
+        }
+    };
+    // Once the collector has seen the replica linked, writes wait for it.
+    let linked = support::eventually(Duration::from_secs(5), || async {
+        put("d-0").await.1["replicas"] == 1
+    })
+    .await;
+    assert!(linked, "the server never counted the replica");
+    let (status, body, _) = put("d-1").await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        (&body["replicas_acked"], &body["replicas"]),
+        (&json!(1), &json!(1))
+    );
+
+    // A replica that cannot answer: the write still succeeds on the master,
+    // after WRITE_WAIT_MS, and says that no replica confirmed it.
+    let mut hung = topo.replica.conn().await;
+    let sleeper = tokio::spawn(async move {
+        let _: redis::RedisResult<()> = redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg(2)
+            .query_async(&mut hung)
+            .await;
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let (status, body, took) = put("d-2").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        (&body["replicas_acked"], &body["replicas"]),
+        (&json!(0), &json!(1))
+    );
+    assert!(
+        took >= Duration::from_millis(1_500),
+        "WAIT returned after {took:?}"
+    );
+    assert!(took < Duration::from_millis(2_500), "WAIT took {took:?}");
+    sleeper.await.expect("sleeper");
+
+    // Deletes say the same, once the collector has seen the replica back.
+    let back = support::eventually(Duration::from_secs(5), || async {
+        put("d-3").await.1["replicas_acked"] == 1
+    })
+    .await;
+    assert!(back, "the replica was never counted again");
+    let (status, body) = app
+        .send(Method::DELETE, "/api/db/product/d-1", None, Some(TOKEN))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["deleted"], "d-1");
+    assert_eq!(
+        (&body["replicas_acked"], &body["replicas"]),
+        (&json!(1), &json!(1))
+    );
 }

@@ -1,7 +1,7 @@
 //! Live metrics: what the collector reads from every Redis node each tick, the
 //! replication view (`GET /api/replication`), and the WebSocket messages.
 
-use super::{HistoryEntry, NodeRole, Stats};
+use super::{Failover, HaStatus, HistoryEntry, NodeRole, SentinelStatus, Stats};
 use serde::{Deserialize, Serialize};
 
 /// One node as the collector saw it on one tick. Fields are `None` when the
@@ -54,6 +54,9 @@ pub struct MetricsTick {
     pub app: Stats,
     /// The node cache reads go to now.
     pub reads_from: String,
+    /// Sentinel's view, when the server follows Sentinels.
+    #[serde(default)]
+    pub ha: Option<HaStatus>,
 }
 
 /// Messages the server pushes on `/ws`, tagged by `"type"`.
@@ -149,6 +152,33 @@ pub struct ReplicationNode {
 pub struct Replication {
     /// The master first.
     pub nodes: Vec<ReplicationNode>,
+    /// Every configured Sentinel (empty without Sentinel).
+    #[serde(default)]
+    pub sentinels: Vec<SentinelStatus>,
+    /// Failovers seen by this server, newest first (empty without Sentinel).
+    #[serde(default)]
+    pub failovers: Vec<Failover>,
+    /// Whether the Sentinels can agree on a failover now (`null` without
+    /// Sentinel).
+    #[serde(default)]
+    pub quorum_ok: Option<bool>,
+    /// A failover is under way.
+    #[serde(default)]
+    pub failover_in_progress: bool,
+}
+
+impl Replication {
+    /// The replication view of a metrics tick.
+    pub fn from_tick(tick: &MetricsTick) -> Self {
+        let ha = tick.ha.clone();
+        Replication {
+            nodes: tick.nodes.iter().map(Into::into).collect(),
+            quorum_ok: ha.as_ref().map(|h| h.quorum_ok),
+            failover_in_progress: ha.as_ref().is_some_and(|h| h.failover_in_progress),
+            sentinels: ha.as_ref().map(|h| h.sentinels.clone()).unwrap_or_default(),
+            failovers: ha.map(|h| h.failovers).unwrap_or_default(),
+        }
+    }
 }
 
 impl From<&NodeMetrics> for ReplicationNode {

@@ -135,6 +135,22 @@ pub struct ProductWritten {
     pub data: Product,
     /// `true` when a new product was created, `false` when one was replaced.
     pub created: bool,
+    /// Replicas that confirmed the write (`WAIT`) within `WRITE_WAIT_MS`.
+    pub replicas_acked: u64,
+    /// Replicas known to be linked to the master when the write was made.
+    /// A write with `replicas_acked == replicas >= 1` survives a failover.
+    pub replicas: u64,
+}
+
+/// Answer of `DELETE /api/db/product/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProductDeleted {
+    /// The id that was deleted.
+    pub deleted: String,
+    /// Replicas that confirmed the delete (`WAIT`) within `WRITE_WAIT_MS`.
+    pub replicas_acked: u64,
+    /// Replicas known to be linked to the master when the delete was made.
+    pub replicas: u64,
 }
 
 /// Price order of a product listing.

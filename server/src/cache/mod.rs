@@ -269,14 +269,25 @@ impl Cache {
 
     /// The first cache read of a lookup: on the replica chosen for reads if
     /// any, falling back to the master (without an error for the client) when
-    /// that replica fails. Fills and re-checks always use the master.
+    /// that replica fails. A read whose connection broke under it (Sentinel
+    /// closes every client of a node it reconfigures) is tried once more on
+    /// a fresh connection first. Fills and re-checks always use the master.
     async fn first_read<T, F, Fut>(&self, read: F) -> Result<T, ApiError>
     where
         F: Fn(Node) -> Fut,
         Fut: std::future::Future<Output = Result<T, ApiError>>,
     {
+        let attempt = |node: Node| {
+            let read = &read;
+            async move {
+                match read(node.clone()).await {
+                    Err(error) if error.is_connection_lost() => read(node).await,
+                    other => other,
+                }
+            }
+        };
         if let Some(replica) = self.reads.replica() {
-            match read(replica).await {
+            match attempt(replica).await {
                 Ok(value) => return Ok(value),
                 Err(error) => {
                     tracing::debug!(%error, "replica read failed; using the master");
@@ -284,7 +295,7 @@ impl Cache {
                 }
             }
         }
-        read(self.master.clone()).await
+        attempt(self.master.clone()).await
     }
 
     /// Stops the clock, counts the lookup, announces it, and shapes the answer.

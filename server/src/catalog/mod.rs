@@ -11,8 +11,9 @@ pub mod words;
 
 pub use query::{ListQuery, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
 
-use crate::topology::{Node, StoreError};
+use crate::topology::{Node, StoreError, Topology};
 use app::types::{CategoryCount, PriceOrder, Product, ProductPage};
+use std::time::Duration;
 
 /// Why a product-database operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -30,16 +31,32 @@ pub enum CatalogError {
     },
 }
 
+/// How far an admin write got before it was answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Durability {
+    /// Replicas that confirmed the write within the `WAIT` bound.
+    pub replicas_acked: u64,
+    /// Replicas linked to the master when the write was made.
+    pub replicas: u64,
+}
+
 /// The product database on the master node.
 #[derive(Clone)]
 pub struct ProductDb {
     master: Node,
+    topology: Topology,
+    write_wait: Duration,
 }
 
 impl ProductDb {
-    /// Uses `master` for reads and writes.
-    pub fn new(master: Node) -> Self {
-        ProductDb { master }
+    /// Reads and bulk writes on the topology's master; admin writes on its
+    /// writer connection, each followed by a `WAIT` of at most `write_wait`.
+    pub fn new(topology: &Topology, write_wait: Duration) -> Self {
+        ProductDb {
+            master: topology.master().clone(),
+            topology: topology.clone(),
+            write_wait,
+        }
     }
 
     /// Reads one product; `None` when the id is unknown.
@@ -142,19 +159,62 @@ impl ProductDb {
     }
 
     async fn put_script(&self, product: &Product, nx: bool) -> Result<i64, CatalogError> {
-        let json = serde_json::to_string(product).map_err(|e| CatalogError::Corrupt {
-            id: product.id.clone(),
-            reason: e.to_string(),
-        })?;
         let mut invocation = scripts::PUT.prepare_invoke();
-        invocation
-            .arg(&product.id)
-            .arg(json)
-            .arg(product.price)
-            .arg(&product.category)
-            .arg(if nx { "1" } else { "0" })
-            .arg(words::product_words(product));
+        for arg in put_args(product, nx)? {
+            invocation.arg(arg);
+        }
         Ok(self.master.script(&invocation).await?)
+    }
+
+    /// [`ProductDb::put`] for the admin API: the write, then `WAIT` for the
+    /// replicas linked to the master, in one pipeline on the writer
+    /// connection (`WAIT` counts that connection's writes). Returns whether
+    /// the product was created, and how many replicas confirmed it.
+    pub async fn put_and_wait(
+        &self,
+        product: &Product,
+    ) -> Result<(bool, Durability), CatalogError> {
+        let (outcome, durability) = self
+            .write_and_wait(&scripts::PUT_CODE, put_args(product, false)?)
+            .await?;
+        Ok((outcome == 1, durability))
+    }
+
+    /// [`ProductDb::delete`] for the admin API, followed by `WAIT` like
+    /// [`ProductDb::put_and_wait`].
+    pub async fn delete_and_wait(&self, id: &str) -> Result<(bool, Durability), CatalogError> {
+        let (outcome, durability) = self
+            .write_and_wait(&scripts::DELETE_CODE, vec![id.to_string()])
+            .await?;
+        Ok((outcome == 1, durability))
+    }
+
+    async fn write_and_wait(
+        &self,
+        code: &str,
+        args: Vec<String>,
+    ) -> Result<(i64, Durability), CatalogError> {
+        let replicas = self.topology.linked_replicas();
+        let mut eval = redis::cmd("EVAL");
+        eval.arg(code).arg(0).arg(args);
+        let mut pipe = redis::pipe();
+        pipe.add_command(eval);
+        let writer = self.topology.writer();
+        if replicas == 0 {
+            let (outcome,): (i64,) = writer.pipe(&pipe).await?;
+            return Ok((outcome, Durability::default()));
+        }
+        pipe.cmd("WAIT")
+            .arg(replicas)
+            .arg(self.write_wait.as_millis() as u64);
+        let (outcome, acked): (i64, u64) = writer.pipe(&pipe).await?;
+        Ok((
+            outcome,
+            Durability {
+                replicas_acked: acked.min(replicas),
+                replicas,
+            },
+        ))
     }
 
     /// Deletes a product from the record and every index atomically. Returns
@@ -165,6 +225,23 @@ impl ProductDb {
         let removed: i64 = self.master.script(&invocation).await?;
         Ok(removed == 1)
     }
+}
+
+/// ARGV of the PUT script: id, json, price, category, nx, then the words.
+fn put_args(product: &Product, nx: bool) -> Result<Vec<String>, CatalogError> {
+    let json = serde_json::to_string(product).map_err(|e| CatalogError::Corrupt {
+        id: product.id.clone(),
+        reason: e.to_string(),
+    })?;
+    let mut args = vec![
+        product.id.clone(),
+        json,
+        product.price.to_string(),
+        product.category.clone(),
+        if nx { "1" } else { "0" }.to_string(),
+    ];
+    args.extend(words::product_words(product));
+    Ok(args)
 }
 
 fn decode(id: &str, json: &str) -> Result<Product, CatalogError> {

@@ -39,8 +39,12 @@ end
 /// Creates or replaces a product. ARGV: id, json, price, category, nx ("1" =
 /// leave an existing product alone), then the product's search words.
 /// Returns 1 created, 0 replaced, -1 skipped.
-pub static PUT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
+pub static PUT: LazyLock<Script> = LazyLock::new(|| Script::new(&PUT_CODE));
+
+/// The text of [`PUT`], for `EVAL` inside a pipeline (a write and its `WAIT`
+/// must travel on one connection).
+pub static PUT_CODE: LazyLock<String> = LazyLock::new(|| {
+    format!(
         "{PRELUDE}{}",
         r#"
 local id, json, price, cat, nx = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
@@ -66,13 +70,16 @@ invalidate(id)
 if old then return 0 end
 return 1
 "#
-    ))
+    )
 });
 
 /// Deletes a product from the record and every index. ARGV: id. Returns 1
 /// when it existed, 0 otherwise.
-pub static DELETE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&format!(
+pub static DELETE: LazyLock<Script> = LazyLock::new(|| Script::new(&DELETE_CODE));
+
+/// The text of [`DELETE`], for `EVAL` inside a pipeline.
+pub static DELETE_CODE: LazyLock<String> = LazyLock::new(|| {
+    format!(
         "{PRELUDE}{}",
         r#"
 local id = ARGV[1]
@@ -88,5 +95,5 @@ unindex_words(id)
 invalidate(id)
 return 1
 "#
-    ))
+    )
 });

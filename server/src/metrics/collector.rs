@@ -55,7 +55,8 @@ pub async fn collect(topology: &Topology, stats: &Recorder, reads: &ReadTarget) 
         )
         .await;
     let master = read_node(topology.master(), NodeRole::Master);
-    let replicas = futures::future::join_all(topology.replicas().iter().map(|node| async move {
+    let replica_nodes = topology.replicas();
+    let replicas = futures::future::join_all(replica_nodes.iter().map(|node| async move {
         let mut get = redis::cmd("GET");
         get.arg(HEARTBEAT_KEY);
         let (metrics, seen) = futures::join!(
@@ -71,7 +72,7 @@ pub async fn collect(topology: &Topology, stats: &Recorder, reads: &ReadTarget) 
     let (master, replicas, app) = futures::join!(master, replicas, stats.stats());
     let (master, master_info) = master;
     let master_offset = master.offset;
-    let nodes = std::iter::once(master)
+    let nodes: Vec<NodeMetrics> = std::iter::once(master)
         .chain(replicas.into_iter().map(|(mut replica, _)| {
             if replica.up {
                 replica.lag_bytes = match (master_offset, replica.offset) {
@@ -85,11 +86,21 @@ pub async fn collect(topology: &Topology, stats: &Recorder, reads: &ReadTarget) 
             replica
         }))
         .collect();
+    // How many replicas an admin write waits for: those linked to the master.
+    let linked = nodes
+        .iter()
+        .skip(1)
+        .filter(|n| {
+            n.up && n.role == Some(NodeRole::Replica) && n.link_status.as_deref() == Some("up")
+        })
+        .count();
+    topology.set_linked_replicas(linked as u64);
     MetricsTick {
         at: heartbeat,
         nodes,
         app: app.unwrap_or_default(),
         reads_from: reads.describe(topology),
+        ha: topology.ha_status(),
     }
 }
 

@@ -30,18 +30,26 @@ impl ReadTarget {
     }
 
     /// Picks the healthiest replica from a tick (lowest heartbeat delay).
+    /// While the master is down no replica can be in sync (their links are
+    /// down and the heartbeat stops), but neither can the data change: then
+    /// any replica that answers serves reads, which is what keeps reads
+    /// working through a failover.
     pub fn update(&self, topology: &Topology, nodes: &[NodeMetrics]) {
         if !self.enabled {
             return;
         }
-        let best = topology
-            .replicas()
+        let master_down = nodes.first().is_some_and(|m| !m.up);
+        let replicas = topology.replicas();
+        let best = replicas
             .iter()
             .filter_map(|node| {
-                let m = nodes.iter().find(|m| m.addr == node.addr())?;
-                let healthy = m.up && m.link_status.as_deref() == Some("up") && !m.syncing;
-                let delay = m.heartbeat_ms?;
-                (healthy && delay <= self.max_lag_ms).then_some((delay, node))
+                let m = nodes.iter().find(|m| *m.addr == *node.addr())?;
+                let in_sync = m.link_status.as_deref() == Some("up") && !m.syncing;
+                let delay = m.heartbeat_ms.unwrap_or(u64::MAX);
+                let usable = m.up
+                    && m.role == Some(app::types::NodeRole::Replica)
+                    && ((in_sync && delay <= self.max_lag_ms) || master_down);
+                usable.then_some((delay, node))
             })
             .min_by_key(|(delay, _)| *delay)
             .map(|(_, node)| node.clone());

@@ -6,7 +6,9 @@ use super::{
     extract::{ApiJson, ApiPath, ApiQuery},
 };
 use crate::{catalog::ListQuery, error::ApiError, state::AppState};
-use app::types::{validate_id, CategoryCount, DbProduct, Product, ProductPage, ProductWritten};
+use app::types::{
+    validate_id, CategoryCount, DbProduct, Product, ProductDeleted, ProductPage, ProductWritten,
+};
 use axum::{extract::State, http::StatusCode, Json};
 use std::collections::HashMap;
 
@@ -41,7 +43,8 @@ pub async fn categories(
     Ok(Json(state.db.categories().await?))
 }
 
-/// `PUT /api/db/product/{id}` (admin): creates (201) or replaces (200).
+/// `PUT /api/db/product/{id}` (admin): creates (201) or replaces (200), and
+/// says how many replicas confirmed the write (`WAIT`, `WRITE_WAIT_MS`).
 pub async fn put_product(
     _admin: Admin,
     State(state): State<AppState>,
@@ -56,7 +59,7 @@ pub async fn put_product(
         )));
     }
     product.validate().map_err(ApiError::BadRequest)?;
-    let created = state.db.put(&product).await?;
+    let (created, durability) = state.db.put_and_wait(&product).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -67,21 +70,27 @@ pub async fn put_product(
         Json(ProductWritten {
             data: product,
             created,
+            replicas_acked: durability.replicas_acked,
+            replicas: durability.replicas,
         }),
     ))
 }
 
-/// `DELETE /api/db/product/{id}` (admin): 200 `{"deleted": id}` or 404.
+/// `DELETE /api/db/product/{id}` (admin): 200 `{"deleted": id,
+/// "replicas_acked", "replicas"}` or 404.
 pub async fn delete_product(
     _admin: Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<ProductDeleted>, ApiError> {
     validate_id(&id).map_err(ApiError::BadRequest)?;
-    if state.db.delete(&id).await? {
-        Ok(Json(serde_json::json!({ "deleted": id })))
-    } else {
-        Err(not_found(&id))
+    match state.db.delete_and_wait(&id).await? {
+        (true, durability) => Ok(Json(ProductDeleted {
+            deleted: id,
+            replicas_acked: durability.replicas_acked,
+            replicas: durability.replicas,
+        })),
+        (false, _) => Err(not_found(&id)),
     }
 }
 

@@ -37,9 +37,7 @@ pub async fn replication(State(state): State<AppState>) -> Result<Json<Replicati
             "no metrics collected yet".into(),
         )
     })?;
-    Ok(Json(Replication {
-        nodes: tick.nodes.iter().map(Into::into).collect(),
-    }))
+    Ok(Json(Replication::from_tick(&tick)))
 }
 
 /// Upgrades to a WebSocket, within the client limit.

@@ -1,53 +1,204 @@
 //! The Redis topology: one master and its replicas, each behind one managed,
 //! self-reconnecting connection with a timeout on every call.
+//!
+//! Two ways to know the nodes: fixed URLs (the seed's master 6379 + replica
+//! 6380), or Redis Sentinel (`REDIS_SENTINELS`), where the master and the
+//! replicas are discovered and followed through failovers by
+//! [`sentinel::follow`].
 
 mod info;
 mod node;
+pub mod sentinel;
 
 pub use info::Info;
-pub use node::{Node, StoreError};
+pub use node::{at_address, connection_info, Node, StoreError};
 
-use app::types::{HealthReport, NodeRole};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use app::types::{HaStatus, HealthReport, NodeRole};
+use redis::ConnectionInfo;
+use sentinel::Sentinels;
+use std::{
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, RwLock,
+    },
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+use tokio::sync::Notify;
 
-/// The master and every configured replica.
+/// The master and its replicas. Cloning is cheap and shares everything.
 #[derive(Clone)]
-pub struct Topology {
+pub struct Topology(Arc<Inner>);
+
+struct Inner {
+    /// Lookups, database reads, stats: the master's shared connection.
     master: Node,
-    replicas: Vec<Node>,
+    /// Admin writes and the `WAIT` after them: a connection of its own, so a
+    /// `WAIT` never holds up a lookup queued behind it.
+    writer: Node,
+    replicas: RwLock<Arc<[Node]>>,
+    /// Credentials and settings for nodes that Sentinel names.
+    template: ConnectionInfo,
+    timeout: Duration,
+    /// Replicas linked to the master on the last metrics tick.
+    linked_replicas: AtomicU64,
+    sentinels: Option<Arc<Sentinels>>,
+    /// Woken by failed calls to the master (Sentinel mode).
+    trouble: Arc<Notify>,
 }
 
 impl Topology {
-    /// Prepares a connection to each node. Nothing is dialled yet: a node that
-    /// is down at start-up is reported down, and is used once it comes up.
+    /// Fixed nodes. Nothing is dialled yet: a node that is down at start-up
+    /// is reported down, and is used once it comes up.
+    ///
+    /// `timeout` bounds every call; calls on the writer connection may take
+    /// `write_wait` more (the `WAIT` after an admin write).
     pub fn new<'a>(
         master_url: &str,
         replica_urls: impl IntoIterator<Item = &'a str>,
         timeout: Duration,
+        write_wait: Duration,
     ) -> Result<Self, StoreError> {
-        let master = Node::new(master_url, NodeRole::Master, timeout)?;
+        let template = connection_info(master_url)?;
         let replicas = replica_urls
             .into_iter()
-            .map(|url| Node::new(url, NodeRole::Replica, timeout))
-            .collect::<Result<_, _>>()?;
-        Ok(Topology { master, replicas })
+            .map(|url| Node::new(url, timeout))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::build(template, replicas, (timeout, write_wait), None)
     }
 
-    /// The node that takes writes.
+    /// Nodes discovered through Sentinel. Until the first resolution (see
+    /// [`sentinel::resolve`]) the master handle points at `template`'s
+    /// address; `template` also gives the credentials, database and TLS
+    /// settings of every data node.
+    pub fn with_sentinels(
+        template_url: &str,
+        sentinel_addrs: &[String],
+        master_name: &str,
+        timeout: Duration,
+        write_wait: Duration,
+    ) -> Result<Self, StoreError> {
+        let template = connection_info(template_url)?;
+        let sentinels = Sentinels::new(sentinel_addrs, master_name, timeout)?;
+        Self::build(
+            template,
+            Vec::new(),
+            (timeout, write_wait),
+            Some(Arc::new(sentinels)),
+        )
+    }
+
+    fn build(
+        template: ConnectionInfo,
+        replicas: Vec<Node>,
+        (timeout, write_wait): (Duration, Duration),
+        sentinels: Option<Arc<Sentinels>>,
+    ) -> Result<Self, StoreError> {
+        let master = Node::from_info(template.clone(), timeout)?;
+        // The writer's calls include a WAIT: its bound (the driver's own
+        // response timeout too) is longer by the WAIT bound.
+        let writer = Node::from_info(template.clone(), timeout + write_wait)?;
+        let trouble = Arc::new(Notify::new());
+        if sentinels.is_some() {
+            master.notify_on_trouble(trouble.clone());
+            writer.notify_on_trouble(trouble.clone());
+        }
+        Ok(Topology(Arc::new(Inner {
+            master,
+            writer,
+            replicas: RwLock::new(replicas.into()),
+            template,
+            timeout,
+            linked_replicas: AtomicU64::new(0),
+            sentinels,
+            trouble,
+        })))
+    }
+
+    /// The node that takes writes (shared by every lookup).
     pub fn master(&self) -> &Node {
-        &self.master
+        &self.0.master
     }
 
-    /// The replicas, in configuration order.
-    pub fn replicas(&self) -> &[Node] {
-        &self.replicas
+    /// The master again, on a connection reserved for admin writes and the
+    /// `WAIT` that follows each of them.
+    pub fn writer(&self) -> &Node {
+        &self.0.writer
+    }
+
+    /// The replicas now (configuration order, or Sentinel's order).
+    pub fn replicas(&self) -> Arc<[Node]> {
+        self.0
+            .replicas
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The Sentinels followed, if any.
+    pub fn sentinels(&self) -> Option<&Arc<Sentinels>> {
+        self.0.sentinels.as_ref()
+    }
+
+    /// Sentinel's view for the dashboard (`None` without Sentinel).
+    pub fn ha_status(&self) -> Option<HaStatus> {
+        self.0.sentinels.as_ref().map(|s| s.status())
+    }
+
+    /// Woken when a call to the master fails in a way that suggests a failover.
+    pub(crate) fn trouble(&self) -> &Arc<Notify> {
+        &self.0.trouble
+    }
+
+    /// Points the master handles at `host:port`. Returns whether it moved.
+    pub(crate) fn set_master(&self, host: &str, port: u16) -> Result<bool, StoreError> {
+        let info = at_address(&self.0.template, host, port);
+        let moved = self.0.master.retarget(info.clone())?;
+        self.0.writer.retarget(info)?;
+        Ok(moved)
+    }
+
+    /// Replaces the replica list, keeping the connection of every replica
+    /// that stays (so a refresh never drops a working connection).
+    pub(crate) fn set_replicas(&self, addrs: &[(String, u16)]) -> Result<(), StoreError> {
+        let current = self.replicas();
+        let mut next = Vec::with_capacity(addrs.len());
+        for (host, port) in addrs {
+            let addr = format!("{host}:{port}");
+            match current.iter().find(|n| *n.addr() == *addr) {
+                Some(node) => next.push(node.clone()),
+                None => next.push(Node::from_info(
+                    at_address(&self.0.template, host, *port),
+                    self.0.timeout,
+                )?),
+            }
+        }
+        let unchanged = next.len() == current.len()
+            && next
+                .iter()
+                .zip(current.iter())
+                .all(|(a, b)| a.addr() == b.addr());
+        if !unchanged {
+            *self.0.replicas.write().unwrap_or_else(|e| e.into_inner()) = next.into();
+        }
+        Ok(())
+    }
+
+    /// Replicas linked to the master on the last metrics tick: how many a
+    /// write waits for.
+    pub fn linked_replicas(&self) -> u64 {
+        self.0.linked_replicas.load(Ordering::Relaxed)
+    }
+
+    /// Called by the metrics collector each tick.
+    pub fn set_linked_replicas(&self, count: u64) {
+        self.0.linked_replicas.store(count, Ordering::Relaxed);
     }
 
     /// Probes every node at once; the whole report takes at most one timeout.
     pub async fn health(&self) -> HealthReport {
-        let probes = std::iter::once(&self.master)
-            .chain(&self.replicas)
-            .map(Node::probe);
+        let replicas = self.replicas();
+        let probes = std::iter::once(self.master().probe(NodeRole::Master))
+            .chain(replicas.iter().map(|n| n.probe(NodeRole::Replica)));
         let nodes = futures::future::join_all(probes).await;
         HealthReport::from_nodes(nodes, now_ms())
     }

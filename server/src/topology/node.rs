@@ -1,28 +1,33 @@
-//! One Redis node behind a `ConnectionManager`: a single multiplexed
-//! connection, shared by every request, that reconnects by itself.
+//! One Redis connection behind a `ConnectionManager`: a single multiplexed
+//! connection, shared by every request, that reconnects by itself and bounds
+//! every call with a timeout.
+//!
+//! A [`Node`] is a handle to a *role* rather than to an address: under
+//! Sentinel the handle of the master is re-pointed at the promoted replica
+//! ([`Node::retarget`]), and every clone (the cache, the product database,
+//! the stats recorder) follows without being told.
 
 use super::info::Info;
 use app::types::{NodeHealth, NodeRole};
 use redis::{
     aio::{ConnectionManager, ConnectionManagerConfig},
-    Client, FromRedisValue,
+    Client, ConnectionAddr, ConnectionInfo, FromRedisValue, IntoConnectionInfo,
 };
 use std::{
     sync::{Arc, RwLock},
     time::{Duration, Instant},
 };
+use tokio::sync::Notify;
 
 /// Why a Redis call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The URL in the configuration cannot be used.
-    #[error("invalid Redis URL {url:?}: {source}")]
+    /// The URL in the configuration cannot be used. The URL itself is not
+    /// repeated: it may hold a password.
+    #[error("invalid Redis URL: {reason}")]
     BadUrl {
-        /// The URL as configured.
-        url: String,
         /// What the driver objected to.
-        #[source]
-        source: redis::RedisError,
+        reason: String,
     },
     /// The node did not answer in time (down, overloaded or unreachable).
     #[error("Redis at {addr} did not answer within {ms} ms")]
@@ -31,6 +36,18 @@ pub enum StoreError {
         addr: String,
         /// The timeout that ran out.
         ms: u64,
+    },
+    /// The node refuses writes for now: it was demoted to replica during a
+    /// failover (`READONLY`), or it has too few replicas in sync to accept
+    /// writes (`NOREPLICAS`, from `min-replicas-to-write`).
+    #[error("Redis at {addr} refuses writes for now ({code}): {why}; retry in a few seconds")]
+    NotWritable {
+        /// `host:port` of the node.
+        addr: String,
+        /// `READONLY` or `NOREPLICAS`.
+        code: &'static str,
+        /// A sentence saying what that means.
+        why: &'static str,
     },
     /// The node answered with an error, or the connection failed.
     #[error("Redis at {addr}: {source}")]
@@ -43,11 +60,78 @@ pub enum StoreError {
     },
 }
 
-/// A Redis node. Cloning is cheap and shares the connection.
+impl StoreError {
+    /// Whether the error says the node is gone or no longer the master, so
+    /// the topology should be resolved again (Sentinel mode).
+    pub fn suggests_failover(&self) -> bool {
+        match self {
+            StoreError::Timeout { .. } => true,
+            StoreError::NotWritable { code, .. } => *code == "READONLY",
+            StoreError::Redis { source, .. } => {
+                source.is_io_error()
+                    || source.is_connection_dropped()
+                    || source.is_connection_refusal()
+            }
+            StoreError::BadUrl { .. } => false,
+        }
+    }
+}
+
+impl StoreError {
+    /// Whether an open connection broke under the call (the server closed
+    /// it, as Sentinel does to every client of a node it reconfigures): the
+    /// next call dials afresh, so a read is worth one more try.
+    pub fn is_connection_lost(&self) -> bool {
+        match self {
+            StoreError::Redis { source, .. } => {
+                (source.is_connection_dropped() || source.is_io_error())
+                    && !source.is_connection_refusal()
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Parses a Redis URL into connection settings, never echoing the URL (it
+/// may carry a password) in the error.
+pub fn connection_info(url: &str) -> Result<ConnectionInfo, StoreError> {
+    url.into_connection_info().map_err(|e| StoreError::BadUrl {
+        reason: e.detail().unwrap_or(e.category()).to_string(),
+    })
+}
+
+/// `host:port` of a connection's address.
+fn display_addr(info: &ConnectionInfo) -> Arc<str> {
+    match info.addr() {
+        ConnectionAddr::Tcp(host, port) | ConnectionAddr::TcpTls { host, port, .. } => {
+            format!("{host}:{port}").into()
+        }
+        other => other.to_string().into(),
+    }
+}
+
+/// The same settings (credentials, database, TLS) at another host and port:
+/// how nodes that Sentinel names are reached.
+pub fn at_address(template: &ConnectionInfo, host: &str, port: u16) -> ConnectionInfo {
+    let addr = match template.addr() {
+        ConnectionAddr::TcpTls {
+            insecure,
+            tls_params,
+            ..
+        } => ConnectionAddr::TcpTls {
+            host: host.to_string(),
+            port,
+            insecure: *insecure,
+            tls_params: tls_params.clone(),
+        },
+        _ => ConnectionAddr::Tcp(host.to_string(), port),
+    };
+    template.clone().set_addr(addr)
+}
+
+/// A Redis node (or role). Cloning is cheap and shares the connection.
 #[derive(Clone)]
 pub struct Node {
-    addr: String,
-    expected_role: NodeRole,
     timeout: Duration,
     link: Arc<Link>,
 }
@@ -57,64 +141,139 @@ pub struct Node {
 /// dial that timed out can leave it holding the failed attempt; replacing it
 /// guarantees the next call dials again, so a node that hung always recovers.
 struct Link {
-    client: Client,
     config: ConnectionManagerConfig,
-    current: RwLock<(u64, ConnectionManager)>,
+    current: RwLock<Current>,
+    /// Woken when a call fails in a way that suggests a failover.
+    on_trouble: RwLock<Option<Arc<Notify>>>,
+}
+
+struct Current {
+    generation: u64,
+    addr: Arc<str>,
+    client: Client,
+    conn: ConnectionManager,
 }
 
 impl Link {
     fn get(&self) -> (u64, ConnectionManager) {
         let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
-        (guard.0, guard.1.clone())
+        (guard.generation, guard.conn.clone())
+    }
+
+    fn addr(&self) -> Arc<str> {
+        let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
+        guard.addr.clone()
     }
 
     /// Replaces generation `failed` (unless another caller already did).
     fn replace(&self, failed: u64) {
-        let Ok(fresh) =
-            ConnectionManager::new_lazy_with_config(self.client.clone(), self.config.clone())
-        else {
+        let client = {
+            let guard = self.current.read().unwrap_or_else(|e| e.into_inner());
+            if guard.generation != failed {
+                return;
+            }
+            guard.client.clone()
+        };
+        let Ok(fresh) = ConnectionManager::new_lazy_with_config(client, self.config.clone()) else {
             return;
         };
         let mut guard = self.current.write().unwrap_or_else(|e| e.into_inner());
-        if guard.0 == failed {
-            *guard = (failed + 1, fresh);
+        if guard.generation == failed {
+            guard.generation += 1;
+            guard.conn = fresh;
+        }
+    }
+
+    fn trouble(&self) {
+        let hook = self.on_trouble.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(notify) = hook.as_ref() {
+            notify.notify_one();
         }
     }
 }
 
 impl Node {
-    /// Prepares a lazy connection: the first call dials, later calls reuse the
-    /// connection, and a broken connection is re-dialled in the background.
-    pub fn new(url: &str, expected_role: NodeRole, timeout: Duration) -> Result<Self, StoreError> {
-        let bad_url = |source| StoreError::BadUrl {
-            url: url.to_string(),
-            source,
-        };
-        let client = Client::open(url).map_err(bad_url)?;
-        let addr = client.get_connection_info().addr().to_string();
+    /// Prepares a lazy connection to `url`: the first call dials, later calls
+    /// reuse the connection, and a broken connection is re-dialled.
+    pub fn new(url: &str, timeout: Duration) -> Result<Self, StoreError> {
+        Self::from_info(connection_info(url)?, timeout)
+    }
+
+    /// Like [`Node::new`], from parsed settings.
+    pub fn from_info(info: ConnectionInfo, timeout: Duration) -> Result<Self, StoreError> {
         // One dial attempt per reconnection: callers never queue behind a
         // retry loop, and the next call simply dials again.
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(0);
-        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config.clone())
-            .map_err(bad_url)?;
+        let current = Self::connect(info, &config, 0)?;
         Ok(Node {
-            addr,
-            expected_role,
             timeout,
             link: Arc::new(Link {
-                client,
                 config,
-                current: RwLock::new((0, conn)),
+                current: RwLock::new(current),
+                on_trouble: RwLock::new(None),
             }),
         })
     }
 
-    /// `host:port` of the node.
-    pub fn addr(&self) -> &str {
-        &self.addr
+    fn connect(
+        info: ConnectionInfo,
+        config: &ConnectionManagerConfig,
+        generation: u64,
+    ) -> Result<Current, StoreError> {
+        let addr = display_addr(&info);
+        let bad = |e: redis::RedisError| StoreError::BadUrl {
+            reason: e.detail().unwrap_or(e.category()).to_string(),
+        };
+        let client = Client::open(info).map_err(bad)?;
+        let conn =
+            ConnectionManager::new_lazy_with_config(client.clone(), config.clone()).map_err(bad)?;
+        Ok(Current {
+            generation,
+            addr,
+            client,
+            conn,
+        })
+    }
+
+    /// Points this handle (and every clone) at another server, keeping the
+    /// credentials and settings: used when Sentinel names a new master. Calls
+    /// under way finish on the old connection. Returns whether it changed.
+    pub fn retarget(&self, info: ConnectionInfo) -> Result<bool, StoreError> {
+        if *display_addr(&info) == *self.addr() {
+            return Ok(false);
+        }
+        let fresh = Self::connect(info, &self.link.config, 0)?;
+        let mut guard = self.link.current.write().unwrap_or_else(|e| e.into_inner());
+        let generation = guard.generation + 1;
+        *guard = Current {
+            generation,
+            ..fresh
+        };
+        Ok(true)
+    }
+
+    /// Wakes `notify` whenever a call fails with a timeout, a lost
+    /// connection or `READONLY`: the Sentinel follower then resolves the
+    /// master again at once instead of waiting for its next poll.
+    pub fn notify_on_trouble(&self, notify: Arc<Notify>) {
+        *self
+            .link
+            .on_trouble
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(notify);
+    }
+
+    /// `host:port` of the server this handle points at now.
+    pub fn addr(&self) -> Arc<str> {
+        self.link.addr()
+    }
+
+    /// The timeout applied to every call.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// Runs one command, bounded by the timeout.
@@ -146,31 +305,29 @@ impl Node {
         generation: u64,
         call: impl std::future::Future<Output = redis::RedisResult<T>>,
     ) -> Result<T, StoreError> {
-        let timed_out = || {
-            self.link.replace(generation);
-            StoreError::Timeout {
-                addr: self.addr.clone(),
-                ms: self.timeout.as_millis() as u64,
-            }
-        };
-        match tokio::time::timeout(self.timeout, call).await {
-            Ok(Ok(value)) => Ok(value),
+        let limit = self.timeout;
+        let result = match tokio::time::timeout(limit, call).await {
+            Ok(Ok(value)) => return Ok(value),
             // The driver's own connect/response timeout: same meaning as ours.
-            Ok(Err(source)) if source.is_timeout() => Err(timed_out()),
-            Ok(Err(source)) => {
-                if source.is_io_error()
-                    || source.is_connection_dropped()
-                    || source.is_connection_refusal()
-                {
+            Ok(Err(source)) if source.is_timeout() => Err(StoreError::Timeout {
+                addr: self.addr().to_string(),
+                ms: limit.as_millis() as u64,
+            }),
+            Ok(Err(source)) => Err(classify(self.addr().to_string(), source)),
+            Err(_) => Err(StoreError::Timeout {
+                addr: self.addr().to_string(),
+                ms: limit.as_millis() as u64,
+            }),
+        };
+        if let Err(error) = &result {
+            if error.suggests_failover() {
+                if !matches!(error, StoreError::NotWritable { .. }) {
                     self.link.replace(generation);
                 }
-                Err(StoreError::Redis {
-                    addr: self.addr.clone(),
-                    source,
-                })
+                self.link.trouble();
             }
-            Err(_) => Err(timed_out()),
         }
+        result
     }
 
     /// Reads `INFO <section>`.
@@ -180,11 +337,13 @@ impl Node {
     }
 
     /// Asks the node for its replication role; never fails: a node that does
-    /// not answer is reported down with the reason.
-    pub async fn probe(&self) -> NodeHealth {
+    /// not answer is reported down (in the role it is `expected` to have)
+    /// with the reason.
+    pub async fn probe(&self, expected: NodeRole) -> NodeHealth {
         let started = Instant::now();
         let result = self.info("replication").await;
         let latency_us = started.elapsed().as_micros() as u64;
+        let addr = self.addr().to_string();
         match result {
             Ok(info) => {
                 let role = match info.get("role") {
@@ -197,9 +356,9 @@ impl Node {
                         .to_string()
                 });
                 NodeHealth {
-                    addr: self.addr.clone(),
+                    addr,
                     role,
-                    expected_role: self.expected_role,
+                    expected_role: expected,
                     up: true,
                     latency_us: Some(latency_us),
                     link_status,
@@ -207,14 +366,62 @@ impl Node {
                 }
             }
             Err(error) => NodeHealth {
-                addr: self.addr.clone(),
-                role: self.expected_role,
-                expected_role: self.expected_role,
+                addr,
+                role: expected,
+                expected_role: expected,
                 up: false,
                 latency_us: None,
                 link_status: None,
                 error: Some(error.to_string()),
             },
         }
+    }
+}
+
+/// Gives the write refusals of a failover their own variant (a clear 503).
+/// Errors inside a pipeline carry no single code, so the text is read too.
+fn classify(addr: String, source: redis::RedisError) -> StoreError {
+    let text = source.to_string();
+    let code = match source.code() {
+        Some(code @ ("READONLY" | "NOREPLICAS")) => Some(code),
+        _ if text.contains("READONLY") => Some("READONLY"),
+        _ if text.contains("NOREPLICAS") => Some("NOREPLICAS"),
+        _ => None,
+    };
+    match code {
+        Some("READONLY") => StoreError::NotWritable {
+            addr,
+            code: "READONLY",
+            why: "it is a replica now (a failover is under way or just happened)",
+        },
+        Some("NOREPLICAS") => StoreError::NotWritable {
+            addr,
+            code: "NOREPLICAS",
+            why: "not enough replicas are in sync with it (min-replicas-to-write)",
+        },
+        _ => StoreError::Redis { addr, source },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_urls_never_echo_the_url() {
+        let Err(error) = connection_info("redis://:s3cret@[::1") else {
+            panic!("a broken URL must be refused");
+        };
+        assert!(!error.to_string().contains("s3cret"), "{error}");
+    }
+
+    #[test]
+    fn discovered_nodes_keep_credentials() {
+        let template = connection_info("redis://user:pw@10.0.0.1:6379/2").expect("valid");
+        let moved = at_address(&template, "10.0.0.9", 6390);
+        assert_eq!(&*display_addr(&moved), "10.0.0.9:6390");
+        assert_eq!(moved.redis_settings().db(), 2);
+        assert_eq!(moved.redis_settings().username(), Some("user"));
+        assert_eq!(moved.redis_settings().password(), Some("pw"));
     }
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each test file uses a different part of the harness
 
 pub mod catalog;
+pub mod ha;
 
 use cachescope::{Application, Config};
 use std::{
@@ -20,6 +21,7 @@ pub struct RedisProcess {
     pub port: u16,
     replica_of: Option<u16>,
     aof: bool,
+    extra: Vec<String>,
     dir: TempDir,
     child: Option<Child>,
 }
@@ -42,11 +44,17 @@ impl RedisProcess {
     }
 
     async fn start(replica_of: Option<u16>, aof: bool) -> Self {
+        Self::start_with(replica_of, aof, &[]).await
+    }
+
+    /// Starts a node with extra `redis-server` arguments.
+    pub async fn start_with(replica_of: Option<u16>, aof: bool, extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir for redis");
         let mut process = RedisProcess {
             port: free_port(),
             replica_of,
             aof,
+            extra: extra.iter().map(|a| a.to_string()).collect(),
             dir,
             child: None,
         };
@@ -95,6 +103,7 @@ impl RedisProcess {
             .arg(&log)
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        cmd.args(&self.extra);
         if let Some(master) = self.replica_of {
             cmd.args(["--replicaof", "127.0.0.1", &master.to_string()]);
         }
@@ -248,6 +257,20 @@ impl TestApp {
             stop: Some(stop),
             done: Some(done),
         }
+    }
+
+    /// Starts cachescope following the Sentinels of `ha` (no fixed URLs).
+    pub async fn for_sentinels(ha: &ha::HaTopology, extra: &[&str]) -> Self {
+        let sentinels = ha.sentinel_addrs().join(",");
+        let mut args = vec![
+            "--redis-sentinels",
+            sentinels.as_str(),
+            "--redis-master-name",
+            ha::MASTER_NAME,
+        ];
+        args.extend_from_slice(extra);
+        // The master URL only gives credentials here; its address is Sentinel's.
+        Self::spawn_with("redis://127.0.0.1:1", &[], &args).await
     }
 
     /// Starts cachescope in front of a whole test topology.

@@ -1,0 +1,573 @@
+//! Following Redis Sentinel: which node is the master, which are replicas,
+//! and what happened during a failover.
+//!
+//! Two paths, as the Sentinel client spec asks (events must not be the only
+//! one):
+//! - every reachable Sentinel's Pub/Sub events (`+switch-master`, `+sdown`,
+//!   `+odown`, `+try-failover`, ...) are read by one task per Sentinel
+//!   ([`subscribe`]), so a switch is acted on at once;
+//! - [`follow`] resolves the topology again every second, and at once when a
+//!   call to the master times out, loses its connection or meets `READONLY`.
+//!
+//! Resolution asks every Sentinel (`SENTINEL MASTER`, `SENTINEL REPLICAS`),
+//! believes the one with the newest configuration epoch, checks with `ROLE`
+//! that the node it names really is a master, and only then re-points the
+//! master handles ([`Topology::set_master`]). One task does it, so there is
+//! one resolution at a time, and no lock is held while Redis is asked.
+
+use super::{now_ms, Node, StoreError, Topology};
+use app::types::{Failover, HaStatus, SentinelStatus};
+use futures::StreamExt;
+use std::{
+    collections::{HashMap, VecDeque},
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use tokio::sync::mpsc;
+
+/// How often the topology is resolved without being asked.
+pub const POLL_EVERY: Duration = Duration::from_secs(1);
+/// Failovers kept for the dashboard.
+const FAILOVERS_KEPT: usize = 20;
+/// Sentinel event channels this server acts on.
+const EVENTS: [&str; 12] = [
+    "+switch-master",
+    "+sdown",
+    "-sdown",
+    "+odown",
+    "-odown",
+    "+try-failover",
+    "+failover-end",
+    "+failover-end-for-timeout",
+    "-failover-abort-no-good-slave",
+    "-failover-abort-not-elected",
+    "+convert-to-slave",
+    "+slave",
+];
+
+/// One event from one Sentinel.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// The channel, such as `+switch-master`.
+    pub channel: String,
+    /// The message, such as `cachescope 127.0.0.1 6379 127.0.0.1 6380`.
+    pub payload: String,
+}
+
+/// The Sentinels of one master name, and what they said.
+pub struct Sentinels {
+    master_name: String,
+    nodes: Vec<Node>,
+    urls: Vec<String>,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    statuses: Vec<SentinelStatus>,
+    quorum_ok: bool,
+    quorum_detail: String,
+    in_progress: bool,
+    /// Whether a master was ever resolved (the first one is no failover).
+    resolved: bool,
+    /// First sign of trouble with the current master, in ms since the epoch.
+    trouble_since: Option<u64>,
+    failovers: VecDeque<Failover>,
+}
+
+impl Sentinels {
+    /// Connections (lazy) to each Sentinel, `host:port` each.
+    pub fn new(addrs: &[String], master_name: &str, timeout: Duration) -> Result<Self, StoreError> {
+        let urls: Vec<String> = addrs.iter().map(|a| format!("redis://{a}")).collect();
+        let nodes = urls
+            .iter()
+            .map(|url| Node::new(url, timeout))
+            .collect::<Result<Vec<_>, _>>()?;
+        let statuses = nodes
+            .iter()
+            .map(|n| SentinelStatus {
+                addr: n.addr().to_string(),
+                ..SentinelStatus::default()
+            })
+            .collect();
+        Ok(Sentinels {
+            master_name: master_name.to_string(),
+            nodes,
+            urls,
+            state: Mutex::new(State {
+                statuses,
+                quorum_detail: "not asked yet".to_string(),
+                ..State::default()
+            }),
+        })
+    }
+
+    /// How many Sentinels are configured.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether none is (never, once built from a non-empty list).
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The master name the Sentinels monitor.
+    pub fn master_name(&self) -> &str {
+        &self.master_name
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A copy of what is known, for the metrics tick.
+    pub fn status(&self) -> HaStatus {
+        let state = self.state();
+        HaStatus {
+            master_name: self.master_name.clone(),
+            sentinels: state.statuses.clone(),
+            quorum_ok: state.quorum_ok,
+            quorum_detail: state.quorum_detail.clone(),
+            failover_in_progress: state.in_progress,
+            failovers: state.failovers.iter().cloned().collect(),
+        }
+    }
+
+    /// Takes one event into account; returns whether the topology should be
+    /// resolved at once.
+    pub fn on_event(&self, event: &Event, now: u64) -> bool {
+        let parts: Vec<&str> = event.payload.split_whitespace().collect();
+        let about_master =
+            parts.first() == Some(&"master") && parts.get(1) == Some(&&*self.master_name);
+        let mut state = self.state();
+        match event.channel.as_str() {
+            "+switch-master" if parts.first() == Some(&&*self.master_name) && parts.len() >= 5 => {
+                let from = format!("{}:{}", parts[1], parts[2]);
+                let to = format!("{}:{}", parts[3], parts[4]);
+                state.record_switch(from, to, now);
+                true
+            }
+            "+sdown" | "+odown" if about_master => {
+                state.trouble_since.get_or_insert(now);
+                if event.channel == "+odown" {
+                    state.in_progress = true;
+                }
+                true
+            }
+            "+try-failover" if about_master => {
+                state.trouble_since.get_or_insert(now);
+                state.in_progress = true;
+                false
+            }
+            "-odown"
+            | "+failover-end"
+            | "+failover-end-for-timeout"
+            | "-failover-abort-no-good-slave"
+            | "-failover-abort-not-elected"
+                if about_master =>
+            {
+                state.in_progress = false;
+                true
+            }
+            "-sdown" if about_master => {
+                if !state.in_progress {
+                    state.trouble_since = None;
+                }
+                true
+            }
+            // A replica appeared, vanished, or an old master was converted.
+            "+slave" | "+convert-to-slave" | "+sdown" | "-sdown" => true,
+            _ => false,
+        }
+    }
+}
+
+impl State {
+    /// Adds a failover unless it is the one just recorded (every Sentinel
+    /// announces the same switch, and polling may see it too).
+    fn record_switch(&mut self, from: String, to: String, now: u64) {
+        let seen = self
+            .failovers
+            .front()
+            .is_some_and(|f| f.from == from && f.to == to && now.saturating_sub(f.at) < 60_000);
+        if !seen && from != to {
+            let since = self.trouble_since.unwrap_or(now);
+            self.failovers.push_front(Failover {
+                at: now,
+                from,
+                to,
+                duration_ms: now.saturating_sub(since),
+            });
+            self.failovers.truncate(FAILOVERS_KEPT);
+        }
+        self.trouble_since = None;
+        self.in_progress = false;
+    }
+}
+
+/// What one Sentinel said on one resolution.
+struct Answer {
+    index: usize,
+    epoch: u64,
+    master: (String, u16),
+    master_down: bool,
+    replicas: Vec<(String, u16)>,
+}
+
+/// Asks one Sentinel for the master and its replicas, in one round trip.
+async fn ask(
+    node: &Node,
+    name: &str,
+) -> Result<(HashMap<String, String>, Vec<HashMap<String, String>>), StoreError> {
+    let mut pipe = redis::pipe();
+    pipe.cmd("SENTINEL")
+        .arg("MASTER")
+        .arg(name)
+        .cmd("SENTINEL")
+        .arg("REPLICAS")
+        .arg(name);
+    node.pipe(&pipe).await
+}
+
+fn parse_answer(
+    index: usize,
+    master: &HashMap<String, String>,
+    replicas: &[HashMap<String, String>],
+) -> Option<Answer> {
+    let host = master.get("ip")?.clone();
+    let port = master.get("port")?.parse().ok()?;
+    let flags = master.get("flags").map(String::as_str).unwrap_or("");
+    let epoch = master
+        .get("config-epoch")
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(0);
+    let replicas = replicas
+        .iter()
+        .filter_map(|r| Some((r.get("ip")?.clone(), r.get("port")?.parse().ok()?)))
+        .filter(|(h, p)| !(*h == host && *p == port))
+        .collect();
+    Some(Answer {
+        index,
+        epoch,
+        master: (host, port),
+        master_down: flags.contains("s_down") || flags.contains("o_down"),
+        replicas,
+    })
+}
+
+/// One resolution: asks every Sentinel, follows the newest configuration,
+/// records statuses and quorum, and re-points the topology if the master
+/// moved (after checking with `ROLE` that it is a master).
+pub async fn resolve(topology: &Topology, sentinels: &Sentinels) {
+    let name = sentinels.master_name.as_str();
+    let replies = futures::future::join_all(sentinels.nodes.iter().map(|n| ask(n, name))).await;
+    let mut statuses = Vec::with_capacity(replies.len());
+    let mut answers = Vec::new();
+    for (index, (node, reply)) in sentinels.nodes.iter().zip(replies).enumerate() {
+        let addr = node.addr().to_string();
+        match reply {
+            Ok((master, replicas)) => {
+                let answer = parse_answer(index, &master, &replicas);
+                statuses.push(SentinelStatus {
+                    addr,
+                    up: true,
+                    master_addr: answer
+                        .as_ref()
+                        .map(|a| format!("{}:{}", a.master.0, a.master.1)),
+                    error: None,
+                });
+                answers.extend(answer);
+            }
+            Err(error) => statuses.push(SentinelStatus {
+                addr,
+                up: false,
+                master_addr: None,
+                error: Some(error.to_string()),
+            }),
+        }
+    }
+    let quorum = quorum(sentinels, &statuses).await;
+    // The newest configuration wins; on a tie, the first Sentinel listed.
+    let best = answers
+        .iter()
+        .max_by(|a, b| a.epoch.cmp(&b.epoch).then(b.index.cmp(&a.index)));
+    let mut master_ok = None;
+    if let Some(best) = best {
+        let (host, port) = &best.master;
+        let target = format!("{host}:{port}");
+        let current = topology.master().addr();
+        if *current != *target {
+            if is_master(topology, host, *port).await {
+                match topology.set_master(host, *port) {
+                    Ok(true) => {
+                        let mut state = sentinels.state();
+                        if state.resolved {
+                            tracing::warn!(from = %current, to = %target, "Sentinel switched the master; following");
+                            state.record_switch(current.to_string(), target, now_ms());
+                        } else {
+                            tracing::info!(master = %target, "Sentinel names the master");
+                        }
+                        state.resolved = true;
+                    }
+                    Ok(false) => sentinels.state().resolved = true,
+                    Err(error) => tracing::warn!(%error, "cannot follow the new master"),
+                }
+            }
+        } else {
+            sentinels.state().resolved = true;
+            master_ok = Some(
+                !best.master_down
+                    && topology
+                        .master()
+                        .query::<redis::Value>(&redis::cmd("PING"))
+                        .await
+                        .is_ok(),
+            );
+        }
+        if let Err(error) = topology.set_replicas(&best.replicas) {
+            tracing::warn!(%error, "cannot follow the replica list");
+        }
+    }
+    let mut state = sentinels.state();
+    state.statuses = statuses;
+    (state.quorum_ok, state.quorum_detail) = quorum;
+    match master_ok {
+        Some(true) if !state.in_progress => state.trouble_since = None,
+        Some(false) => {
+            state.trouble_since.get_or_insert(now_ms());
+        }
+        _ => {}
+    }
+}
+
+/// `SENTINEL CKQUORUM` on the first Sentinel that answered.
+async fn quorum(sentinels: &Sentinels, statuses: &[SentinelStatus]) -> (bool, String) {
+    let Some(node) = sentinels
+        .nodes
+        .iter()
+        .zip(statuses)
+        .find(|(_, s)| s.up)
+        .map(|(n, _)| n)
+    else {
+        return (
+            false,
+            "no Sentinel answers: no failover is possible".to_string(),
+        );
+    };
+    let mut cmd = redis::cmd("SENTINEL");
+    cmd.arg("CKQUORUM").arg(&sentinels.master_name);
+    match node.query::<String>(&cmd).await {
+        Ok(text) => (true, text),
+        Err(StoreError::Redis { source, .. }) => (
+            false,
+            source
+                .detail()
+                .map(|d| {
+                    format!("{} {d}", source.code().unwrap_or(""))
+                        .trim()
+                        .to_string()
+                })
+                .unwrap_or_else(|| source.to_string()),
+        ),
+        Err(other) => (false, other.to_string()),
+    }
+}
+
+/// Whether `host:port` says it is a master (`ROLE`), on a short-lived
+/// connection: Sentinel's word is checked before any request follows it.
+async fn is_master(topology: &Topology, host: &str, port: u16) -> bool {
+    let info = super::at_address(&topology.0.template, host, port);
+    let Ok(node) = Node::from_info(info, topology.0.timeout) else {
+        return false;
+    };
+    match node.query::<Vec<redis::Value>>(&redis::cmd("ROLE")).await {
+        Ok(role) => matches!(role.first(), Some(redis::Value::BulkString(b)) if b == b"master"),
+        Err(_) => false,
+    }
+}
+
+/// Follows the Sentinels until the task is stopped: resolves every
+/// [`POLL_EVERY`], on each event that asks for it, and when a call to the
+/// master fails.
+pub async fn follow(topology: Topology, mut events: mpsc::Receiver<Event>) {
+    let Some(sentinels) = topology.sentinels().cloned() else {
+        return;
+    };
+    let trouble = topology.trouble().clone();
+    let mut poll = tokio::time::interval(POLL_EVERY);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = poll.tick() => {}
+            () = trouble.notified() => {
+                sentinels.state().trouble_since.get_or_insert(now_ms());
+            }
+            event = events.recv() => match event {
+                Some(event) => {
+                    if !sentinels.on_event(&event, now_ms()) {
+                        continue;
+                    }
+                }
+                None => return,
+            },
+        }
+        resolve(&topology, &sentinels).await;
+    }
+}
+
+/// Reads one Sentinel's events into `events` until the task is stopped,
+/// reconnecting after a second when the Sentinel goes away.
+pub async fn subscribe(sentinels: Arc<Sentinels>, index: usize, events: mpsc::Sender<Event>) {
+    let Some(url) = sentinels.urls.get(index).cloned() else {
+        return;
+    };
+    let timeout = sentinels
+        .nodes
+        .get(index)
+        .map(Node::timeout)
+        .unwrap_or(Duration::from_secs(1));
+    loop {
+        if let Err(error) = listen(&url, timeout, &events).await {
+            tracing::debug!(%error, sentinel = %url, "Sentinel events interrupted");
+        }
+        if events.is_closed() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn listen(
+    url: &str,
+    timeout: Duration,
+    events: &mpsc::Sender<Event>,
+) -> Result<(), redis::RedisError> {
+    let client = redis::Client::open(url)?;
+    let mut pubsub = tokio::time::timeout(timeout, client.get_async_pubsub())
+        .await
+        .map_err(|_| {
+            redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut))
+        })??;
+    for channel in EVENTS {
+        tokio::time::timeout(timeout, pubsub.subscribe(channel))
+            .await
+            .map_err(|_| {
+                redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut))
+            })??;
+    }
+    let mut messages = pubsub.on_message();
+    while let Some(message) = messages.next().await {
+        let event = Event {
+            channel: message.get_channel_name().to_string(),
+            payload: message.get_payload().unwrap_or_default(),
+        };
+        // A full queue means a resolution is due anyway; never block here.
+        if let Err(mpsc::error::TrySendError::Closed(_)) = events.try_send(event) {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sentinels() -> Sentinels {
+        Sentinels::new(
+            &["127.0.0.1:1".to_string()],
+            "cachescope",
+            Duration::from_millis(50),
+        )
+        .expect("valid")
+    }
+
+    fn event(channel: &str, payload: &str) -> Event {
+        Event {
+            channel: channel.into(),
+            payload: payload.into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failover_is_timed_from_the_first_sign_of_trouble() {
+        let s = sentinels();
+        assert!(s.on_event(&event("+sdown", "master cachescope 127.0.0.1 6379"), 1_000));
+        assert!(s.on_event(
+            &event("+odown", "master cachescope 127.0.0.1 6379 #quorum 2/2"),
+            1_500
+        ));
+        assert!(s.status().failover_in_progress);
+        s.on_event(
+            &event("+switch-master", "cachescope 127.0.0.1 6379 127.0.0.1 6380"),
+            4_000,
+        );
+        // The two other Sentinels announce the same switch.
+        s.on_event(
+            &event("+switch-master", "cachescope 127.0.0.1 6379 127.0.0.1 6380"),
+            4_100,
+        );
+        s.on_event(
+            &event("+switch-master", "cachescope 127.0.0.1 6379 127.0.0.1 6380"),
+            4_200,
+        );
+        let status = s.status();
+        assert!(!status.failover_in_progress);
+        assert_eq!(
+            status.failovers,
+            vec![Failover {
+                at: 4_000,
+                from: "127.0.0.1:6379".into(),
+                to: "127.0.0.1:6380".into(),
+                duration_ms: 3_000,
+            }]
+        );
+    }
+
+    #[tokio::test]
+    async fn events_of_other_masters_are_ignored() {
+        let s = sentinels();
+        assert!(!s.on_event(&event("+switch-master", "other 10.0.0.1 1 10.0.0.2 2"), 1));
+        s.on_event(&event("+odown", "master other 10.0.0.1 1 #quorum 2/2"), 1);
+        let status = s.status();
+        assert!(status.failovers.is_empty());
+        assert!(!status.failover_in_progress);
+    }
+
+    #[test]
+    fn replicas_exclude_the_master_and_the_newest_epoch_is_read() {
+        let map = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<HashMap<_, _>>()
+        };
+        let master = map(&[
+            ("ip", "127.0.0.1"),
+            ("port", "6380"),
+            ("flags", "master"),
+            ("config-epoch", "3"),
+        ]);
+        let replicas = [
+            map(&[
+                ("ip", "127.0.0.1"),
+                ("port", "6379"),
+                ("flags", "s_down,slave"),
+            ]),
+            map(&[("ip", "127.0.0.1"), ("port", "6380"), ("flags", "slave")]),
+            map(&[("ip", "127.0.0.1"), ("port", "6381"), ("flags", "slave")]),
+        ];
+        let answer = parse_answer(0, &master, &replicas).expect("parsed");
+        assert_eq!(answer.epoch, 3);
+        assert_eq!(answer.master, ("127.0.0.1".to_string(), 6380));
+        assert!(!answer.master_down);
+        assert_eq!(
+            answer.replicas,
+            vec![
+                ("127.0.0.1".to_string(), 6379),
+                ("127.0.0.1".to_string(), 6381)
+            ]
+        );
+    }
+}
