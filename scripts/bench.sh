@@ -5,7 +5,9 @@
 #   1. cache-hit throughput/latency of GET /api/products/{id} (wrk, 50 connections)
 #      against redis-benchmark GET (50 clients) on the same Redis;
 #   2. WebSocket fan-out: 1,000 dashboard clients, server CPU and memory, tick delay;
-#   3. the release wasm bundle, gzipped, and the SSR time of / and /dashboard.
+#   3. the release wasm bundle, gzipped, and the SSR time of / and /dashboard;
+#   4. Sentinel failover timeline (kill -> detected -> switched -> first write,
+#      median of 5 fresh topologies) and the write cost of WAIT.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 ensure_redis
@@ -94,3 +96,7 @@ done
 for page in / /dashboard; do
   wrk -t1 -c4 -d5s "http://127.0.0.1:$APORT$page" | awk -v p="$page" '/Latency/ {print "SSR " p ": mean " $2 " per page"} /Requests\/sec/ {print "SSR " p ": " $2 " pages/s (4 connections)"}'
 done
+
+echo "== 4. high availability (Sentinel)"
+cargo test --release -p cachescope --test failover -- --ignored --nocapture --test-threads 1 2>/dev/null \
+  | grep -E '^(run [0-9]|failover timeline|WRITE_WAIT_MS)'

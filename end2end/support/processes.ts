@@ -1,7 +1,7 @@
 // Child processes for the browser tests: redis-server nodes and the cachescope
 // server, each on a free port, all killed at teardown.
-import { spawn, ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync, ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,14 +36,35 @@ export async function waitFor(what: string, ms: number, check: () => Promise<boo
 }
 
 /** Starts redis-server on `port` (a replica when `replicaOf` is given). */
-export function startRedis(port: number, replicaOf?: number): ChildProcess {
+export function startRedis(port: number, replicaOf?: number, extra: string[] = []): ChildProcess {
   const dir = mkdtempSync(join(tmpdir(), 'cachescope-e2e-redis-'));
   const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-    '--dir', dir, '--repl-diskless-sync-delay', '0',
+    '--dir', dir, '--repl-diskless-sync-delay', '0', ...extra,
   ];
   if (replicaOf) args.push('--replicaof', '127.0.0.1', String(replicaOf));
   return spawn('redis-server', args, { stdio: 'ignore' });
+}
+
+/** Starts a Sentinel on `port` watching master name `cachescope` at
+ * `masterPort`, configured as `scripts/redis-up.sh --ha` does it. */
+export function startSentinel(port: number, masterPort: number): ChildProcess {
+  const dir = mkdtempSync(join(tmpdir(), 'cachescope-e2e-sentinel-'));
+  const conf = join(dir, 'sentinel.conf');
+  writeFileSync(conf, [
+    `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`,
+    `sentinel monitor cachescope 127.0.0.1 ${masterPort} 2`,
+    'sentinel down-after-milliseconds cachescope 1000',
+    'sentinel failover-timeout cachescope 5000',
+    'sentinel parallel-syncs cachescope 2', '',
+  ].join('\n'));
+  return spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
+}
+
+/** `redis-cli -p <port> <args...>`: its output, or '' when it fails. */
+export function redisCli(port: number, ...args: string[]): string {
+  const out = spawnSync('redis-cli', ['-p', String(port), ...args], { encoding: 'utf8', timeout: 5_000 });
+  return out.status === 0 ? out.stdout : '';
 }
 
 /** Starts the cachescope binary from the repository root (for target/site). */

@@ -43,7 +43,8 @@ pub struct Config {
     pub redis_master_name: String,
 
     /// Bound on the `WAIT` after each admin write, in milliseconds: how long
-    /// a write waits for the replicas to confirm it.
+    /// a write waits for the replicas to confirm it. 0 turns `WAIT` off
+    /// (answers then report `replicas_acked: 0`).
     #[arg(long, env = "WRITE_WAIT_MS", default_value_t = 250,
           value_parser = clap::value_parser!(u64).range(0..=10_000))]
     pub write_wait_ms: u64,

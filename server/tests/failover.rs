@@ -330,3 +330,131 @@ async fn losing_sentinels_changes_nothing_until_no_failover_is_possible() {
     .await;
     assert!(back, "the quorum did not come back");
 }
+
+/// Milliseconds since the epoch, as the server stamps failovers.
+fn wall_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+fn median(mut values: Vec<u64>) -> u64 {
+    values.sort_unstable();
+    values.get(values.len() / 2).copied().unwrap_or(0)
+}
+
+/// Benchmark (run by `scripts/bench.sh`, not by the test suite): the failover
+/// timeline, kill → detected → switched → first successful write, median of
+/// 5 runs on fresh topologies.
+#[tokio::test]
+#[ignore = "benchmark: scripts/bench.sh runs it"]
+async fn bench_failover_timeline() {
+    let (mut detected, mut switched, mut first_write) = (Vec::new(), Vec::new(), Vec::new());
+    for run in 1..=5 {
+        let mut ha = HaTopology::start().await;
+        let app = Arc::new(
+            TestApp::for_sentinels(&ha, &["--metrics-tick-ms", "200", "--admin-token", TOKEN])
+                .await,
+        );
+        wait_until_settled(&app, 2).await;
+        let killed_at = wall_ms();
+        ha.nodes[0].kill();
+        let killed = Instant::now();
+        let mut back = None;
+        while killed.elapsed() < Duration::from_secs(15) {
+            let (status, _) = app
+                .send(
+                    reqwest::Method::PUT,
+                    "/api/db/product/bench",
+                    Some(&product("bench")),
+                    Some(TOKEN),
+                )
+                .await;
+            if status.is_success() {
+                back = Some(killed.elapsed().as_millis() as u64);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let (_, body) = app.get_json("/api/replication").await;
+        let at = body["failovers"][0]["at"]
+            .as_u64()
+            .expect("a failover on record");
+        let took = body["failovers"][0]["duration_ms"].as_u64().unwrap_or(0);
+        let run_detected = (at - took).saturating_sub(killed_at);
+        let run_switched = at.saturating_sub(killed_at);
+        let run_back = back.expect("writes came back");
+        println!("run {run}: detected {run_detected} ms, switched {run_switched} ms, first write {run_back} ms");
+        detected.push(run_detected);
+        switched.push(run_switched);
+        first_write.push(run_back);
+    }
+    println!(
+        "failover timeline (median of 5): kill -> detected {} ms -> switched {} ms -> first successful write {} ms",
+        median(detected),
+        median(switched),
+        median(first_write)
+    );
+}
+
+/// Benchmark: what the `WAIT` after each admin write costs, 8 writers for
+/// 3 s against a master with two replicas, with `WAIT` and without.
+#[tokio::test]
+#[ignore = "benchmark: scripts/bench.sh runs it"]
+async fn bench_write_wait_cost() {
+    let ha = HaTopology::start().await;
+    for wait in ["250", "0"] {
+        let app = Arc::new(
+            TestApp::for_sentinels(
+                &ha,
+                &[
+                    "--metrics-tick-ms",
+                    "200",
+                    "--admin-token",
+                    TOKEN,
+                    "--write-wait-ms",
+                    wait,
+                ],
+            )
+            .await,
+        );
+        wait_until_settled(&app, 2).await;
+        let until = Instant::now() + Duration::from_secs(3);
+        let writers = (0..8).map(|w| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                let mut took = Vec::new();
+                let mut n = 0;
+                while Instant::now() < until {
+                    n += 1;
+                    let id = format!("w{w}-{n}");
+                    let started = Instant::now();
+                    let (status, body) = app
+                        .send(
+                            reqwest::Method::PUT,
+                            &format!("/api/db/product/{id}"),
+                            Some(&product(&id)),
+                            Some(TOKEN),
+                        )
+                        .await;
+                    assert!(status.is_success(), "{body}");
+                    took.push(started.elapsed().as_micros() as u64);
+                }
+                took
+            })
+        });
+        let mut all = Vec::new();
+        for writer in writers {
+            all.extend(writer.await.expect("writer"));
+        }
+        all.sort_unstable();
+        let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
+        println!(
+            "WRITE_WAIT_MS={wait}: {:.0} writes/s, p50 {} us, p99 {} us",
+            all.len() as f64 / 3.0,
+            pct(0.5),
+            pct(0.99)
+        );
+    }
+}

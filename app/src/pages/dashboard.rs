@@ -2,7 +2,9 @@
 //! Redis), response times over time, ops/s, memory, clients, keys, and the
 //! replication panel with heartbeat delay and alerts.
 
-use crate::components::{format_us, HitGauge, Scale, Series, TimeChart};
+use crate::components::{
+    format_us, FailoverBanner, HitGauge, Scale, SentinelPanel, Series, TimeChart,
+};
 use crate::live::{use_live_feed, FeedStatus, LiveFeed, TICKS_KEPT};
 use crate::types::{MetricsTick, NodeMetrics, NodeRole};
 use leptos::prelude::*;
@@ -81,6 +83,7 @@ pub fn DashboardPage() -> impl IntoView {
                 <h2>"Live dashboard"</h2>
                 <FeedPill feed />
             </div>
+            {move || latest.get().and_then(|t| t.ha.map(|ha| view! { <FailoverBanner ha now=t.at /> }))}
             <Alerts latest />
         </section>
 
@@ -121,6 +124,8 @@ pub fn DashboardPage() -> impl IntoView {
                 {move || latest.get().map(|t| t.nodes.into_iter().map(|node| view! { <ReplicaCard node /> }).collect_view())}
             </div>
         </section>
+
+        {move || latest.get().and_then(|t| t.ha).map(|ha| view! { <SentinelPanel ha /> })}
 
         <section class="glass card">
             <h2>"Live lookups"</h2>

@@ -269,9 +269,11 @@ impl Cache {
 
     /// The first cache read of a lookup: on the replica chosen for reads if
     /// any, falling back to the master (without an error for the client) when
-    /// that replica fails. A read whose connection broke under it (Sentinel
-    /// closes every client of a node it reconfigures) is tried once more on
-    /// a fresh connection first. Fills and re-checks always use the master.
+    /// that replica fails, and to the other replicas when the master fails
+    /// too (it may be dead, mid-failover). A read whose connection broke
+    /// under it (Sentinel closes every client of a node it reconfigures) is
+    /// tried once more on a fresh connection first. Fills and re-checks
+    /// always use the master.
     async fn first_read<T, F, Fut>(&self, read: F) -> Result<T, ApiError>
     where
         F: Fn(Node) -> Fut,
@@ -286,8 +288,9 @@ impl Cache {
                 }
             }
         };
-        if let Some(replica) = self.reads.replica() {
-            match attempt(replica).await {
+        let chosen = self.reads.replica();
+        if let Some(replica) = &chosen {
+            match attempt(replica.clone()).await {
                 Ok(value) => return Ok(value),
                 Err(error) => {
                     tracing::debug!(%error, "replica read failed; using the master");
@@ -295,7 +298,24 @@ impl Cache {
                 }
             }
         }
-        attempt(self.master.clone()).await
+        let error = match attempt(self.master.clone()).await {
+            Ok(value) => return Ok(value),
+            Err(error) => error,
+        };
+        if !self.reads.enabled() {
+            return Err(error);
+        }
+        let master = self.master.addr();
+        let others = self.reads.fallbacks();
+        for replica in others
+            .iter()
+            .filter(|r| r.addr() != master && chosen.as_ref().is_none_or(|c| c.addr() != r.addr()))
+        {
+            if let Ok(value) = attempt(replica.clone()).await {
+                return Ok(value);
+            }
+        }
+        Err(error)
     }
 
     /// Stops the clock, counts the lookup, announces it, and shapes the answer.

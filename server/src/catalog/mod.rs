@@ -200,9 +200,17 @@ impl ProductDb {
         let mut pipe = redis::pipe();
         pipe.add_command(eval);
         let writer = self.topology.writer();
-        if replicas == 0 {
+        // `WAIT n 0` would block for ever: a zero bound turns WAIT off, and
+        // the answer then says that no replica confirmed the write.
+        if replicas == 0 || self.write_wait.is_zero() {
             let (outcome,): (i64,) = writer.pipe(&pipe).await?;
-            return Ok((outcome, Durability::default()));
+            return Ok((
+                outcome,
+                Durability {
+                    replicas_acked: 0,
+                    replicas,
+                },
+            ));
         }
         pipe.cmd("WAIT")
             .arg(replicas)

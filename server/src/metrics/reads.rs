@@ -12,6 +12,9 @@ pub struct ReadTarget {
     enabled: bool,
     max_lag_ms: u64,
     replica: RwLock<Option<Node>>,
+    /// Replicas that answered on the last tick, whatever their lag: the last
+    /// resort when the master fails too.
+    fallbacks: RwLock<Vec<Node>>,
 }
 
 impl ReadTarget {
@@ -21,7 +24,18 @@ impl ReadTarget {
             enabled,
             max_lag_ms,
             replica: RwLock::new(None),
+            fallbacks: RwLock::new(Vec::new()),
         }
+    }
+
+    /// Whether replica reads are on (`READ_FROM=replica`).
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
+    /// Replicas that answered on the last tick.
+    pub fn fallbacks(&self) -> Vec<Node> {
+        self.fallbacks.read().map(|f| f.clone()).unwrap_or_default()
     }
 
     /// The replica to read from now, if any.
@@ -40,6 +54,14 @@ impl ReadTarget {
         }
         let master_down = nodes.first().is_some_and(|m| !m.up);
         let replicas = topology.replicas();
+        let answering: Vec<Node> = replicas
+            .iter()
+            .filter(|node| nodes.iter().any(|m| m.up && *m.addr == *node.addr()))
+            .cloned()
+            .collect();
+        if let Ok(mut fallbacks) = self.fallbacks.write() {
+            *fallbacks = answering;
+        }
         let best = replicas
             .iter()
             .filter_map(|node| {

@@ -37,6 +37,10 @@ pub async fn replication(State(state): State<AppState>) -> Result<Json<Replicati
             "no metrics collected yet".into(),
         )
     })?;
+    // Nodes as of the last tick; Sentinel's side as of now (a failover is
+    // on record the moment it is seen, not a tick later).
+    let mut tick = (*tick).clone();
+    tick.ha = state.topology.ha_status();
     Ok(Json(Replication::from_tick(&tick)))
 }
 
