@@ -397,3 +397,72 @@ async fn history_is_capped() {
     assert!(stored, "the Redis list is trimmed to 50");
     let _ = &mut conn;
 }
+
+#[tokio::test]
+async fn a_failed_cache_write_never_fails_the_lookup() {
+    let topo = Topology::start().await;
+    // Load the catalog as the default user, then serve as an ACL user that
+    // may read and write keys but not run scripts: every cache fill fails.
+    app(&topo, &[]).await.stop().await;
+    let mut conn = topo.master.conn().await;
+    let _: () = redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg("noscripts")
+        .arg("on")
+        .arg(">s3cret")
+        .arg("~*")
+        .arg("&*")
+        .arg("+@all")
+        .arg("-@scripting")
+        .query_async(&mut conn)
+        .await
+        .expect("ACL SETUSER");
+    let url = format!("redis://noscripts:s3cret@127.0.0.1:{}", topo.master.port);
+    let limited = TestApp::spawn_with(&url, &[], &["--seed-catalog", "false"]).await;
+    for _ in 0..2 {
+        let (status, body) = limited.get_json("/api/products/prod1").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["source"], "database");
+        assert_eq!(body["data"]["id"], "prod1");
+        assert_eq!(body["ttl_s"], 0, "nothing was cached");
+    }
+    let (status, body) = limited.get_json("/api/stats").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["fill_failures"], 2, "{body}");
+    let cached: bool = redis::cmd("EXISTS")
+        .arg("cache:product:prod1")
+        .query_async(&mut conn)
+        .await
+        .expect("EXISTS");
+    assert!(!cached);
+}
+
+#[tokio::test]
+async fn prices_that_differ_below_a_cent_share_one_cache_entry() {
+    let topo = Topology::start().await;
+    let app = app(&topo, &[]).await;
+    let mut sources = Vec::new();
+    for n in 1..=20 {
+        let (status, body) = app
+            .get_json(&format!("/api/search?q=phone&min_price=0.{n:06}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        sources.push(body["source"].as_str().unwrap_or_default().to_string());
+    }
+    assert_eq!(sources[0], "database");
+    assert!(sources[1..].iter().all(|s| s == "cache"), "{sources:?}");
+    let keys = scan(&mut topo.master.conn().await, "cache:search:*:*").await;
+    assert_eq!(keys.len(), 1, "{keys:?}");
+    // Bounded keys: the longest query accepted makes a short key.
+    let long = format!(
+        "/api/search?q={}&category={}&min_price=999999999.99&max_price=1000000000&limit=100",
+        (1..=8)
+            .map(|n| format!("abcdefghijklmnopqrstuvw{n}"))
+            .collect::<Vec<_>>()
+            .join("+"),
+        "c".repeat(40)
+    );
+    assert_eq!(app.get_json(&long).await.0, StatusCode::OK);
+    let keys = scan(&mut topo.master.conn().await, "cache:search:*:*").await;
+    assert!(keys.iter().all(|k| k.len() <= 512), "{keys:?}");
+}

@@ -57,8 +57,10 @@ pub fn SentinelPanel(ha: HaStatus) -> impl IntoView {
     view! {
         <section class="glass card" data-testid="sentinel-panel">
             <div class="card-head">
-                <h2>"Sentinel"</h2>
-                <span class=pill data-testid="quorum"><span class="pill-dot"></span>{quorum}</span>
+                <div class="head-group">
+                    <h2>"Sentinel"</h2>
+                    <span class=pill data-testid="quorum"><span class="pill-dot"></span>{quorum}</span>
+                </div>
                 <span class="muted">{format!("master name {}", ha.master_name)}</span>
             </div>
             <div class="nodes">

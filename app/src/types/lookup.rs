@@ -87,6 +87,11 @@ pub struct Stats {
     pub hit_ratio: f64,
     /// Every lookup (by id and search).
     pub lookups: u64,
+    /// Cache writes that failed after a good database read: the lookup was
+    /// answered from the database all the same (Redis full, read-only, or
+    /// refusing the script).
+    #[serde(default)]
+    pub fill_failures: u64,
     /// Latency percentiles by source.
     pub latency_us: LatencyBySource,
 }

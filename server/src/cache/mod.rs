@@ -174,23 +174,42 @@ impl Cache {
                 let ttl_ms = self.jittered_ttl_ms();
                 let mut fill = scripts::FILL_PRODUCT.prepare_invoke();
                 fill.arg(id).arg(&json).arg(ttl_ms);
-                let _: i64 = self.master.script(&fill).await?;
+                let stored = self.store(self.master.script::<i64>(&fill).await);
                 Ok(Filled {
                     value: Some(ProductJson(json)),
                     source: Source::Database,
-                    ttl_ms,
+                    ttl_ms: if stored { ttl_ms } else { 0 },
                 })
             }
             None => {
                 let ttl_ms = NEGATIVE_TTL.as_millis() as u64;
                 let mut fill = scripts::FILL_MISSING.prepare_invoke();
                 fill.arg(id).arg(ttl_ms);
-                let _: i64 = self.master.script(&fill).await?;
+                let stored = self.store(self.master.script::<i64>(&fill).await);
                 Ok(Filled {
                     value: None,
                     source: Source::Database,
-                    ttl_ms,
+                    ttl_ms: if stored { ttl_ms } else { 0 },
                 })
+            }
+        }
+    }
+
+    /// Database reads under way (single flights), by id and by search.
+    pub fn flights_in_progress(&self) -> usize {
+        self.products.len() + self.searches.len()
+    }
+
+    /// Whether a cache fill was stored. A fill that fails after a good
+    /// database read never fails the lookup: the client gets the database's
+    /// answer (with no TTL), and the failure is counted.
+    fn store(&self, result: Result<i64, crate::topology::StoreError>) -> bool {
+        match result {
+            Ok(_) => true,
+            Err(error) => {
+                tracing::warn!(%error, "cache fill failed; answering from the database");
+                self.stats.record_fill_failure();
+                false
             }
         }
     }
@@ -259,11 +278,11 @@ impl Cache {
         let ttl_ms = self.jittered_ttl_ms();
         let mut fill = scripts::FILL_SEARCH.prepare_invoke();
         fill.arg(generation).arg(canonical).arg(&json).arg(ttl_ms);
-        let _: i64 = self.master.script(&fill).await?;
+        let stored = self.store(self.master.script::<i64>(&fill).await);
         Ok(Filled {
             value: page,
             source: Source::Database,
-            ttl_ms,
+            ttl_ms: if stored { ttl_ms } else { 0 },
         })
     }
 

@@ -21,6 +21,34 @@ impl<T: Clone> Default for SingleFlight<T> {
     }
 }
 
+/// Forgets a key's flight when its caller leaves, however it leaves
+/// (finished, failed, or cancelled because the client went away), if the
+/// read is done or nobody else waits for it. Without this, a cancelled
+/// leader with no waiter would leave its entry behind for ever, and distinct
+/// keys would grow the map without bound.
+struct Leave<'a, T> {
+    flights: &'a SingleFlight<T>,
+    key: &'a str,
+    cell: Arc<OnceCell<T>>,
+}
+
+impl<T> Drop for Leave<'_, T> {
+    fn drop(&mut self) {
+        let mut inflight = self
+            .flights
+            .inflight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let ours = inflight
+            .get(self.key)
+            .is_some_and(|c| Arc::ptr_eq(c, &self.cell));
+        // Two holders: the map and this caller.
+        if ours && (self.cell.initialized() || Arc::strong_count(&self.cell) <= 2) {
+            inflight.remove(self.key);
+        }
+    }
+}
+
 impl<T: Clone> SingleFlight<T> {
     /// Runs `read` unless a read for `key` is already under way, in which
     /// case its result is shared. If the running caller is cancelled, a waiter
@@ -37,27 +65,32 @@ impl<T: Clone> SingleFlight<T> {
                 .or_insert_with(|| Arc::new(OnceCell::new()))
                 .clone()
         };
+        let leave = Leave {
+            flights: self,
+            key,
+            cell,
+        };
         let mut ran = false;
-        let value = cell
+        let value = leave
+            .cell
             .get_or_init(|| {
                 ran = true;
                 read()
             })
             .await
             .clone();
-        if ran {
-            let mut inflight = self.inflight.lock().unwrap_or_else(|e| e.into_inner());
-            if inflight.get(key).is_some_and(|c| Arc::ptr_eq(c, &cell)) {
-                inflight.remove(key);
-            }
-        }
+        drop(leave);
         (value, ran)
     }
 
+    /// How many reads are under way.
+    pub fn len(&self) -> usize {
+        self.inflight.lock().map(|m| m.len()).unwrap_or(0)
+    }
+
     /// Whether no read is under way.
-    #[cfg(test)]
-    fn is_empty(&self) -> bool {
-        self.inflight.lock().map(|m| m.is_empty()).unwrap_or(false)
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -65,6 +98,7 @@ impl<T: Clone> SingleFlight<T> {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
 
     #[tokio::test]
     async fn concurrent_callers_share_one_read() {
@@ -77,7 +111,7 @@ mod tests {
                     flights
                         .run("k", || async {
                             reads.fetch_add(1, Ordering::SeqCst);
-                            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                            tokio::time::sleep(Duration::from_millis(50)).await;
                             7
                         })
                         .await
@@ -93,5 +127,40 @@ mod tests {
         assert_eq!(reads.load(Ordering::SeqCst), 1);
         assert_eq!(leaders, 1);
         assert!(flights.is_empty(), "finished reads are forgotten");
+    }
+
+    #[tokio::test]
+    async fn cancelled_leaders_leave_nothing_behind() {
+        let flights = Arc::new(SingleFlight::<u32>::default());
+        for n in 0..100 {
+            let flights = flights.clone();
+            let leader = tokio::spawn(async move {
+                flights
+                    .run(&format!("key-{n}"), || std::future::pending::<u32>())
+                    .await
+            });
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            leader.abort();
+            let _ = leader.await;
+        }
+        assert!(flights.is_empty(), "{} flights left behind", flights.len());
+    }
+
+    #[tokio::test]
+    async fn a_waiter_takes_over_from_a_cancelled_leader() {
+        let flights = Arc::new(SingleFlight::<u32>::default());
+        let leader = {
+            let flights = flights.clone();
+            tokio::spawn(async move { flights.run("k", || std::future::pending::<u32>()).await })
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        let waiter = {
+            let flights = flights.clone();
+            tokio::spawn(async move { flights.run("k", || async { 9 }).await })
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        leader.abort();
+        assert_eq!(waiter.await.expect("waiter"), (9, true));
+        assert!(flights.is_empty());
     }
 }

@@ -9,8 +9,10 @@ use std::collections::HashMap;
 pub const MAX_LIMIT: u64 = 100;
 /// Page size when none is asked for.
 pub const DEFAULT_LIMIT: u64 = 20;
-/// Deepest offset accepted.
-pub const MAX_OFFSET: u64 = 10_000_000;
+/// Deepest offset accepted. `ZRANGE ... LIMIT offset` walks the sorted set
+/// up to the offset, so a deep offset costs Redis time on every request;
+/// 10,000 is 100 pages of the largest size.
+pub const MAX_OFFSET: u64 = 10_000;
 
 /// A validated listing query.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,17 +53,19 @@ impl ListQuery {
             validate_category(category)?;
             query.category = Some(category.to_string());
         }
-        query.min_price = get("min_price")
+        let min_price = get("min_price")
             .map(|v| price(v, "min_price"))
             .transpose()?;
-        query.max_price = get("max_price")
+        let max_price = get("max_price")
             .map(|v| price(v, "max_price"))
             .transpose()?;
-        if let (Some(min), Some(max)) = (query.min_price, query.max_price) {
+        if let (Some(min), Some(max)) = (min_price, max_price) {
             if min > max {
                 return Err(format!("min_price ({min}) is above max_price ({max})"));
             }
         }
+        query.min_price = min_price.map(|p| cents(p, f64::ceil));
+        query.max_price = max_price.map(|p| cents(p, f64::floor));
         if let Some(order) = get("order") {
             query.order = PriceOrder::parse(order)?;
         }
@@ -93,6 +97,22 @@ fn price(value: &str, name: &str) -> Result<f64, Invalid> {
     Ok(parsed)
 }
 
+/// A price bound in whole cents (prices are in cents), rounded inwards:
+/// `min_price=0.000001` and `min_price=0.01` are the same search, so they
+/// share one cache entry instead of each holding its own (an attacker could
+/// otherwise mint unlimited distinct cache keys from one range). The
+/// tolerance keeps `899.99` (89998.99999… cents in binary) at 899.99.
+fn cents(price: f64, round: fn(f64) -> f64) -> f64 {
+    let scaled = price * 100.0;
+    let nearest = scaled.round();
+    let whole = if (scaled - nearest).abs() < 1e-6 {
+        nearest
+    } else {
+        round(scaled)
+    };
+    whole / 100.0
+}
+
 fn whole(value: &str, name: &str, min: u64, max: u64) -> Result<u64, Invalid> {
     match value.parse::<u64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
@@ -115,6 +135,22 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         ListQuery::parse(&params)
+    }
+
+    #[test]
+    fn price_bounds_are_whole_cents_rounded_inwards() {
+        let q = parse(&[("min_price", "0.000001"), ("max_price", "899.999")]).expect("valid");
+        assert_eq!((q.min_price, q.max_price), (Some(0.01), Some(899.99)));
+        let q = parse(&[("min_price", "899.99"), ("max_price", "899.99")]).expect("valid");
+        assert_eq!((q.min_price, q.max_price), (Some(899.99), Some(899.99)));
+        let q = parse(&[("min_price", "10"), ("max_price", "1e9")]).expect("valid");
+        assert_eq!((q.min_price, q.max_price), (Some(10.0), Some(1e9)));
+    }
+
+    #[test]
+    fn deep_offsets_are_refused() {
+        assert_eq!(parse(&[("offset", "10000")]).map(|q| q.offset), Ok(10_000));
+        assert!(parse(&[("offset", "10001")]).is_err());
     }
 
     #[test]

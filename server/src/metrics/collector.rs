@@ -110,7 +110,12 @@ async fn read_node(node: &Node, expected: NodeRole) -> (NodeMetrics, Option<Info
     for section in INFO_SECTIONS {
         info_cmd.arg(section);
     }
-    let text: Result<String, _> = node.query(&info_cmd).await;
+    // Sentinel closes every client of a node it reconfigures: a connection
+    // lost under the call is tried once more before the node is called down.
+    let text: Result<String, _> = match node.query(&info_cmd).await {
+        Err(error) if error.is_connection_lost() => node.query(&info_cmd).await,
+        other => other,
+    };
     let mut metrics = NodeMetrics {
         addr: node.addr().to_string(),
         role: Some(expected),

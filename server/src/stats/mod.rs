@@ -28,6 +28,7 @@ const HISTORY: &str = "stats:history";
 struct Pending {
     hits: u64,
     misses: u64,
+    fill_failures: u64,
     cache_latency: BTreeMap<u32, u64>,
     database_latency: BTreeMap<u32, u64>,
     /// Newest last.
@@ -38,6 +39,7 @@ impl Pending {
     fn merge_older(&mut self, older: Pending) {
         self.hits += older.hits;
         self.misses += older.misses;
+        self.fill_failures += older.fill_failures;
         for (b, c) in older.cache_latency {
             *self.cache_latency.entry(b).or_insert(0) += c;
         }
@@ -72,6 +74,12 @@ impl Recorder {
         self.pending.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Counts a cache write that failed after a good database read (the
+    /// lookup was answered from the database anyway).
+    pub fn record_fill_failure(&self) {
+        self.pending().fill_failures += 1;
+    }
+
     /// Counts one lookup (in memory only).
     pub fn record(&self, source: Source, elapsed_us: u64, history: Option<HistoryEntry>) {
         let bucket = histogram::bucket(elapsed_us);
@@ -99,7 +107,11 @@ impl Recorder {
     /// kept for the next flush, so a Redis outage loses nothing.
     pub async fn flush(&self) -> Result<(), StoreError> {
         let batch = std::mem::take(&mut *self.pending());
-        if batch.hits == 0 && batch.misses == 0 && batch.history.is_empty() {
+        if batch.hits == 0
+            && batch.misses == 0
+            && batch.fill_failures == 0
+            && batch.history.is_empty()
+        {
             return Ok(());
         }
         let mut pipe = redis::pipe();
@@ -113,6 +125,13 @@ impl Recorder {
             .arg("misses")
             .arg(batch.misses)
             .ignore();
+        if batch.fill_failures > 0 {
+            pipe.cmd("HINCRBY")
+                .arg(COUNTERS)
+                .arg("fill_failures")
+                .arg(batch.fill_failures)
+                .ignore();
+        }
         for (key, counts) in [
             (LATENCY_CACHE, &batch.cache_latency),
             (LATENCY_DATABASE, &batch.database_latency),
@@ -186,6 +205,8 @@ impl Recorder {
                 hits as f64 / lookups as f64
             },
             lookups,
+            fill_failures: counters.get("fill_failures").copied().unwrap_or(0)
+                + pending.fill_failures,
             latency_us: LatencyBySource {
                 cache: merge(cache, &pending.cache_latency),
                 database: merge(database, &pending.database_latency),
