@@ -28,7 +28,7 @@ redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$
 redis-server --port "$R2PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" --daemonize yes --logfile "$DIR/r.log" --replicaof 127.0.0.1 "$RPORT" --dbfilename r.rdb
 sleep 0.5
 REDIS_URL="redis://127.0.0.1:$RPORT" REDIS_REPLICA_URLS="redis://127.0.0.1:$R2PORT" \
-  LEPTOS_SITE_ADDR="127.0.0.1:$APORT" CACHE_TTL_SECS=3600 RUST_LOG=warn \
+  LEPTOS_SITE_ADDR="127.0.0.1:$APORT" CACHE_TTL_SECS=3600 RUST_LOG=warn WS_MAX_PER_IP=2000 RATE_LIMIT_RPS=0 \
   target/release/cachescope &
 APP_PID=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$APORT/api/health" >/dev/null && break; sleep 0.1; done

@@ -85,6 +85,32 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(100..=60_000))]
     pub metrics_tick_ms: u64,
 
+    /// Host names this server answers to (`Host` of every request, `Origin`
+    /// of WebSocket handshakes), comma-separated; `*` for any. Empty: the
+    /// listen address, `localhost`, `127.0.0.1` and `[::1]`.
+    #[arg(long, env = "ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
+    /// Proxies whose `X-Forwarded-For` is believed (IP addresses,
+    /// comma-separated). Empty: the header is ignored.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
+    /// A client must send its whole request head within this many ms.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(100..=120_000))]
+    pub header_read_timeout_ms: u64,
+
+    /// Most open HTTP connections; further ones are closed at once.
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+
+    /// Most live WebSocket clients from one address at once.
+    #[arg(long, env = "WS_MAX_PER_IP", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub ws_max_per_ip: u64,
+
     /// Load the built-in catalog at start-up (once per catalog version; never
     /// overwrites existing products).
     #[arg(long, env = "SEED_CATALOG", default_value_t = true, action = clap::ArgAction::Set)]
@@ -151,6 +177,15 @@ impl Config {
             .map(|a| a.trim().to_string())
             .filter(|a| !a.is_empty())
             .collect()
+    }
+
+    /// The HTTP connection limits.
+    pub fn connection_limits(&self) -> crate::serve::ConnectionLimits {
+        crate::serve::ConnectionLimits {
+            header_read_timeout: Duration::from_millis(self.header_read_timeout_ms),
+            max_connections: self.max_connections as usize,
+            ..crate::serve::ConnectionLimits::default()
+        }
     }
 
     /// The `WAIT` bound as a [`Duration`].
@@ -223,6 +258,19 @@ mod tests {
         assert!(Config::try_parse_from(["cachescope", "--cache-ttl-secs", "0"]).is_err());
         assert!(Config::try_parse_from(["cachescope", "--redis-timeout-ms", "5"]).is_err());
         assert!(Config::try_parse_from(["cachescope", "--addr", "nope"]).is_err());
+    }
+
+    #[test]
+    fn help_never_shows_redis_urls() {
+        use clap::CommandFactory;
+        let command = Cli::command();
+        for id in ["redis_url", "redis_replica_urls", "admin_token"] {
+            let arg = command
+                .get_arguments()
+                .find(|a| a.get_id() == id)
+                .unwrap_or_else(|| panic!("{id} is a flag"));
+            assert!(arg.is_hide_env_values_set(), "{id} would be printed");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod routes;
+pub mod serve;
 pub mod shutdown;
 pub mod startup;
 pub mod state;

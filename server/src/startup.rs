@@ -8,13 +8,13 @@ use crate::{
     catalog::ProductDb,
     config::Config,
     metrics::{self, Hub, ReadTarget},
-    routes,
+    routes::{self, hosts::AllowedHosts},
     state::{AppState, Shared},
     stats::Recorder,
     topology::{sentinel, StoreError, Topology},
 };
 use app::{api::ssr::LocalApi, shell::shell, App};
-use axum::{body::Body, http::Request, serve::ListenerExt, Router};
+use axum::{body::Body, http::Request, Router};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{
     file_and_error_handler_with_context, generate_route_list, AxumRouteListing, LeptosRoutes,
@@ -57,6 +57,7 @@ pub enum StartupError {
 /// A server bound to its port, ready to run.
 pub struct Application {
     listener: TcpListener,
+    limits: crate::serve::ConnectionLimits,
     router: Router,
     stats: Arc<Recorder>,
     /// The background tasks (collector, flusher, Sentinel followers...):
@@ -127,7 +128,7 @@ impl Application {
         let master = topology.master().clone();
         let db = ProductDb::new(&topology, config.write_wait());
         let stats = Arc::new(Recorder::new(master.clone()));
-        let hub = Arc::new(Hub::default());
+        let hub = Arc::new(Hub::new(config.ws_max_per_ip as usize));
         let reads = Arc::new(ReadTarget::new(
             config.read_from == "replica",
             config.read_max_lag_ms,
@@ -164,6 +165,7 @@ impl Application {
         }
         Ok(Application {
             listener,
+            limits: state.config.connection_limits(),
             stats: state.stats.clone(),
             router: router(state),
             tasks,
@@ -184,16 +186,7 @@ impl Application {
         if let Ok(addr) = self.listener.local_addr() {
             tracing::info!("cachescope listening on http://{addr}");
         }
-        // No Nagle: streamed pages go out in several small writes, and with
-        // delayed ACKs on the other side each would wait ~40 ms.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(error) = tcp.set_nodelay(true) {
-                tracing::debug!(%error, "cannot set TCP_NODELAY");
-            }
-        });
-        let served = axum::serve(listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = crate::serve::serve(self.listener, self.router, self.limits, shutdown).await;
         // Counts wait up to a second for the flusher; without this they would
         // be lost on every restart. A dead Redis fails fast (call timeouts).
         if let Err(error) = self.stats.flush().await {
@@ -264,20 +257,47 @@ fn router(state: AppState) -> Router {
         move || provide_context(local.clone())
     };
     let shell_options = state.leptos_options.clone();
+    let allowed_hosts = Arc::new(AllowedHosts::new(
+        &state.config.allowed_hosts,
+        state.leptos_options.site_addr,
+    ));
+    tracing::info!(hosts = %allowed_hosts.describe(), "allowed hosts");
     Router::new()
         .merge(routes::api())
         .merge(routes::ws())
         .leptos_routes_with_context(&state, route_list(), page_context.clone(), move || {
-            shell(shell_options.clone())
+            secure_shell(shell_options.clone())
         })
         .fallback(file_and_error_handler_with_context::<AppState, _>(
             page_context,
-            shell,
+            secure_shell,
         ))
         .layer(axum::middleware::from_fn(routes::limits::headers))
+        .layer(axum::middleware::from_fn(routes::security_headers::add))
         .layer(CompressionLayer::new().compress_when(compress_predicate()))
+        .layer(axum::middleware::from_fn_with_state(
+            allowed_hosts,
+            routes::hosts::check,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The page shell, with the page's Content-Security-Policy header: it names
+/// the nonce Leptos puts on the page's inline scripts.
+fn secure_shell(options: LeptosOptions) -> impl leptos::IntoView {
+    use leptos::prelude::use_context;
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        let dev = options.env == leptos::config::Env::DEV;
+        let policy = routes::security_headers::content_security_policy(&nonce, dev);
+        if let Ok(value) = axum::http::HeaderValue::from_str(&policy) {
+            response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    shell(options)
 }
 
 /// Compress pages, scripts and large JSON; not the small JSON answers of the

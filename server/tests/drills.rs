@@ -229,14 +229,20 @@ async fn hostile_input_gets_clear_4xx_and_no_harm() {
         .expect("answers");
     assert!(response.status().is_client_error());
 
-    // A flood of WebSocket connections and frames.
+    // A flood of WebSocket connections and frames: one address gets its 20
+    // slots (WS_MAX_PER_IP), the rest a 429.
     let mut sockets = Vec::new();
+    let mut refused = 0;
     for _ in 0..200 {
-        let (socket, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr))
-            .await
-            .expect("ws");
-        sockets.push(socket);
+        match tokio_tungstenite::connect_async(format!("ws://{}/ws", app.addr)).await {
+            Ok((socket, _)) => sockets.push(socket),
+            Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status() == 429 => {
+                refused += 1
+            }
+            Err(other) => panic!("ws: {other}"),
+        }
     }
+    assert_eq!((sockets.len(), refused), (20, 180));
     for socket in sockets.iter_mut().take(20) {
         for _ in 0..100 {
             if socket

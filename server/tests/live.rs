@@ -201,7 +201,7 @@ async fn lookups_stream_to_clients() {
 #[tokio::test]
 async fn many_clients_do_not_multiply_info_calls() {
     let topo = Topology::start().await;
-    let app = fast_app(&topo, &[]).await;
+    let app = fast_app(&topo, &["--ws-max-per-ip", "100"]).await;
     let mut conn = topo.master.conn().await;
     let info_calls = |conn: &mut redis::aio::MultiplexedConnection| {
         let mut conn = conn.clone();

@@ -89,6 +89,7 @@ impl<T: Clone> SingleFlight<T> {
     }
 
     /// Whether no read is under way.
+    #[cfg(test)]
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -136,7 +137,7 @@ mod tests {
             let flights = flights.clone();
             let leader = tokio::spawn(async move {
                 flights
-                    .run(&format!("key-{n}"), || std::future::pending::<u32>())
+                    .run(&format!("key-{n}"), std::future::pending::<u32>)
                     .await
             });
             tokio::time::sleep(Duration::from_millis(1)).await;
@@ -151,7 +152,7 @@ mod tests {
         let flights = Arc::new(SingleFlight::<u32>::default());
         let leader = {
             let flights = flights.clone();
-            tokio::spawn(async move { flights.run("k", || std::future::pending::<u32>()).await })
+            tokio::spawn(async move { flights.run("k", std::future::pending::<u32>).await })
         };
         tokio::time::sleep(Duration::from_millis(5)).await;
         let waiter = {

@@ -6,7 +6,11 @@
 
 use app::types::{HistoryEntry, MetricsTick, ServerMessage};
 use axum::extract::ws::Utf8Bytes;
-use std::sync::{Arc, Mutex, RwLock};
+use std::{
+    collections::HashMap,
+    net::IpAddr,
+    sync::{Arc, Mutex, RwLock},
+};
 use tokio::sync::{broadcast, Semaphore};
 
 /// Messages buffered per client before it starts skipping.
@@ -15,6 +19,9 @@ const CHANNEL_CAPACITY: usize = 64;
 pub const LOOKUP_SAMPLE: usize = 20;
 /// Most WebSocket clients at once.
 pub const MAX_CLIENTS: usize = 2_000;
+/// Most WebSocket clients from one address at once by default, so one
+/// client cannot take every slot (`WS_MAX_PER_IP`).
+pub const MAX_CLIENTS_PER_IP: usize = 20;
 
 /// Shared by the collector, the lookup path and the WebSocket handlers.
 pub struct Hub {
@@ -23,20 +30,68 @@ pub struct Hub {
     pending: Mutex<(Vec<HistoryEntry>, u64)>,
     /// Permits for WebSocket clients.
     pub clients: Arc<Semaphore>,
+    /// Open WebSocket clients by address.
+    per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    /// Most clients per address.
+    max_per_ip: usize,
+}
+
+/// One address's WebSocket slot, given back when dropped.
+pub struct IpSlot {
+    ip: IpAddr,
+    per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        let mut per_ip = self.per_ip.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = per_ip.get_mut(&self.ip) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                per_ip.remove(&self.ip);
+            }
+        }
+    }
 }
 
 impl Default for Hub {
     fn default() -> Self {
+        Hub::new(MAX_CLIENTS_PER_IP)
+    }
+}
+
+impl Hub {
+    /// A hub letting each address hold `max_per_ip` WebSocket clients.
+    pub fn new(max_per_ip: usize) -> Self {
         Hub {
             latest: RwLock::new(None),
             sender: broadcast::channel(CHANNEL_CAPACITY).0,
             pending: Mutex::new((Vec::new(), 0)),
             clients: Arc::new(Semaphore::new(MAX_CLIENTS)),
+            per_ip: Arc::default(),
+            max_per_ip,
         }
     }
-}
 
-impl Hub {
+    /// Most WebSocket clients per address.
+    pub fn max_per_ip(&self) -> usize {
+        self.max_per_ip
+    }
+
+    /// A WebSocket slot for `ip`, unless it already holds the most allowed.
+    pub fn ip_slot(&self, ip: IpAddr) -> Option<IpSlot> {
+        let mut per_ip = self.per_ip.lock().unwrap_or_else(|e| e.into_inner());
+        let count = per_ip.entry(ip).or_insert(0);
+        if *count >= self.max_per_ip {
+            return None;
+        }
+        *count += 1;
+        Some(IpSlot {
+            ip,
+            per_ip: self.per_ip.clone(),
+        })
+    }
+
     /// A receiver of every message from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
         self.sender.subscribe()

@@ -28,7 +28,10 @@ impl FromRequestParts<AppState> for Admin {
         let token = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
+            // The scheme is case-insensitive (RFC 9110 11.1).
+            .and_then(|h| h.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token)
             .ok_or(ApiError::Unauthorized)?;
         if constant_time_eq(token.trim().as_bytes(), expected.as_bytes()) {
             Ok(Admin)

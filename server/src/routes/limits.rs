@@ -1,4 +1,7 @@
-//! Request limits that apply to every route.
+//! Request limits that apply to every route, each answered with our JSON
+//! error body (hyper's own limits sit above these and are never reached by
+//! a request that passes them): the URI length (414), the number and total
+//! size of the header lines (431), and the time a handler may take (503).
 
 use crate::error::ApiError;
 use axum::{
@@ -7,23 +10,53 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
+use std::time::Duration;
 
+/// Longest request target (path and query string).
+pub const MAX_URI_BYTES: usize = 8 * 1024;
 /// Largest total size of the request headers (names and values).
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// Most header lines (hyper's own limit, above it, is 128).
+pub const MAX_HEADER_COUNT: usize = 100;
+/// Longest a handler may take to produce its response head.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Refuses requests whose headers exceed [`MAX_HEADER_BYTES`] with a 431.
+/// Refuses oversized requests, then bounds the handler's time.
 pub async fn headers(request: Request, next: Next) -> Response {
+    let uri = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |pq| pq.as_str().len());
+    if uri > MAX_URI_BYTES {
+        return ApiError::Rejected(
+            StatusCode::URI_TOO_LONG,
+            format!("the request target is limited to {MAX_URI_BYTES} bytes"),
+        )
+        .into_response();
+    }
     let size: usize = request
         .headers()
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len())
         .sum();
-    if size > MAX_HEADER_BYTES {
+    if size > MAX_HEADER_BYTES || request.headers().len() > MAX_HEADER_COUNT {
         return ApiError::Rejected(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            format!("request headers are limited to {MAX_HEADER_BYTES} bytes"),
+            format!(
+                "request headers are limited to {MAX_HEADER_COUNT} lines and {MAX_HEADER_BYTES} bytes"
+            ),
         )
         .into_response();
     }
-    next.run(request).await
+    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::Rejected(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the request took longer than {} s",
+                REQUEST_TIMEOUT.as_secs()
+            ),
+        )
+        .into_response(),
+    }
 }

@@ -2,11 +2,14 @@
 //! (the WebSocket feed: a snapshot, then `metrics` every tick and `lookup`
 //! batches).
 
+use super::client_ip::client_ip;
 use crate::{error::ApiError, state::AppState};
 use app::types::{Replication, ServerMessage};
 use axum::{
     extract::{
-        ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade},
+        ws::{
+            rejection::WebSocketUpgradeRejection, Message, Utf8Bytes, WebSocket, WebSocketUpgrade,
+        },
         State,
     },
     http::StatusCode,
@@ -44,8 +47,39 @@ pub async fn replication(State(state): State<AppState>) -> Result<Json<Replicati
     Ok(Json(Replication::from_tick(&tick)))
 }
 
-/// Upgrades to a WebSocket, within the client limit.
-pub async fn ws(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+/// Upgrades to a WebSocket, within the client limits (all clients, and per
+/// address); a request that is no WebSocket handshake gets a JSON 4xx.
+pub async fn ws(
+    State(state): State<AppState>,
+    parts: axum::http::request::Parts,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => {
+            return ApiError::Rejected(
+                rejection.status(),
+                format!("/ws is a WebSocket: {}", rejection.body_text()),
+            )
+            .into_response()
+        }
+    };
+    let slot = match client_ip(&parts, &state.config.trusted_proxies) {
+        Some(ip) => match state.hub.ip_slot(ip) {
+            Some(slot) => Some(slot),
+            None => {
+                return ApiError::Rejected(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "at most {} live connections per client address",
+                        state.hub.max_per_ip()
+                    ),
+                )
+                .into_response()
+            }
+        },
+        None => None,
+    };
     let Ok(permit) = state.hub.clients.clone().try_acquire_owned() else {
         return ApiError::Rejected(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -59,7 +93,10 @@ pub async fn ws(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Res
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(4 * WRITE_BUFFER + MAX_TICK_BYTES)
-        .on_upgrade(move |socket| client(socket, state, permit))
+        .on_upgrade(move |socket| async move {
+            client(socket, state, permit).await;
+            drop(slot);
+        })
 }
 
 /// Serves one client until it leaves, lags too far, or misbehaves.

@@ -1,12 +1,15 @@
 //! The JSON API under `/api`, one module per resource.
 
 mod admin;
+pub mod client_ip;
 mod db;
 mod extract;
 mod health;
+pub mod hosts;
 pub mod limits;
 mod live;
 mod lookup;
+pub mod security_headers;
 mod stats;
 
 use crate::{error::ApiError, state::AppState};

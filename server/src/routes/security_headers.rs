@@ -1,0 +1,57 @@
+//! Security headers: on every answer `X-Content-Type-Options: nosniff` and
+//! `Referrer-Policy: no-referrer`; on pages also `X-Frame-Options: DENY` and,
+//! set while the page renders (it needs the page's nonce, see
+//! [`content_security_policy`]), a `Content-Security-Policy`.
+
+use axum::{
+    extract::Request,
+    http::{header, HeaderValue},
+    middleware::Next,
+    response::Response,
+};
+
+/// The policy of a page rendered with `nonce`: its own scripts (the
+/// hydration loader and the lazily loaded chunks), its inline scripts only
+/// when they carry the nonce, WebAssembly compilation, its stylesheet, its
+/// own origin for fetch and the WebSocket, and no framing.
+pub fn content_security_policy(nonce: &str, dev: bool) -> String {
+    // `cargo leptos watch` reloads pages over a WebSocket on another port.
+    let connect = if dev { "'self' ws:" } else { "'self'" };
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src {connect}; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Adds the headers every answer carries, and the framing ban on pages.
+pub async fn add(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if is_html {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+            // A page that did not set its own policy (an error page): no
+            // script may run at all.
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(
+                    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+                ),
+            );
+        }
+    }
+    response
+}

@@ -1,0 +1,273 @@
+//! What a hostile client tries, and what the server does about it: slow or
+//! endless request heads, connection floods, foreign `Host` and `Origin`,
+//! WebSocket slot hogging, oversized requests, deep paging; and the security
+//! headers of pages. Each was a finding of a hostile review.
+
+mod support;
+
+use futures::StreamExt;
+use reqwest::StatusCode;
+use std::time::{Duration, Instant};
+use support::{TestApp, Topology};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+use tokio_tungstenite::tungstenite::{client::IntoClientRequest, http::HeaderValue};
+
+/// Reads until the server closes the connection (or `within` passes);
+/// returns whether it closed.
+async fn closed_within(stream: &mut TcpStream, within: Duration) -> bool {
+    let mut buf = [0u8; 1024];
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+            Err(_) => return false,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_request_head_that_never_ends_is_cut_off() {
+    let topo = Topology::start().await;
+    let app = TestApp::spawn_with(
+        &topo.master.url(),
+        &[topo.replica.url()],
+        &["--header-read-timeout-ms", "500"],
+    )
+    .await;
+    let mut slow = TcpStream::connect(app.addr).await.expect("connect");
+    slow.write_all(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .await
+        .expect("write");
+    let started = Instant::now();
+    assert!(
+        closed_within(&mut slow, Duration::from_secs(3)).await,
+        "still open"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(400));
+}
+
+#[tokio::test]
+async fn connections_beyond_the_cap_are_closed_at_once() {
+    let topo = Topology::start().await;
+    let app = TestApp::spawn_with(
+        &topo.master.url(),
+        &[topo.replica.url()],
+        &["--max-connections", "4"],
+    )
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(TcpStream::connect(app.addr).await.expect("connect"));
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut extra = TcpStream::connect(app.addr).await.expect("connect");
+    assert!(
+        closed_within(&mut extra, Duration::from_secs(1)).await,
+        "fifth connection served"
+    );
+    // A slot comes back when a connection ends.
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (status, _) = app.get_json("/api/health").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn only_allowed_hosts_and_origins_are_served() {
+    let topo = Topology::start().await;
+    let app = TestApp::for_topology(&topo).await;
+    // DNS rebinding: a foreign name pointing at us.
+    let response = app
+        .http
+        .get(app.url("/api/stats"))
+        .header("Host", "evil.example")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = response.json().await.expect("JSON");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("ALLOWED_HOSTS")),
+        "{body}"
+    );
+    let response = app
+        .http
+        .get(app.url("/api/stats"))
+        .header("Host", format!("localhost:{}", app.addr.port()))
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::OK);
+
+    // A page of another site cannot open the live feed; our own pages can.
+    let ws = format!("ws://{}/ws", app.addr);
+    let mut foreign = ws.as_str().into_client_request().expect("request");
+    foreign
+        .headers_mut()
+        .insert("Origin", HeaderValue::from_static("https://evil.example"));
+    match tokio_tungstenite::connect_async(foreign).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403)
+        }
+        other => panic!("a foreign origin got {:?}", other.map(|(_, r)| r.status())),
+    }
+    let mut own = ws.as_str().into_client_request().expect("request");
+    let origin = format!("http://127.0.0.1:{}", app.addr.port());
+    own.headers_mut()
+        .insert("Origin", HeaderValue::from_str(&origin).expect("header"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(own)
+        .await
+        .expect("own origin");
+    assert!(socket.next().await.is_some_and(|m| m.is_ok()), "snapshot");
+}
+
+#[tokio::test]
+async fn one_address_cannot_take_every_live_slot() {
+    let topo = Topology::start().await;
+    let app = TestApp::for_topology(&topo).await;
+    let url = format!("ws://{}/ws", app.addr);
+    let mut sockets = Vec::new();
+    for n in 0..20 {
+        let (socket, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .unwrap_or_else(|e| panic!("client {n}: {e}"));
+        sockets.push(socket);
+    }
+    match tokio_tungstenite::connect_async(url.as_str()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 429);
+            let body = response.body().clone().unwrap_or_default();
+            let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON body");
+            assert!(body["error"].is_string());
+        }
+        other => panic!("client 21 got {:?}", other.map(|(_, r)| r.status())),
+    }
+    // Leaving gives the slot back.
+    drop(sockets.pop());
+    let again = async {
+        for _ in 0..20 {
+            if tokio_tungstenite::connect_async(url.as_str()).await.is_ok() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        false
+    };
+    assert!(again.await, "the slot never came back");
+}
+
+#[tokio::test]
+async fn every_refusal_is_json() {
+    let topo = Topology::start().await;
+    let app = TestApp::for_topology(&topo).await;
+    let json_error = |status: StatusCode, expected: StatusCode, body: &str| {
+        assert_eq!(status, expected, "{body}");
+        let parsed: serde_json::Value = serde_json::from_str(body).expect("JSON body");
+        assert!(parsed["error"].is_string(), "{body}");
+    };
+    // /ws as a plain GET.
+    let (status, body) = app.get_html("/ws").await;
+    assert!(status.is_client_error(), "{status}");
+    json_error(status, status, &body);
+    // A 9 KiB request target.
+    let (status, body) = app
+        .get_html(&format!("/api/search?q={}", "a".repeat(9 * 1024)))
+        .await;
+    json_error(status, StatusCode::URI_TOO_LONG, &body);
+    // 110 header lines.
+    let mut request = app.http.get(app.url("/api/stats"));
+    for n in 0..110 {
+        request = request.header(format!("x-h{n}"), "1");
+    }
+    let response = request.send().await.expect("answer");
+    let status = response.status();
+    json_error(
+        status,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+        &response.text().await.expect("body"),
+    );
+    // Paging deeper than 10,000.
+    let (status, body) = app.get_html("/api/db/products?offset=10001").await;
+    json_error(status, StatusCode::BAD_REQUEST, &body);
+    assert_eq!(
+        app.get_json("/api/db/products?offset=10000").await.0,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers() {
+    let topo = Topology::start().await;
+    let app = TestApp::for_topology(&topo).await;
+    let response = app.http.get(app.url("/")).send().await.expect("page");
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let csp = header("content-security-policy");
+    let (nosniff, frame, referrer) = (
+        header("x-content-type-options"),
+        header("x-frame-options"),
+        header("referrer-policy"),
+    );
+    let html = response.text().await.expect("html");
+    assert_eq!(nosniff, "nosniff");
+    assert_eq!(frame, "DENY");
+    assert_eq!(referrer, "no-referrer");
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("'wasm-unsafe-eval'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    // The policy names the nonce every inline script of the page carries.
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy");
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        scripts,
+        "{html}"
+    );
+    // API answers get nosniff too.
+    let api = app
+        .http
+        .get(app.url("/api/stats"))
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(api.headers()["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let topo = Topology::start().await;
+    let app = TestApp::spawn_with(
+        &topo.master.url(),
+        &[topo.replica.url()],
+        &["--admin-token", "tok"],
+    )
+    .await;
+    for scheme in ["Bearer", "bearer", "BEARER"] {
+        let response = app
+            .http
+            .post(app.url("/api/stats/reset"))
+            .header("Authorization", format!("{scheme} tok"))
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(response.status(), StatusCode::OK, "{scheme}");
+    }
+}
