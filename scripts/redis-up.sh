@@ -11,6 +11,10 @@
 #                              nodes refuse writes when no replica is in sync
 #                              (min-replicas-to-write 1, min-replicas-max-lag 10)
 #
+# Every data node started here gets maxmemory (REDIS_MAXMEMORY, default 256mb)
+# with maxmemory-policy volatile-lru: only keys with a TTL (the cache, rate
+# limits) are ever evicted, never the product database (db:*, no TTL).
+#
 # Ports: REDIS_MASTER_PORT, REDIS_REPLICA_PORT, REDIS_REPLICA2_PORT,
 # REDIS_SENTINEL_PORTS (space-separated).
 set -euo pipefail
@@ -19,6 +23,7 @@ MASTER_PORT="${REDIS_MASTER_PORT:-6379}"
 REPLICA_PORT="${REDIS_REPLICA_PORT:-6380}"
 REPLICA2_PORT="${REDIS_REPLICA2_PORT:-6381}"
 SENTINEL_PORTS="${REDIS_SENTINEL_PORTS:-26379 26380 26381}"
+MAXMEMORY="${REDIS_MAXMEMORY:-256mb}"
 MASTER_NAME="cachescope"
 DATA="$ROOT/.redis"
 HA=""
@@ -34,7 +39,7 @@ HA_ARGS=(--min-replicas-to-write 1 --min-replicas-max-lag 10)
 start_node() { # name port [extra redis-server args...]
   local name="$1" port="$2"; shift 2
   if answers "$port"; then
-    say "Redis $name: reusing the server already answering on $port"
+    say "Redis $name: reusing the server already answering on $port (its memory settings are its own; cachescope warns at start if they could evict the product database)"
     if [ -n "$HA" ]; then
       redis-cli -p "$port" config set min-replicas-to-write 1 >/dev/null
       redis-cli -p "$port" config set min-replicas-max-lag 10 >/dev/null
@@ -47,6 +52,7 @@ start_node() { # name port [extra redis-server args...]
   redis-server --port "$port" --bind 127.0.0.1 --daemonize yes \
     --dir "$DATA/$name" --pidfile "$DATA/$name.pid" --logfile "$DATA/$name.log" \
     --appendonly yes --appendfsync everysec --repl-diskless-sync-delay 0 \
+    --maxmemory "$MAXMEMORY" --maxmemory-policy volatile-lru \
     "${extra[@]}" "$@"
   for _ in $(seq 1 50); do answers "$port" && break; sleep 0.1; done
   answers "$port" || { echo "Redis $name did not start; see $DATA/$name.log" >&2; exit 1; }

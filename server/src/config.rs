@@ -106,6 +106,19 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
 
+    /// Requests per second each client may make (sustained), shared by
+    /// every instance through Redis; 0 turns rate limiting off. Admin writes
+    /// get a twentieth.
+    #[arg(long, env = "RATE_LIMIT_RPS", default_value_t = 100,
+          value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    pub rate_limit_rps: u64,
+
+    /// Requests each client may make at once before the per-second rate
+    /// applies.
+    #[arg(long, env = "RATE_LIMIT_BURST", default_value_t = 200,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub rate_limit_burst: u64,
+
     /// Most live WebSocket clients from one address at once.
     #[arg(long, env = "WS_MAX_PER_IP", default_value_t = 20,
           value_parser = clap::value_parser!(u64).range(1..=100_000))]

@@ -150,8 +150,14 @@ impl Application {
             reads,
             Duration::from_millis(config.metrics_tick_ms),
         ));
+        let limiter = crate::ratelimit::RateLimiter::new(
+            topology.master().clone(),
+            config.rate_limit_rps,
+            config.rate_limit_burst,
+        );
         let state = AppState::new(Shared {
             leptos_options: leptos_options(local),
+            limiter,
             config,
             db,
             cache,
@@ -160,6 +166,7 @@ impl Application {
             topology,
         });
         spawn_precompress(pkg_dir(&state.leptos_options));
+        warn_about_memory_policy(state.topology.master()).await;
         if state.config.seed_catalog {
             load_catalog(state.db.clone(), &mut tasks).await;
         }
@@ -219,6 +226,16 @@ fn spawn_precompress(dir: PathBuf) {
     );
 }
 
+/// Logs a warning when the master could evict the product database or never
+/// evicts anything (best effort: a master that is down is checked by nobody).
+async fn warn_about_memory_policy(master: &crate::topology::Node) {
+    if let Ok(info) = master.info("memory").await {
+        if let Some(warning) = crate::topology::memory::policy_warning(&info) {
+            tracing::warn!("{warning}");
+        }
+    }
+}
+
 /// Loads the built-in catalog once per catalog version (idempotent, never
 /// overwriting edits). When the master is down at start-up the server starts
 /// anyway and a background task retries every 2 s until the load succeeds.
@@ -273,6 +290,10 @@ fn router(state: AppState) -> Router {
             secure_shell,
         ))
         .layer(axum::middleware::from_fn(routes::limits::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            routes::rate_limit::limit,
+        ))
         .layer(axum::middleware::from_fn(routes::security_headers::add))
         .layer(CompressionLayer::new().compress_when(compress_predicate()))
         .layer(axum::middleware::from_fn_with_state(

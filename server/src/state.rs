@@ -41,6 +41,8 @@ pub struct Shared {
     pub cache: Cache,
     /// Lookup statistics shared through Redis.
     pub stats: Arc<Recorder>,
+    /// Per-client rate limits (`None`: off).
+    pub limiter: Option<crate::ratelimit::RateLimiter>,
     /// Live metrics and lookup events for WebSocket clients.
     pub hub: Arc<Hub>,
     /// Where the site's files are and how pages link to them.

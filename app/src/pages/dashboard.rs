@@ -101,6 +101,7 @@ pub fn DashboardPage() -> impl IntoView {
             <Tile label="clients" testid="clients" value=Signal::derive(move || master.get().and_then(|m| m.connected_clients).map(|v| v.to_string())) />
             <Tile label="keys" testid="keys" value=Signal::derive(move || master.get().and_then(|m| m.keys).map(|v| v.to_string())) />
             <Tile label="lookups" testid="lookups" value=Signal::derive(move || latest.get().map(|t| t.app.lookups.to_string())) />
+            <Tile label="throttled (429)" testid="throttled" value=Signal::derive(move || latest.get().map(|t| t.app.throttled.to_string())) />
         </div>
 
         <div class="columns even">

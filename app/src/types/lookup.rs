@@ -92,6 +92,12 @@ pub struct Stats {
     /// refusing the script).
     #[serde(default)]
     pub fill_failures: u64,
+    /// Requests refused by the rate limiter (429), every instance.
+    #[serde(default)]
+    pub throttled: u64,
+    /// Requests let through because the rate limiter could not ask Redis.
+    #[serde(default)]
+    pub limiter_bypassed: u64,
     /// Latency percentiles by source.
     pub latency_us: LatencyBySource,
 }

@@ -9,6 +9,7 @@ pub mod hosts;
 pub mod limits;
 mod live;
 mod lookup;
+pub mod rate_limit;
 pub mod security_headers;
 mod stats;
 

@@ -29,6 +29,8 @@ struct Pending {
     hits: u64,
     misses: u64,
     fill_failures: u64,
+    throttled: u64,
+    limiter_bypassed: u64,
     cache_latency: BTreeMap<u32, u64>,
     database_latency: BTreeMap<u32, u64>,
     /// Newest last.
@@ -40,6 +42,8 @@ impl Pending {
         self.hits += older.hits;
         self.misses += older.misses;
         self.fill_failures += older.fill_failures;
+        self.throttled += older.throttled;
+        self.limiter_bypassed += older.limiter_bypassed;
         for (b, c) in older.cache_latency {
             *self.cache_latency.entry(b).or_insert(0) += c;
         }
@@ -80,6 +84,17 @@ impl Recorder {
         self.pending().fill_failures += 1;
     }
 
+    /// Counts a request refused by the rate limiter.
+    pub fn record_throttled(&self) {
+        self.pending().throttled += 1;
+    }
+
+    /// Counts a request let through because the rate limiter could not ask
+    /// Redis.
+    pub fn record_limiter_bypass(&self) {
+        self.pending().limiter_bypassed += 1;
+    }
+
     /// Counts one lookup (in memory only).
     pub fn record(&self, source: Source, elapsed_us: u64, history: Option<HistoryEntry>) {
         let bucket = histogram::bucket(elapsed_us);
@@ -110,6 +125,8 @@ impl Recorder {
         if batch.hits == 0
             && batch.misses == 0
             && batch.fill_failures == 0
+            && batch.throttled == 0
+            && batch.limiter_bypassed == 0
             && batch.history.is_empty()
         {
             return Ok(());
@@ -125,12 +142,18 @@ impl Recorder {
             .arg("misses")
             .arg(batch.misses)
             .ignore();
-        if batch.fill_failures > 0 {
-            pipe.cmd("HINCRBY")
-                .arg(COUNTERS)
-                .arg("fill_failures")
-                .arg(batch.fill_failures)
-                .ignore();
+        for (field, count) in [
+            ("fill_failures", batch.fill_failures),
+            ("throttled", batch.throttled),
+            ("limiter_bypassed", batch.limiter_bypassed),
+        ] {
+            if count > 0 {
+                pipe.cmd("HINCRBY")
+                    .arg(COUNTERS)
+                    .arg(field)
+                    .arg(count)
+                    .ignore();
+            }
         }
         for (key, counts) in [
             (LATENCY_CACHE, &batch.cache_latency),
@@ -207,6 +230,9 @@ impl Recorder {
             lookups,
             fill_failures: counters.get("fill_failures").copied().unwrap_or(0)
                 + pending.fill_failures,
+            throttled: counters.get("throttled").copied().unwrap_or(0) + pending.throttled,
+            limiter_bypassed: counters.get("limiter_bypassed").copied().unwrap_or(0)
+                + pending.limiter_bypassed,
             latency_us: LatencyBySource {
                 cache: merge(cache, &pending.cache_latency),
                 database: merge(database, &pending.database_latency),

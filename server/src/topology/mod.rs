@@ -7,6 +7,7 @@
 //! [`sentinel::follow`].
 
 mod info;
+pub mod memory;
 mod node;
 pub mod sentinel;
 

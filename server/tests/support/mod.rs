@@ -232,6 +232,10 @@ impl TestApp {
             "--redis-replica-urls",
             &replicas,
         ];
+        // Tests send bursts from one address; the rate-limit tests turn it on.
+        if !extra.contains(&"--rate-limit-rps") {
+            args.extend_from_slice(&["--rate-limit-rps", "0"]);
+        }
         args.extend_from_slice(extra);
         let config = Config::try_parse_from(args).expect("valid test config");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
