@@ -67,6 +67,11 @@ ensure_redis() {
     say "installing redis-server"
     apt_install redis-server
   fi
+  # The TLS test makes its certificates with openssl.
+  if ! command -v openssl >/dev/null; then
+    say "installing openssl"
+    apt_install openssl
+  fi
 }
 
 ensure_chromium() {

@@ -33,6 +33,11 @@ pub struct Config {
     )]
     pub redis_replica_urls: Vec<String>,
 
+    /// PEM file of the certificate authority that signed the Redis servers'
+    /// certificates, for `rediss://` URLs (default: the system's trust store).
+    #[arg(long, env = "REDIS_CA_CERT")]
+    pub redis_ca_cert: Option<std::path::PathBuf>,
+
     /// Redis Sentinels (`host:port`, comma-separated). When set, the master
     /// and replicas are discovered from them and followed through failovers.
     #[arg(long, env = "REDIS_SENTINELS", value_delimiter = ',')]

@@ -11,7 +11,7 @@ use crate::{
     routes::{self, hosts::AllowedHosts},
     state::{AppState, Shared},
     stats::Recorder,
-    topology::{sentinel, StoreError, Topology},
+    topology::{sentinel, Connect, StoreError, Topology},
 };
 use app::{api::ssr::LocalApi, shell::shell, App};
 use axum::{body::Body, http::Request, Router};
@@ -43,6 +43,15 @@ pub enum StartupError {
     /// A Redis URL in the configuration is invalid.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// `REDIS_CA_CERT` cannot be read.
+    #[error("cannot read the Redis CA certificate {path:?}: {source}")]
+    CaCert {
+        /// The configured path.
+        path: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        source: io::Error,
+    },
     /// The listen address is taken or not ours.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -66,24 +75,26 @@ pub struct Application {
 }
 
 /// The topology the configuration describes: fixed URLs, or Sentinel.
-pub fn topology(config: &Config) -> Result<Topology, StoreError> {
+pub fn topology(config: &Config) -> Result<Topology, StartupError> {
+    let mut connect = Connect::new(config.redis_timeout(), config.write_wait());
+    if let Some(path) = &config.redis_ca_cert {
+        let pem = std::fs::read(path).map_err(|source| StartupError::CaCert {
+            path: path.clone(),
+            source,
+        })?;
+        connect.tls_roots = Some(Arc::new(pem));
+    }
     let sentinels = config.sentinels();
-    if sentinels.is_empty() {
-        Topology::new(
-            &config.redis_url,
-            config.replica_urls(),
-            config.redis_timeout(),
-            config.write_wait(),
-        )
+    Ok(if sentinels.is_empty() {
+        Topology::new(&config.redis_url, config.replica_urls(), &connect)?
     } else {
         Topology::with_sentinels(
             &config.redis_url,
             &sentinels,
             &config.redis_master_name,
-            config.redis_timeout(),
-            config.write_wait(),
-        )
-    }
+            &connect,
+        )?
+    })
 }
 
 /// Starts following the Sentinels (if any): one event reader per Sentinel

@@ -636,9 +636,8 @@ async fn products_written_on_the_master_read_back_on_the_replica() {
 
 /// The product database on one master, as the maintenance commands open it.
 fn product_db(url: &str, timeout: Duration) -> cachescope::catalog::ProductDb {
-    let topology =
-        cachescope::topology::Topology::new(url, [], timeout, Duration::from_millis(250))
-            .expect("topology");
+    let connect = cachescope::topology::Connect::new(timeout, Duration::from_millis(250));
+    let topology = cachescope::topology::Topology::new(url, [], &connect).expect("topology");
     cachescope::catalog::ProductDb::new(&topology, Duration::from_millis(250))
 }
 

@@ -26,6 +26,33 @@ use std::{
 };
 use tokio::sync::Notify;
 
+/// How every data node is reached.
+#[derive(Debug, Clone)]
+pub struct Connect {
+    /// Bound on every call, connecting included.
+    pub timeout: Duration,
+    /// Extra bound on the writer connection's calls (the `WAIT` after an
+    /// admin write).
+    pub write_wait: Duration,
+    /// PEM roots for `rediss://` nodes (`None`: the system's trust store).
+    pub tls_roots: Option<Arc<Vec<u8>>>,
+}
+
+impl Connect {
+    /// Bounds only; TLS (if any) verified against the system's trust store.
+    pub fn new(timeout: Duration, write_wait: Duration) -> Self {
+        Connect {
+            timeout,
+            write_wait,
+            tls_roots: None,
+        }
+    }
+
+    fn node(&self, info: ConnectionInfo, timeout: Duration) -> Result<Node, StoreError> {
+        Node::with_tls(info, timeout, self.tls_roots.clone())
+    }
+}
+
 /// The master and its replicas. Cloning is cheap and shares everything.
 #[derive(Clone)]
 pub struct Topology(Arc<Inner>);
@@ -39,7 +66,7 @@ struct Inner {
     replicas: RwLock<Arc<[Node]>>,
     /// Credentials and settings for nodes that Sentinel names.
     template: ConnectionInfo,
-    timeout: Duration,
+    connect: Connect,
     /// Replicas linked to the master on the last metrics tick.
     linked_replicas: AtomicU64,
     sentinels: Option<Arc<Sentinels>>,
@@ -50,21 +77,17 @@ struct Inner {
 impl Topology {
     /// Fixed nodes. Nothing is dialled yet: a node that is down at start-up
     /// is reported down, and is used once it comes up.
-    ///
-    /// `timeout` bounds every call; calls on the writer connection may take
-    /// `write_wait` more (the `WAIT` after an admin write).
     pub fn new<'a>(
         master_url: &str,
         replica_urls: impl IntoIterator<Item = &'a str>,
-        timeout: Duration,
-        write_wait: Duration,
+        connect: &Connect,
     ) -> Result<Self, StoreError> {
         let template = connection_info(master_url)?;
         let replicas = replica_urls
             .into_iter()
-            .map(|url| Node::new(url, timeout))
+            .map(|url| connect.node(connection_info(url)?, connect.timeout))
             .collect::<Result<Vec<_>, _>>()?;
-        Self::build(template, replicas, (timeout, write_wait), None)
+        Self::build(template, replicas, connect, None)
     }
 
     /// Nodes discovered through Sentinel. Until the first resolution (see
@@ -75,29 +98,24 @@ impl Topology {
         template_url: &str,
         sentinel_addrs: &[String],
         master_name: &str,
-        timeout: Duration,
-        write_wait: Duration,
+        connect: &Connect,
     ) -> Result<Self, StoreError> {
         let template = connection_info(template_url)?;
-        let sentinels = Sentinels::new(sentinel_addrs, master_name, timeout)?;
-        Self::build(
-            template,
-            Vec::new(),
-            (timeout, write_wait),
-            Some(Arc::new(sentinels)),
-        )
+        let sentinels = Sentinels::new(sentinel_addrs, master_name, connect.timeout)?;
+        Self::build(template, Vec::new(), connect, Some(Arc::new(sentinels)))
     }
 
     fn build(
         template: ConnectionInfo,
         replicas: Vec<Node>,
-        (timeout, write_wait): (Duration, Duration),
+        connect: &Connect,
         sentinels: Option<Arc<Sentinels>>,
     ) -> Result<Self, StoreError> {
-        let master = Node::from_info(template.clone(), timeout)?;
+        let timeout = connect.timeout;
+        let master = connect.node(template.clone(), timeout)?;
         // The writer's calls include a WAIT: its bound (the driver's own
         // response timeout too) is longer by the WAIT bound.
-        let writer = Node::from_info(template.clone(), timeout + write_wait)?;
+        let writer = connect.node(template.clone(), timeout + connect.write_wait)?;
         let trouble = Arc::new(Notify::new());
         if sentinels.is_some() {
             master.notify_on_trouble(trouble.clone());
@@ -108,7 +126,7 @@ impl Topology {
             writer,
             replicas: RwLock::new(replicas.into()),
             template,
-            timeout,
+            connect: connect.clone(),
             linked_replicas: AtomicU64::new(0),
             sentinels,
             trouble,
@@ -167,9 +185,9 @@ impl Topology {
             let addr = format!("{host}:{port}");
             match current.iter().find(|n| *n.addr() == *addr) {
                 Some(node) => next.push(node.clone()),
-                None => next.push(Node::from_info(
+                None => next.push(self.0.connect.node(
                     at_address(&self.0.template, host, *port),
-                    self.0.timeout,
+                    self.0.connect.timeout,
                 )?),
             }
         }

@@ -142,6 +142,8 @@ pub struct Node {
 /// guarantees the next call dials again, so a node that hung always recovers.
 struct Link {
     config: ConnectionManagerConfig,
+    /// PEM roots for `rediss://` (`None`: the system's trust store).
+    tls_roots: Option<Arc<Vec<u8>>>,
     current: RwLock<Current>,
     /// Woken when a call fails in a way that suggests a failover.
     on_trouble: RwLock<Option<Arc<Notify>>>,
@@ -201,17 +203,28 @@ impl Node {
 
     /// Like [`Node::new`], from parsed settings.
     pub fn from_info(info: ConnectionInfo, timeout: Duration) -> Result<Self, StoreError> {
+        Self::with_tls(info, timeout, None)
+    }
+
+    /// Like [`Node::from_info`]; a `rediss://` node is verified against the
+    /// PEM certificates `tls_roots` instead of the system's trust store.
+    pub fn with_tls(
+        info: ConnectionInfo,
+        timeout: Duration,
+        tls_roots: Option<Arc<Vec<u8>>>,
+    ) -> Result<Self, StoreError> {
         // One dial attempt per reconnection: callers never queue behind a
         // retry loop, and the next call simply dials again.
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
             .set_response_timeout(Some(timeout))
             .set_number_of_retries(0);
-        let current = Self::connect(info, &config, 0)?;
+        let current = Self::connect(info, &config, 0, tls_roots.as_deref())?;
         Ok(Node {
             timeout,
             link: Arc::new(Link {
                 config,
+                tls_roots,
                 current: RwLock::new(current),
                 on_trouble: RwLock::new(None),
             }),
@@ -222,12 +235,24 @@ impl Node {
         info: ConnectionInfo,
         config: &ConnectionManagerConfig,
         generation: u64,
+        tls_roots: Option<&Vec<u8>>,
     ) -> Result<Current, StoreError> {
         let addr = display_addr(&info);
         let bad = |e: redis::RedisError| StoreError::BadUrl {
             reason: e.detail().unwrap_or(e.category()).to_string(),
         };
-        let client = Client::open(info).map_err(bad)?;
+        let tls = matches!(info.addr(), ConnectionAddr::TcpTls { .. });
+        let client = match tls_roots {
+            Some(roots) if tls => Client::build_with_tls(
+                info,
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(roots.clone()),
+                },
+            ),
+            _ => Client::open(info),
+        }
+        .map_err(bad)?;
         let conn =
             ConnectionManager::new_lazy_with_config(client.clone(), config.clone()).map_err(bad)?;
         Ok(Current {
@@ -245,7 +270,7 @@ impl Node {
         if *display_addr(&info) == *self.addr() {
             return Ok(false);
         }
-        let fresh = Self::connect(info, &self.link.config, 0)?;
+        let fresh = Self::connect(info, &self.link.config, 0, self.link.tls_roots.as_deref())?;
         let mut guard = self.link.current.write().unwrap_or_else(|e| e.into_inner());
         let generation = guard.generation + 1;
         *guard = Current {
@@ -264,6 +289,11 @@ impl Node {
             .on_trouble
             .write()
             .unwrap_or_else(|e| e.into_inner()) = Some(notify);
+    }
+
+    /// The PEM roots `rediss://` connections are verified against, if set.
+    pub fn tls_roots(&self) -> Option<Arc<Vec<u8>>> {
+        self.link.tls_roots.clone()
     }
 
     /// `host:port` of the server this handle points at now.

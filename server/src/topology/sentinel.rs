@@ -378,7 +378,7 @@ async fn quorum(sentinels: &Sentinels, statuses: &[SentinelStatus]) -> (bool, St
 /// connection: Sentinel's word is checked before any request follows it.
 async fn is_master(topology: &Topology, host: &str, port: u16) -> bool {
     let info = super::at_address(&topology.0.template, host, port);
-    let Ok(node) = Node::from_info(info, topology.0.timeout) else {
+    let Ok(node) = topology.0.connect.node(info, topology.0.connect.timeout) else {
         return false;
     };
     match node.query::<Vec<redis::Value>>(&redis::cmd("ROLE")).await {
