@@ -9,6 +9,7 @@ ensure_redis
 ensure_build_tools
 ensure_chromium
 ensure_e2e_deps
+ensure_python_tools
 
 say "cargo fmt --check"
 cargo fmt --all -- --check

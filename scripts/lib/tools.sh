@@ -89,6 +89,16 @@ ensure_e2e_deps() {
   fi
 }
 
+# The Prometheus project's Python client: its OpenMetrics parser checks
+# /metrics in the tests.
+ensure_python_tools() {
+  if ! python3 -c 'import prometheus_client' >/dev/null 2>&1; then
+    say "installing prometheus_client (PyPI) for the /metrics test"
+    python3 -m pip install --quiet prometheus_client \
+      || python3 -m pip install --quiet --break-system-packages prometheus_client
+  fi
+}
+
 # Everything `cargo leptos build` needs.
 ensure_build_tools() {
   ensure_wasm_target

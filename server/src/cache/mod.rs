@@ -133,7 +133,8 @@ impl Cache {
             Some(hit) => hit,
             None => self.products.run(&key, || self.fill_product(id)).await.0?,
         };
-        Ok(self.finish(started, filled, id.to_string()))
+        let found = filled.value.is_some();
+        Ok(self.finish(started, filled, id.to_string(), found))
     }
 
     /// The cache entry of a product, if any (`GET` + `PTTL`, one round trip).
@@ -237,7 +238,8 @@ impl Cache {
                     .0?
             }
         };
-        Ok(self.finish(started, filled, canonical))
+        let found = filled.value.total > 0;
+        Ok(self.finish(started, filled, canonical, found))
     }
 
     /// The current write generation and, if cached under it, the search's
@@ -338,8 +340,17 @@ impl Cache {
     }
 
     /// Stops the clock, counts the lookup, announces it, and shapes the answer.
-    fn finish<T>(&self, started: Instant, filled: Filled<T>, query: String) -> Lookup<T> {
+    fn finish<T>(
+        &self,
+        started: Instant,
+        filled: Filled<T>,
+        query: String,
+        found: bool,
+    ) -> Lookup<T> {
         let elapsed_us = started.elapsed().as_micros() as u64;
+        self.stats
+            .telemetry
+            .lookup(filled.source, found, elapsed_us);
         let entry = HistoryEntry {
             query,
             source: filled.source,

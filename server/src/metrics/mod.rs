@@ -4,6 +4,7 @@
 
 pub mod collector;
 pub mod hub;
+pub mod prometheus;
 pub mod reads;
 
 pub use hub::Hub;

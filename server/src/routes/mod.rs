@@ -9,6 +9,7 @@ pub mod hosts;
 pub mod limits;
 mod live;
 mod lookup;
+mod prometheus;
 pub mod rate_limit;
 pub mod security_headers;
 mod stats;
@@ -23,9 +24,12 @@ use axum::{
 /// Largest request body the API reads (a product is well under 8 KiB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// `GET /ws`: the live feed (outside `/api`, as the contract names it).
+/// `GET /ws`: the live feed, and `GET /metrics` for Prometheus (outside
+/// `/api`, as the contract names them).
 pub fn ws() -> Router<AppState> {
-    Router::new().route("/ws", get(live::ws))
+    Router::new()
+        .route("/ws", get(live::ws))
+        .route("/metrics", get(prometheus::metrics))
 }
 
 /// Every `/api` route, with its full path: merged into the app's router

@@ -63,6 +63,8 @@ impl Pending {
 pub struct Recorder {
     master: Node,
     pending: Mutex<Pending>,
+    /// The same events as process-lifetime Prometheus series (`/metrics`).
+    pub telemetry: crate::metrics::prometheus::Telemetry,
 }
 
 impl Recorder {
@@ -71,6 +73,7 @@ impl Recorder {
         Recorder {
             master,
             pending: Mutex::new(Pending::default()),
+            telemetry: Default::default(),
         }
     }
 
@@ -81,17 +84,20 @@ impl Recorder {
     /// Counts a cache write that failed after a good database read (the
     /// lookup was answered from the database anyway).
     pub fn record_fill_failure(&self) {
+        self.telemetry.fill_failed();
         self.pending().fill_failures += 1;
     }
 
     /// Counts a request refused by the rate limiter.
     pub fn record_throttled(&self) {
+        self.telemetry.throttled();
         self.pending().throttled += 1;
     }
 
     /// Counts a request let through because the rate limiter could not ask
     /// Redis.
     pub fn record_limiter_bypass(&self) {
+        self.telemetry.limiter_bypassed();
         self.pending().limiter_bypassed += 1;
     }
 
