@@ -53,10 +53,7 @@ impl SentinelProcess {
 
     /// Kills it (SIGKILL).
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        super::kill_child(&mut self.child);
     }
 
     /// Starts it again with a fresh configuration file.

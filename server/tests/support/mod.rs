@@ -74,10 +74,7 @@ impl RedisProcess {
 
     /// Kills the process (SIGKILL: the crash case, no goodbye to clients).
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
+        kill_child(&mut self.child);
     }
 
     /// Starts the process again on the same port and data folder, and waits
@@ -377,6 +374,14 @@ fn server_runtime() -> &'static tokio::runtime::Runtime {
             .build()
             .expect("server runtime")
     })
+}
+
+/// SIGKILLs a child process, if running, and reaps it.
+pub fn kill_child(child: &mut Option<Child>) {
+    if let Some(mut child) = child.take() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
 }
 
 /// A port nobody listens on right now.
