@@ -2,7 +2,8 @@
 # One command to run every check and test: formatting, clippy for the server
 # and for the wasm build, the Rust tests (they start their own redis-server
 # processes on free ports), then the browser tests in end2end/ (Playwright
-# driving Debian's Chromium against the real server and its own Redis).
+# driving Debian's Chromium against the real server and its own Redis), and
+# Schemathesis fuzzing the API from its generated OpenAPI document.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 ensure_redis
@@ -23,3 +24,5 @@ say "building the site for the browser tests"
 cargo leptos build --split
 say "browser tests"
 (cd end2end && npx playwright test)
+say "API fuzzing from the OpenAPI document (Schemathesis)"
+scripts/fuzz-api.sh

@@ -91,11 +91,15 @@ ensure_e2e_deps() {
 
 # The Prometheus project's Python client: its OpenMetrics parser checks
 # /metrics in the tests.
+# Schemathesis fuzzes the API from its OpenAPI document.
 ensure_python_tools() {
-  if ! python3 -c 'import prometheus_client' >/dev/null 2>&1; then
-    say "installing prometheus_client (PyPI) for the /metrics test"
-    python3 -m pip install --quiet prometheus_client \
-      || python3 -m pip install --quiet --break-system-packages prometheus_client
+  local missing=()
+  python3 -c 'import prometheus_client' >/dev/null 2>&1 || missing+=(prometheus_client)
+  command -v schemathesis >/dev/null 2>&1 || missing+=(schemathesis)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing ${missing[*]} (PyPI) for the tests"
+    python3 -m pip install --quiet "${missing[@]}" \
+      || python3 -m pip install --quiet --break-system-packages "${missing[@]}"
   fi
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// One Sentinel, as polled on the last tick.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SentinelStatus {
     /// `host:port` of the Sentinel.
     pub addr: String,
@@ -21,6 +22,7 @@ pub struct SentinelStatus {
 /// One master switch: from the first sign of trouble (`+sdown` of the master,
 /// or a failed call to it) to `+switch-master`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Failover {
     /// When the switch was seen, in ms since the Unix epoch.
     pub at: u64,
@@ -35,6 +37,7 @@ pub struct Failover {
 
 /// The Sentinel side of the topology, carried by every metrics tick.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HaStatus {
     /// The master name the Sentinels monitor (`REDIS_MASTER_NAME`).
     pub master_name: String,

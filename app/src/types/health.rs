@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// The role of a Redis node, as the node reports it (or as configured when the
 /// node cannot be asked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum NodeRole {
     /// Accepts writes; replicas copy it.
@@ -26,6 +27,7 @@ impl NodeRole {
 /// Overall verdict: `ok` when every node answers, `degraded` when the master
 /// answers but a replica does not, `down` when the master does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum HealthStatus {
     /// Every node answers.
@@ -38,6 +40,7 @@ pub enum HealthStatus {
 
 /// One node's reachability, measured by a `PING` and an `INFO replication`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NodeHealth {
     /// `host:port` of the node.
     pub addr: String,
@@ -59,6 +62,7 @@ pub struct NodeHealth {
 
 /// Body of `GET /api/health` (HTTP 200 when the master answers, 503 otherwise).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HealthReport {
     /// Overall verdict.
     pub status: HealthStatus,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Where an answer came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     /// The Redis cache had it.
@@ -26,6 +27,7 @@ impl Source {
 
 /// `GET /api/products/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProductLookup {
     /// The product.
     pub data: Product,
@@ -39,6 +41,7 @@ pub struct ProductLookup {
 
 /// `GET /api/search`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SearchResult {
     /// Matching products, cheapest first, at most `limit`.
     pub items: Vec<Product>,
@@ -56,6 +59,7 @@ pub struct SearchResult {
 
 /// Percentiles of one latency histogram, in microseconds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LatencySummary {
     /// Median.
     pub p50: u64,
@@ -69,6 +73,7 @@ pub struct LatencySummary {
 
 /// Cache and database latency percentiles.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LatencyBySource {
     /// Lookups answered from the cache.
     pub cache: LatencySummary,
@@ -78,6 +83,7 @@ pub struct LatencyBySource {
 
 /// `GET /api/stats`: shared by every server instance (kept in Redis).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Stats {
     /// Lookups answered from the cache (negative entries included).
     pub hits: u64,
@@ -104,6 +110,7 @@ pub struct Stats {
 
 /// One entry of `GET /api/history` (newest first).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
     /// What was looked up: `id:<id>` or the canonical search.
     pub query: String,

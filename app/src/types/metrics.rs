@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// One node as the collector saw it on one tick. Fields are `None` when the
 /// node did not answer or does not have them (replica fields on a master).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NodeMetrics {
     /// `host:port`.
     pub addr: String,
@@ -45,6 +46,7 @@ pub struct NodeMetrics {
 
 /// One tick of the collector.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MetricsTick {
     /// When, in ms since the Unix epoch.
     pub at: u64,
@@ -128,6 +130,7 @@ impl ServerMessage {
 
 /// One node of `GET /api/replication` (the contract's names).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ReplicationNode {
     /// `host:port`.
     pub addr: String,
@@ -149,6 +152,7 @@ pub struct ReplicationNode {
 
 /// `GET /api/replication`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Replication {
     /// The master first.
     pub nodes: Vec<ReplicationNode>,

@@ -21,6 +21,7 @@ pub use product::{
 
 /// Body of every API error: `{"error": "<human sentence>"}`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiErrorBody {
     /// A sentence a person can act on.
     pub error: String,

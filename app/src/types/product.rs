@@ -19,6 +19,7 @@ pub const MAX_PRICE: f64 = 1_000_000_000.0;
 
 /// A product, exactly the seed's fields, stored as JSON in `db:product:<id>`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Product {
     /// Unique id, `[A-Za-z0-9_-]{1,64}`.
     pub id: String,
@@ -103,6 +104,7 @@ impl Product {
 
 /// `GET /api/db/product/{id}`: the seed's exact shape, `source` is `"redis_db"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DbProduct {
     /// The stored product.
     pub data: Product,
@@ -112,6 +114,7 @@ pub struct DbProduct {
 
 /// `GET /api/db/products`: one page of products and how many match in all.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProductPage {
     /// The products of this page, in the requested price order.
     pub items: Vec<Product>,
@@ -121,6 +124,7 @@ pub struct ProductPage {
 
 /// One entry of `GET /api/db/categories`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CategoryCount {
     /// The category name.
     pub name: String,
@@ -130,6 +134,7 @@ pub struct CategoryCount {
 
 /// Answer of `PUT /api/db/product/{id}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProductWritten {
     /// The product as stored.
     pub data: Product,
@@ -144,6 +149,7 @@ pub struct ProductWritten {
 
 /// Answer of `DELETE /api/db/product/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProductDeleted {
     /// The id that was deleted.
     pub deleted: String,
@@ -155,6 +161,7 @@ pub struct ProductDeleted {
 
 /// Price order of a product listing.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PriceOrder {
     /// Cheapest first (the default).

@@ -4,7 +4,7 @@
 
 use super::client_ip::client_ip;
 use crate::{error::ApiError, state::AppState};
-use app::types::{Replication, ServerMessage};
+use app::types::{ApiErrorBody, Replication, ServerMessage};
 use axum::{
     extract::{
         ws::{
@@ -33,6 +33,9 @@ const MAX_TICK_BYTES: usize = 256 * 1024;
 const MAX_CLIENT_FRAMES_PER_SEC: u32 = 20;
 
 /// The latest replication view; 503 until the collector's first tick.
+#[utoipa::path(get, path = "/api/replication", tag = "topology",
+    responses((status = 200, body = Replication),
+              (status = 503, description = "No metrics collected yet", body = ApiErrorBody)))]
 pub async fn replication(State(state): State<AppState>) -> Result<Json<Replication>, ApiError> {
     let tick = state.hub.latest().ok_or_else(|| {
         ApiError::Rejected(

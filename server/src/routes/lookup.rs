@@ -2,7 +2,7 @@
 
 use super::extract::{ApiPath, ApiQuery};
 use crate::{cache::ProductJson, catalog::search::SearchQuery, error::ApiError, state::AppState};
-use app::types::{validate_id, SearchResult, Source};
+use app::types::{validate_id, ApiErrorBody, ProductLookup, SearchResult, Source};
 use axum::{
     extract::State,
     http::{header, HeaderValue, StatusCode},
@@ -13,6 +13,11 @@ use std::{collections::HashMap, fmt::Write};
 
 /// `{"data", "source", "elapsed_us", "ttl_s"}`; a 404 still says where the
 /// answer came from (a negative cache entry, or the database).
+#[utoipa::path(get, path = "/api/products/{id}", tag = "cache",
+    params(("id" = String, Path, description = "Product id, [A-Za-z0-9_-]{1,64}")),
+    responses((status = 200, description = "Found (cache or database)", body = ProductLookup), (status = 400, description = "Invalid input", body = ApiErrorBody),
+              (status = 404, description = "No such product (negative entries are cached 5 s)", body = ApiErrorBody),
+              (status = 503, description = "Redis is unavailable", body = ApiErrorBody)))]
 pub async fn product(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<String>,
@@ -61,6 +66,12 @@ fn product_body(data: &ProductJson, source: Source, elapsed_us: u64, ttl_s: u64)
 }
 
 /// `{"items", "total", "source", "elapsed_us", "ttl_s", "query"}`.
+#[utoipa::path(get, path = "/api/search", tag = "cache",
+    params(("q" = Option<String>, Query, description = "Words (at most 200 characters, 8 words)"),
+           ("category" = Option<String>, Query),
+           ("min_price" = Option<f64>, Query), ("max_price" = Option<f64>, Query),
+           ("limit" = Option<u64>, Query, description = "1..=100, default 20")),
+    responses((status = 200, body = SearchResult), (status = 400, description = "Invalid input", body = ApiErrorBody), (status = 503, description = "Redis is unavailable", body = ApiErrorBody)))]
 pub async fn search(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<HashMap<String, String>>,

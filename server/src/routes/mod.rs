@@ -2,17 +2,17 @@
 
 mod admin;
 pub mod client_ip;
-mod db;
+pub(crate) mod db;
 mod extract;
-mod health;
+pub(crate) mod health;
 pub mod hosts;
 pub mod limits;
-mod live;
-mod lookup;
+pub(crate) mod live;
+pub(crate) mod lookup;
 mod prometheus;
 pub mod rate_limit;
 pub mod security_headers;
-mod stats;
+pub(crate) mod stats;
 
 use crate::{error::ApiError, state::AppState};
 use axum::{
@@ -53,6 +53,11 @@ pub fn api() -> Router<AppState> {
         .route("/api/stats/reset", post(stats::reset))
         .route("/api/history", get(stats::history))
         .route("/api/replication", get(live::replication))
+        .route("/api/openapi.json", get(openapi_json))
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/api/docs")
+                .config(utoipa_swagger_ui::Config::from("/api/openapi.json")),
+        )
         .route("/api", any(no_such_route))
         .route("/api/", any(no_such_route))
         .route("/api/{*rest}", any(no_such_route))
@@ -63,6 +68,12 @@ pub fn api() -> Router<AppState> {
             )
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+/// `GET /api/openapi.json`: the generated document (see [`crate::openapi`]).
+async fn openapi_json() -> axum::Json<utoipa::openapi::OpenApi> {
+    use utoipa::OpenApi;
+    axum::Json(crate::openapi::ApiDoc::openapi())
 }
 
 async fn no_such_route() -> ApiError {

@@ -2,20 +2,28 @@
 
 use super::admin::Admin;
 use crate::{error::ApiError, state::AppState};
-use app::types::{HistoryEntry, Stats};
+use app::types::{ApiErrorBody, HistoryEntry, Stats};
 use axum::{extract::State, Json};
 
 /// Hits, misses, hit ratio and latency percentiles of every instance.
+#[utoipa::path(get, path = "/api/stats", tag = "stats",
+    responses((status = 200, body = Stats), (status = 503, description = "Redis is unavailable", body = ApiErrorBody)))]
 pub async fn stats(State(state): State<AppState>) -> Result<Json<Stats>, ApiError> {
     Ok(Json(state.stats.stats().await?))
 }
 
 /// The recent lookups, newest first.
+#[utoipa::path(get, path = "/api/history", tag = "stats",
+    responses((status = 200, body = Vec<HistoryEntry>), (status = 503, description = "Redis is unavailable", body = ApiErrorBody)))]
 pub async fn history(State(state): State<AppState>) -> Result<Json<Vec<HistoryEntry>>, ApiError> {
     Ok(Json(state.stats.history().await?))
 }
 
 /// Forgets every count and the history (admin).
+#[utoipa::path(post, path = "/api/stats/reset", tag = "stats", security(("admin" = [])),
+    responses((status = 200, description = "Forgotten"),
+              (status = 401, description = "No token", body = ApiErrorBody),
+              (status = 403, description = "Wrong token or read-only server", body = ApiErrorBody), (status = 429, description = "Rate limited", body = ApiErrorBody), (status = 503, description = "Redis is unavailable", body = ApiErrorBody)))]
 pub async fn reset(
     _admin: Admin,
     State(state): State<AppState>,

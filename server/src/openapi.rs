@@ -1,0 +1,57 @@
+//! The OpenAPI 3.1 document of `/api`, generated from the handlers'
+//! `#[utoipa::path]` annotations and the shared types of `app::types` (so
+//! the document cannot drift from the code), served at `/api/openapi.json`
+//! and browsable at `/api/docs` (Swagger UI, vendored into the binary:
+//! nothing is loaded from the internet).
+
+use crate::routes;
+use utoipa::{
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    Modify, OpenApi,
+};
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "cachescope",
+        description = "Redis cache-aside lookups, the product database, live replication. \
+                       Errors are always a JSON object {\"error\": a sentence}."
+    ),
+    paths(
+        routes::health::health,
+        routes::lookup::product,
+        routes::lookup::search,
+        routes::db::get_product,
+        routes::db::list_products,
+        routes::db::categories,
+        routes::db::put_product,
+        routes::db::delete_product,
+        routes::stats::stats,
+        routes::stats::history,
+        routes::stats::reset,
+        routes::live::replication,
+    ),
+    components(schemas(app::types::PriceOrder)),
+    modifiers(&AdminToken),
+    tags(
+        (name = "cache", description = "Cache-aside lookups"),
+        (name = "database", description = "The product database (Redis, seed part 4)"),
+        (name = "stats", description = "Shared statistics and history"),
+        (name = "topology", description = "Health, replication and Sentinel"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The `admin` security scheme: `Authorization: Bearer <ADMIN_TOKEN>`.
+struct AdminToken;
+
+impl Modify for AdminToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "admin",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
