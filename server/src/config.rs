@@ -106,6 +106,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(100..=120_000))]
     pub header_read_timeout_ms: u64,
 
+    /// Longest a request may take to be answered (its response head), in
+    /// ms: a backstop behind the bound on every Redis call.
+    #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub request_timeout_ms: u64,
+
     /// Most open HTTP connections; further ones are closed at once.
     #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 10_000,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]

@@ -300,7 +300,10 @@ fn router(state: AppState) -> Router {
             page_context,
             secure_shell,
         ))
-        .layer(axum::middleware::from_fn(routes::limits::headers))
+        .layer(axum::middleware::from_fn_with_state(
+            Duration::from_millis(state.config.request_timeout_ms),
+            routes::limits::headers,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             routes::rate_limit::limit,

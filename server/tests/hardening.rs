@@ -52,6 +52,38 @@ async fn a_request_head_that_never_ends_is_cut_off() {
 }
 
 #[tokio::test]
+async fn a_request_that_takes_too_long_is_answered_503() {
+    let topo = Topology::start().await;
+    // Redis may take 3 s; the request may not take more than 300 ms.
+    let app = TestApp::spawn_with(
+        &topo.master.url(),
+        &[topo.replica.url()],
+        &["--request-timeout-ms", "300", "--redis-timeout-ms", "3000"],
+    )
+    .await;
+    let mut conn = topo.master.conn().await;
+    let sleeper = tokio::spawn(async move {
+        let _: redis::RedisResult<()> = redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg(1)
+            .query_async(&mut conn)
+            .await;
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let started = Instant::now();
+    let (status, body) = app.get_json("/api/stats").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("took longer than 300 ms")),
+        "{body}"
+    );
+    assert!(started.elapsed() < Duration::from_millis(900));
+    sleeper.await.expect("sleeper");
+}
+
+#[tokio::test]
 async fn connections_beyond_the_cap_are_closed_at_once() {
     let topo = Topology::start().await;
     let app = TestApp::spawn_with(

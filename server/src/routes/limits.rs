@@ -1,11 +1,12 @@
 //! Request limits that apply to every route, each answered with our JSON
 //! error body (hyper's own limits sit above these and are never reached by
 //! a request that passes them): the URI length (414), the number and total
-//! size of the header lines (431), and the time a handler may take (503).
+//! size of the header lines (431), and the time a handler may take (503,
+//! `REQUEST_TIMEOUT_MS`: a backstop, as every Redis call has its own bound).
 
 use crate::error::ApiError;
 use axum::{
-    extract::Request,
+    extract::{Request, State},
     http::StatusCode,
     middleware::Next,
     response::{IntoResponse, Response},
@@ -18,11 +19,9 @@ pub const MAX_URI_BYTES: usize = 8 * 1024;
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// Most header lines (hyper's own limit, above it, is 128).
 pub const MAX_HEADER_COUNT: usize = 100;
-/// Longest a handler may take to produce its response head.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Refuses oversized requests, then bounds the handler's time.
-pub async fn headers(request: Request, next: Next) -> Response {
+/// Refuses oversized requests, then bounds the time the handler takes to
+/// produce its response head by `timeout`.
+pub async fn headers(State(timeout): State<Duration>, request: Request, next: Next) -> Response {
     let uri = request
         .uri()
         .path_and_query()
@@ -48,14 +47,11 @@ pub async fn headers(request: Request, next: Next) -> Response {
         )
         .into_response();
     }
-    match tokio::time::timeout(REQUEST_TIMEOUT, next.run(request)).await {
+    match tokio::time::timeout(timeout, next.run(request)).await {
         Ok(response) => response,
         Err(_) => ApiError::Rejected(
             StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "the request took longer than {} s",
-                REQUEST_TIMEOUT.as_secs()
-            ),
+            format!("the request took longer than {} ms", timeout.as_millis()),
         )
         .into_response(),
     }
