@@ -688,15 +688,7 @@ async fn writes_say_how_many_replicas_confirmed_them() {
 
     // A replica that cannot answer: the write still succeeds on the master,
     // after WRITE_WAIT_MS, and says that no replica confirmed it.
-    let mut hung = topo.replica.conn().await;
-    let sleeper = tokio::spawn(async move {
-        let _: redis::RedisResult<()> = redis::cmd("DEBUG")
-            .arg("SLEEP")
-            .arg(2)
-            .query_async(&mut hung)
-            .await;
-    });
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    let sleeper = topo.replica.hang(2).await;
     let (status, body, took) = put("d-2").await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(

@@ -116,20 +116,7 @@ async fn a_hanging_redis_gives_fast_errors_and_nothing_piles_up() {
     assert_eq!(app.get_json("/api/products/prod2").await.0, StatusCode::OK);
 
     // Redis stops answering for 2 s.
-    let url = topo.master.url();
-    let sleeper = tokio::spawn(async move {
-        let client = redis::Client::open(url).expect("url");
-        let mut conn = client
-            .get_multiplexed_async_connection()
-            .await
-            .expect("conn");
-        let _: redis::RedisResult<()> = redis::cmd("DEBUG")
-            .arg("SLEEP")
-            .arg(2)
-            .query_async(&mut conn)
-            .await;
-    });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    let sleeper = topo.master.hang(2).await;
 
     let requests = (0..30).map(|n| {
         let app = &app;

@@ -61,15 +61,7 @@ async fn a_request_that_takes_too_long_is_answered_503() {
         &["--request-timeout-ms", "300", "--redis-timeout-ms", "3000"],
     )
     .await;
-    let mut conn = topo.master.conn().await;
-    let sleeper = tokio::spawn(async move {
-        let _: redis::RedisResult<()> = redis::cmd("DEBUG")
-            .arg("SLEEP")
-            .arg(1)
-            .query_async(&mut conn)
-            .await;
-    });
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    let sleeper = topo.master.hang(1).await;
     let started = Instant::now();
     let (status, body) = app.get_json("/api/stats").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");

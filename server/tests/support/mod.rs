@@ -193,6 +193,22 @@ impl RedisProcess {
         .await
     }
 
+    /// Makes the node hang for `secs` seconds (`DEBUG SLEEP` on a connection
+    /// of its own); returns once the hang has begun. Await the handle to
+    /// know it is over.
+    pub async fn hang(&self, secs: u64) -> tokio::task::JoinHandle<()> {
+        let mut conn = self.conn().await;
+        let sleeper = tokio::spawn(async move {
+            let _: redis::RedisResult<()> = redis::cmd("DEBUG")
+                .arg("SLEEP")
+                .arg(secs)
+                .query_async(&mut conn)
+                .await;
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        sleeper
+    }
+
     /// Waits until this replica's link to its master is up.
     pub async fn wait_for_link(&self) {
         self.wait_until(
