@@ -93,45 +93,29 @@ impl ProductDb {
     }
 
     /// Writes `count` synthetic products `syn-0000001`… (deterministic names,
-    /// prices and categories), one pipeline per 1,000, keeping every index.
-    /// Running it again rewrites the same products.
+    /// prices and categories), one pipeline per 1,000, each product through
+    /// the same PUT script as the admin API (`EVALSHA`), so every index, the
+    /// word index included, and the search generation are kept exactly as
+    /// for any other write. Running it again rewrites the same products.
     pub async fn generate(&self, count: u64) -> Result<u64, CatalogError> {
         let count = count.min(MAX_GENERATED);
+        let sha: String = self
+            .master
+            .query(
+                redis::cmd("SCRIPT")
+                    .arg("LOAD")
+                    .arg(&*super::scripts::PUT_CODE),
+            )
+            .await?;
         let mut start = 1;
         while start <= count {
             let end = (start + BATCH - 1).min(count);
             let mut pipe = redis::pipe();
             for n in start..=end {
-                let product = synthetic(n);
-                let json = serde_json::to_string(&product).map_err(|e| CatalogError::Corrupt {
-                    id: product.id.clone(),
-                    reason: e.to_string(),
-                })?;
-                pipe.cmd("SET")
-                    .arg(keys::product(&product.id))
-                    .arg(json)
-                    .ignore();
-                pipe.cmd("SADD")
-                    .arg(keys::ALL_IDS)
-                    .arg(&product.id)
-                    .ignore();
-                pipe.cmd("ZADD")
-                    .arg(keys::BY_PRICE)
-                    .arg(product.price)
-                    .arg(&product.id)
-                    .ignore();
-                pipe.cmd("SADD")
-                    .arg(keys::category(&product.category))
-                    .arg(&product.id)
-                    .ignore();
-                pipe.cmd("ZADD")
-                    .arg(keys::category_by_price(&product.category))
-                    .arg(product.price)
-                    .arg(&product.id)
-                    .ignore();
-                pipe.cmd("SADD")
-                    .arg(keys::CATEGORIES)
-                    .arg(&product.category)
+                pipe.cmd("EVALSHA")
+                    .arg(&sha)
+                    .arg(0)
+                    .arg(super::put_args(&synthetic(n), false)?)
                     .ignore();
             }
             let _: () = self.master.pipe(&pipe).await?;

@@ -126,6 +126,42 @@ pub async fn assert_consistent(
             );
         }
     }
+    // The word index: each product's words, and each word's products.
+    let mut expected_words: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (id, product) in &products {
+        let product: app::types::Product =
+            serde_json::from_value(product.clone()).expect("a stored product");
+        let words: BTreeSet<String> = cachescope::catalog::words::product_words(&product)
+            .into_iter()
+            .collect();
+        assert_eq!(
+            smembers(conn, &format!("db:idx:product_words:{id}")).await,
+            words,
+            "words of {id}"
+        );
+        for word in words {
+            expected_words.entry(word).or_default().insert(id.clone());
+        }
+    }
+    let word_keys: BTreeSet<String> = scan(conn, "db:idx:word:*")
+        .await
+        .iter()
+        .map(|k| k.trim_start_matches("db:idx:word:").to_string())
+        .collect();
+    assert_eq!(
+        word_keys,
+        expected_words.keys().cloned().collect(),
+        "word sets exist exactly for used words"
+    );
+    for (word, ids) in &expected_words {
+        assert_eq!(
+            &smembers(conn, &format!("db:idx:word:{word}")).await,
+            ids,
+            "products of {word:?}"
+        );
+    }
+    let word_lists = scan(conn, "db:idx:product_words:*").await;
+    assert_eq!(word_lists.len(), products.len(), "no stale word list");
     let price_indexes = scan(conn, "db:idx:category_price:*").await;
     assert_eq!(
         price_indexes.len(),
