@@ -78,8 +78,8 @@ pub struct Config {
 
     /// Where cache reads go: `master`, or `replica` (a healthy replica under
     /// the lag threshold, falling back to the master).
-    #[arg(long, env = "READ_FROM", default_value = "master", value_parser = ["master", "replica"])]
-    pub read_from: String,
+    #[arg(long, env = "READ_FROM", value_enum, default_value_t = ReadFrom::Master)]
+    pub read_from: ReadFrom,
 
     /// Replica reads only use a replica whose heartbeat delay is at most this.
     #[arg(long, env = "READ_MAX_LAG_MS", default_value_t = 1_000)]
@@ -139,6 +139,15 @@ pub struct Config {
     /// overwrites existing products).
     #[arg(long, env = "SEED_CATALOG", default_value_t = true, action = clap::ArgAction::Set)]
     pub seed_catalog: bool,
+}
+
+/// Where cache reads go (`READ_FROM`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReadFrom {
+    /// Every read on the master.
+    Master,
+    /// A healthy replica under the lag threshold, falling back to the master.
+    Replica,
 }
 
 /// The command line: the server settings, and an optional maintenance command.
@@ -250,6 +259,12 @@ mod tests {
         assert!(c.sentinels().is_empty());
         assert_eq!(c.redis_master_name, "cachescope");
         assert_eq!(c.write_wait_ms, 250);
+        assert_eq!(c.read_from, ReadFrom::Master);
+        assert_eq!(
+            parse(["cachescope", "--read-from", "replica"]).read_from,
+            ReadFrom::Replica
+        );
+        assert!(Config::try_parse_from(["cachescope", "--read-from", "slave"]).is_err());
     }
 
     #[test]

@@ -141,7 +141,7 @@ impl Application {
         let stats = Arc::new(Recorder::new(master.clone()));
         let hub = Arc::new(Hub::new(config.ws_max_per_ip as usize));
         let reads = Arc::new(ReadTarget::new(
-            config.read_from == "replica",
+            config.read_from == crate::config::ReadFrom::Replica,
             config.read_max_lag_ms,
         ));
         let cache = Cache::new(
