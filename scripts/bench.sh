@@ -98,5 +98,5 @@ for page in / /dashboard; do
 done
 
 echo "== 4. high availability (Sentinel)"
-cargo test --release -p cachescope --test failover -- --ignored --nocapture --test-threads 1 2>/dev/null \
+cargo test --release -p cachescope --test it failover::bench -- --ignored --nocapture --test-threads 1 2>/dev/null \
   | grep -E '^(run [0-9]|failover timeline|WRITE_WAIT_MS)'

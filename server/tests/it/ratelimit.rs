@@ -2,11 +2,9 @@
 //! every instance, stricter for admin writes, `X-Forwarded-For` believed only
 //! from trusted proxies, and open (but counted) when Redis cannot answer.
 
-mod support;
-
+use crate::support::{eventually, RedisProcess, TestApp, Topology};
 use reqwest::{Method, StatusCode};
 use std::time::Duration;
-use support::{eventually, RedisProcess, TestApp, Topology};
 
 async fn limited(topo: &Topology, extra: &[&str]) -> TestApp {
     TestApp::spawn_with(&topo.master.url(), &[topo.replica.url()], extra).await

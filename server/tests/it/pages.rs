@@ -1,9 +1,7 @@
 //! Server-side rendering and the API's fallbacks.
 
-mod support;
-
+use crate::support::{TestApp, Topology};
 use reqwest::StatusCode;
-use support::{TestApp, Topology};
 
 #[tokio::test]
 async fn home_page_is_rendered_with_live_node_status() {

@@ -3,8 +3,7 @@
 //! replica never fail, writes fail fast and come back, and no write that was
 //! acknowledged by every replica is lost. Losing Sentinels is drilled too.
 
-mod support;
-
+use crate::support::{eventually, ha::HaTopology, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::{
@@ -14,7 +13,6 @@ use std::{
     },
     time::{Duration, Instant},
 };
-use support::{eventually, ha::HaTopology, TestApp};
 
 const TOKEN: &str = "drill-token";
 

@@ -1,11 +1,9 @@
 //! `GET /api/health` against real Redis processes: all up, a replica down, the
 //! master down or hanging, and recovery when Redis comes back.
 
-mod support;
-
+use crate::support::{eventually, RedisProcess, TestApp, Topology};
 use reqwest::StatusCode;
 use std::time::{Duration, Instant};
-use support::{eventually, RedisProcess, TestApp, Topology};
 
 #[tokio::test]
 async fn all_nodes_up_reports_roles_and_link() {

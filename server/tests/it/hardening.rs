@@ -3,12 +3,10 @@
 //! WebSocket slot hogging, oversized requests, deep paging; and the security
 //! headers of pages. Each was a finding of a hostile review.
 
-mod support;
-
+use crate::support::{TestApp, Topology};
 use futures::StreamExt;
 use reqwest::StatusCode;
 use std::time::{Duration, Instant};
-use support::{TestApp, Topology};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,

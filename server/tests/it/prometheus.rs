@@ -3,8 +3,7 @@
 //! parse, carry the app's series and the replication gauges under
 //! redis_exporter's names, and count what happened.
 
-mod support;
-
+use crate::support::{eventually, TestApp, Topology};
 use reqwest::StatusCode;
 use std::{
     collections::HashMap,
@@ -12,7 +11,6 @@ use std::{
     process::{Command, Stdio},
     time::Duration,
 };
-use support::{eventually, TestApp, Topology};
 
 /// Parses OpenMetrics text with prometheus_client; returns every sample as
 /// `name{labels}` → value (labels sorted, `k=v` joined by commas).

@@ -2,12 +2,10 @@
 //! shapes, listings from the indexes, every input error, admin writes, index
 //! consistency under random writes, persistence and replication.
 
-mod support;
-
+use crate::support::{catalog::assert_consistent, eventually, RedisProcess, TestApp, Topology};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
-use support::{catalog::assert_consistent, eventually, RedisProcess, TestApp, Topology};
 
 const TOKEN: &str = "test-admin-token";
 
@@ -674,7 +672,7 @@ async fn writes_say_how_many_replicas_confirmed_them() {
         }
     };
     // Once the collector has seen the replica linked, writes wait for it.
-    let linked = support::eventually(Duration::from_secs(5), || async {
+    let linked = crate::support::eventually(Duration::from_secs(5), || async {
         put("d-0").await.1["replicas"] == 1
     })
     .await;
@@ -703,7 +701,7 @@ async fn writes_say_how_many_replicas_confirmed_them() {
     sleeper.await.expect("sleeper");
 
     // Deletes say the same, once the collector has seen the replica back.
-    let back = support::eventually(Duration::from_secs(5), || async {
+    let back = crate::support::eventually(Duration::from_secs(5), || async {
         put("d-3").await.1["replicas_acked"] == 1
     })
     .await;

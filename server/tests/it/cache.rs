@@ -2,13 +2,11 @@
 //! canonical search keys, stampede protection (counted on the Redis side with
 //! MONITOR), negative caching, invalidation, shared stats and history.
 
-mod support;
-
+use crate::support::{catalog::scan, eventually, TestApp, Topology};
 use futures::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
-use support::{catalog::scan, eventually, TestApp, Topology};
 
 const TOKEN: &str = "cache-test-token";
 

@@ -1,7 +1,6 @@
 //! Test harness: real `redis-server` processes on free ports (a master and a
 //! replica), and the cachescope application on port 0 in front of them.
 //! Nothing here touches a Redis the tests did not start.
-#![allow(dead_code)] // each test file uses a different part of the harness
 
 pub mod catalog;
 pub mod ha;

@@ -2,12 +2,10 @@
 //! a replica dies under traffic, Redis hangs, and hostile input arrives.
 //! Every request must answer quickly and clearly, and all must recover alone.
 
-mod support;
-
+use crate::support::{eventually, RedisProcess, TestApp, Topology};
 use futures::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use std::time::{Duration, Instant};
-use support::{eventually, RedisProcess, TestApp, Topology};
 
 const API_ROUTES: [&str; 7] = [
     "/api/products/prod1",

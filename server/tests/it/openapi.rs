@@ -1,10 +1,8 @@
 //! The generated OpenAPI document covers every `/api` route the server
 //! answers, with the shared types as schemas; its viewer works offline.
 
-mod support;
-
+use crate::support::{TestApp, Topology};
 use reqwest::StatusCode;
-use support::{TestApp, Topology};
 
 #[tokio::test]
 async fn the_document_lists_every_api_route_and_the_viewer_is_local() {

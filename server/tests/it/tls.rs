@@ -3,15 +3,13 @@
 //! `REDIS_CA_CERT`; a wrong CA is refused; the password in the URL is never
 //! echoed.
 
-mod support;
-
+use crate::support::{eventually, free_port, TestApp};
 use reqwest::StatusCode;
 use std::{
     path::Path,
     process::{Command, Stdio},
     time::Duration,
 };
-use support::{eventually, free_port, TestApp};
 
 const PASSWORD: &str = "s3cr3t-pass";
 

@@ -3,13 +3,11 @@
 //! back, lookups stream, many clients do not multiply INFO calls, and
 //! replica reads survive the replica's death.
 
-mod support;
-
+use crate::support::{TestApp, Topology};
 use futures::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::{Duration, Instant};
-use support::{TestApp, Topology};
 use tokio_tungstenite::{connect_async, tungstenite::Message, MaybeTlsStream, WebSocketStream};
 
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
@@ -262,7 +260,7 @@ async fn replica_reads_survive_the_replica_dying() {
         app.get_json("/api/products/prod8").await.1["source"],
         "database"
     );
-    let hit = support::eventually(Duration::from_secs(3), || async {
+    let hit = crate::support::eventually(Duration::from_secs(3), || async {
         app.get_json("/api/products/prod8").await.1["source"] == "cache"
     })
     .await;

@@ -1,0 +1,20 @@
+//! The integration tests, in one binary (each test binary links the whole
+//! app; one link instead of twelve). Every test starts its own
+//! `redis-server` (and Sentinel) processes on free ports through
+//! [`support`], and the application on port 0; none touches a Redis it did
+//! not start.
+
+mod support;
+
+mod cache;
+mod db;
+mod drills;
+mod failover;
+mod hardening;
+mod health;
+mod live;
+mod openapi;
+mod pages;
+mod prometheus;
+mod ratelimit;
+mod tls;
