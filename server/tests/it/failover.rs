@@ -27,6 +27,13 @@ struct Write {
     error: String,
 }
 
+/// PUTs the drill product `id` with the admin token.
+async fn put(app: &TestApp, id: &str) -> (StatusCode, Value) {
+    let path = format!("/api/db/product/{id}");
+    app.send(reqwest::Method::PUT, &path, Some(&product(id)), Some(TOKEN))
+        .await
+}
+
 fn product(id: &str) -> Value {
     json!({"id": id, "name": format!("Drill {id}"), "price": 10.5, "category": "drill",
            "in_stock": true, "features": []})
@@ -84,14 +91,7 @@ async fn the_master_dies_under_load_and_no_acknowledged_write_is_lost() {
             StatusCode::OK
         );
     }
-    let (status, body) = app
-        .send(
-            reqwest::Method::PUT,
-            "/api/db/product/ha-warm",
-            Some(&product("ha-warm")),
-            Some(TOKEN),
-        )
-        .await;
+    let (status, body) = put(&app, "ha-warm").await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(
         (body["replicas_acked"].as_u64(), body["replicas"].as_u64()),
@@ -109,14 +109,7 @@ async fn the_master_dies_under_load_and_no_acknowledged_write_is_lost() {
                 n += 1;
                 let id = format!("ha-{n:05}");
                 let sent = Instant::now();
-                let (status, body) = app
-                    .send(
-                        reqwest::Method::PUT,
-                        &format!("/api/db/product/{id}"),
-                        Some(&product(&id)),
-                        Some(TOKEN),
-                    )
-                    .await;
+                let (status, body) = put(&app, &id).await;
                 writes.push(Write {
                     id,
                     status,
@@ -266,10 +259,7 @@ async fn the_master_dies_under_load_and_no_acknowledged_write_is_lost() {
 /// A lookup and an admin write (creating `id`) both succeed.
 async fn still_serves(app: &TestApp, id: &str) {
     assert_eq!(app.get_json("/api/products/prod1").await.0, StatusCode::OK);
-    let path = format!("/api/db/product/{id}");
-    let (status, body) = app
-        .send(reqwest::Method::PUT, &path, Some(&product(id)), Some(TOKEN))
-        .await;
+    let (status, body) = put(app, id).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
 
@@ -353,14 +343,7 @@ async fn bench_failover_timeline() {
         let killed = Instant::now();
         let mut back = None;
         while killed.elapsed() < Duration::from_secs(15) {
-            let (status, _) = app
-                .send(
-                    reqwest::Method::PUT,
-                    "/api/db/product/bench",
-                    Some(&product("bench")),
-                    Some(TOKEN),
-                )
-                .await;
+            let (status, _) = put(&app, "bench").await;
             if status.is_success() {
                 back = Some(killed.elapsed().as_millis() as u64);
                 break;
@@ -420,14 +403,7 @@ async fn bench_write_wait_cost() {
                     n += 1;
                     let id = format!("w{w}-{n}");
                     let started = Instant::now();
-                    let (status, body) = app
-                        .send(
-                            reqwest::Method::PUT,
-                            &format!("/api/db/product/{id}"),
-                            Some(&product(&id)),
-                            Some(TOKEN),
-                        )
-                        .await;
+                    let (status, body) = put(&app, &id).await;
                     assert!(status.is_success(), "{body}");
                     took.push(started.elapsed().as_micros() as u64);
                 }
