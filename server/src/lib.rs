@@ -9,6 +9,7 @@ pub mod cache;
 pub mod catalog;
 pub mod config;
 pub mod error;
+pub mod keyspace;
 pub mod metrics;
 pub mod openapi;
 pub mod ratelimit;

@@ -4,8 +4,11 @@
 /// `cache:product:<id>`: the product's JSON exactly as the database holds it,
 /// or [`MISSING`] for an id known to be absent (negative entry).
 pub fn product(id: &str) -> String {
-    format!("cache:product:{id}")
+    format!("{PRODUCT_PREFIX}{id}")
 }
+
+/// Prefix of `cache:product:<id>`.
+pub const PRODUCT_PREFIX: &str = "cache:product:";
 
 /// Value of a negative entry: the id does not exist.
 pub const MISSING: &str = "";

@@ -9,48 +9,48 @@ use std::sync::LazyLock;
 /// ARGV: id, json (as read from the database), ttl_ms. Stores the entry if
 /// `db:product:<id>` still equals json. Returns 1 stored, 0 skipped.
 pub static FILL_PRODUCT: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&crate::keyspace::lua(
         r#"
-if redis.call('GET', 'db:product:' .. ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('SET', 'cache:product:' .. ARGV[1], ARGV[2], 'PX', ARGV[3])
+if redis.call('GET', {DB_PRODUCT} .. ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('SET', {CACHE_PRODUCT} .. ARGV[1], ARGV[2], 'PX', ARGV[3])
 return 1
 "#,
-    )
+    ))
 });
 
 /// ARGV: id, ttl_ms. Stores a negative entry if the product still does not
 /// exist. Returns 1 stored, 0 skipped.
 pub static FILL_MISSING: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&crate::keyspace::lua(
         r#"
-if redis.call('EXISTS', 'db:product:' .. ARGV[1]) == 1 then return 0 end
-redis.call('SET', 'cache:product:' .. ARGV[1], '', 'PX', ARGV[2])
+if redis.call('EXISTS', {DB_PRODUCT} .. ARGV[1]) == 1 then return 0 end
+redis.call('SET', {CACHE_PRODUCT} .. ARGV[1], '', 'PX', ARGV[2])
 return 1
 "#,
-    )
+    ))
 });
 
 /// ARGV: canonical search. Reads the generation and that generation's entry in
 /// one step. Returns {generation, value or false, pttl}.
 pub static READ_SEARCH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&crate::keyspace::lua(
         r#"
-local gen = redis.call('GET', 'cache:search:gen') or '0'
-local key = 'cache:search:' .. gen .. ':' .. ARGV[1]
+local gen = redis.call('GET', {SEARCH_GEN}) or '0'
+local key = {SEARCH} .. gen .. ':' .. ARGV[1]
 return {gen, redis.call('GET', key), redis.call('PTTL', key)}
 "#,
-    )
+    ))
 });
 
 /// ARGV: generation, canonical search, json, ttl_ms. Stores the entry if the
 /// generation is still current. Returns 1 stored, 0 skipped.
 pub static FILL_SEARCH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&crate::keyspace::lua(
         r#"
-local gen = redis.call('GET', 'cache:search:gen') or '0'
+local gen = redis.call('GET', {SEARCH_GEN}) or '0'
 if gen ~= ARGV[1] then return 0 end
-redis.call('SET', 'cache:search:' .. gen .. ':' .. ARGV[2], ARGV[3], 'PX', ARGV[4])
+redis.call('SET', {SEARCH} .. gen .. ':' .. ARGV[2], ARGV[3], 'PX', ARGV[4])
 return 1
 "#,
-    )
+    ))
 });

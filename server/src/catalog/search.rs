@@ -90,10 +90,10 @@ impl SearchQuery {
 /// the scratch key, all in one atomic step. ARGV: min, max, limit, then the
 /// keys to intersect (the price index first: it gives the scores).
 static SEARCH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+    Script::new(&crate::keyspace::lua(
         r#"
 local min, max, limit = ARGV[1], ARGV[2], ARGV[3]
-local tmp = 'tmp:search'
+local tmp = {SEARCH_SCRATCH}
 local args = {tmp, #ARGV - 3}
 for i = 4, #ARGV do args[#args + 1] = ARGV[i] end
 args[#args + 1] = 'WEIGHTS'
@@ -104,7 +104,7 @@ local ids = redis.call('ZRANGE', tmp, min, max, 'BYSCORE', 'LIMIT', 0, limit)
 redis.call('DEL', tmp)
 return {total, ids}
 "#,
-    )
+    ))
 });
 
 impl ProductDb {
