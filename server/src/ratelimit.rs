@@ -101,6 +101,9 @@ pub struct RateLimiter {
     master: Node,
     api: Budget,
     admin: Budget,
+    /// `RateLimit-Policy` of each class, made once (sent on every answer).
+    api_policy: String,
+    admin_policy: String,
     resting_until_ms: AtomicU64,
 }
 
@@ -113,25 +116,37 @@ impl RateLimiter {
             return None;
         }
         let burst = burst.max(1);
+        let api = Budget {
+            rps: rps as f64,
+            burst,
+        };
+        let admin = Budget {
+            rps: (rps as f64 / 20.0).max(1.0),
+            burst: (burst / 20).max(1),
+        };
         Some(RateLimiter {
             master,
-            api: Budget {
-                rps: rps as f64,
-                burst,
-            },
-            admin: Budget {
-                rps: (rps as f64 / 20.0).max(1.0),
-                burst: (burst / 20).max(1),
-            },
+            api,
+            admin,
+            api_policy: policy_header(Class::Api, api),
+            admin_policy: policy_header(Class::Admin, admin),
             resting_until_ms: AtomicU64::new(0),
         })
     }
 
     /// The budget of a class.
-    pub fn budget(&self, class: Class) -> Budget {
+    fn budget(&self, class: Class) -> Budget {
         match class {
             Class::Api => self.api,
             Class::Admin => self.admin,
+        }
+    }
+
+    /// The `RateLimit-Policy` value of a class.
+    pub fn policy(&self, class: Class) -> &str {
+        match class {
+            Class::Api => &self.api_policy,
+            Class::Admin => &self.admin_policy,
         }
     }
 

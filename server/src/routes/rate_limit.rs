@@ -9,7 +9,7 @@
 use super::client_ip::client_ip;
 use crate::{
     error::ApiError,
-    ratelimit::{policy_header, state_header, Class, Decision},
+    ratelimit::{state_header, Class, Decision},
     state::AppState,
 };
 use axum::{
@@ -52,7 +52,7 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
     let Some(ip) = ip else {
         return next.run(request).await;
     };
-    let policy = HeaderValue::from_str(&policy_header(class, limiter.budget(class))).ok();
+    let policy = HeaderValue::from_str(limiter.policy(class)).ok();
     match limiter.check(class, ip).await {
         Decision::Allowed { remaining, reset } => {
             let mut response = next.run(request).await;

@@ -291,11 +291,6 @@ impl Node {
             .unwrap_or_else(|e| e.into_inner()) = Some(notify);
     }
 
-    /// The PEM roots `rediss://` connections are verified against, if set.
-    pub fn tls_roots(&self) -> Option<Arc<Vec<u8>>> {
-        self.link.tls_roots.clone()
-    }
-
     /// `host:port` of the server this handle points at now.
     pub fn addr(&self) -> Arc<str> {
         self.link.addr()

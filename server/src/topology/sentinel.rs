@@ -112,11 +112,6 @@ impl Sentinels {
         self.nodes.is_empty()
     }
 
-    /// The master name the Sentinels monitor.
-    pub fn master_name(&self) -> &str {
-        &self.master_name
-    }
-
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
