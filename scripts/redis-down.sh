@@ -5,8 +5,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 shopt -s nullglob
-for pidfile in "$ROOT"/.redis/sentinel-*.pid "$ROOT"/.redis/replica2.pid \
-               "$ROOT"/.redis/replica.pid "$ROOT"/.redis/master.pid; do
+for pidfile in "$ROOT"/.redis/{,port-*/}sentinel-*.pid "$ROOT"/.redis/{,port-*/}replica2.pid \
+               "$ROOT"/.redis/{,port-*/}replica.pid "$ROOT"/.redis/{,port-*/}master.pid; do
+  [ -f "$pidfile" ] || continue
   name="$(basename "$pidfile" .pid)"
   pid="$(cat "$pidfile")"
   if kill "$pid" 2>/dev/null; then

@@ -3,8 +3,8 @@
 # a node that already answers on its port is reused, not restarted. Data lives
 # under .redis/ (git-ignored).
 #
-#   scripts/redis-up.sh        the workshop's (seed part 2): master 6379 with AOF,
-#                              replica 6380 (--replicaof 127.0.0.1 6379)
+#   scripts/redis-up.sh        master 6379 with AOF, replica 6380
+#                              (--replicaof 127.0.0.1 6379)
 #   scripts/redis-up.sh --ha   high availability: master 6379, replicas 6380 and
 #                              6381, Sentinels 26379-26381 watching master name
 #                              "cachescope" (quorum 2, down after 1 s); the data
@@ -15,19 +15,41 @@
 # with maxmemory-policy volatile-lru: only keys with a TTL (the cache, rate
 # limits) are ever evicted, never the product database (db:*, no TTL).
 #
-# Ports: REDIS_MASTER_PORT, REDIS_REPLICA_PORT, REDIS_REPLICA2_PORT,
+#   --base-port N              our own nodes on N, N+1 (and N+2, Sentinels
+#                              N+20000..N+20002) instead of 6379..., data under
+#                              .redis/port-N: for a machine whose own Redis
+#                              holds 6379 (reusing it is not durable if it
+#                              keeps nothing on disk; this script says so)
+#
+# Ports one by one: REDIS_MASTER_PORT, REDIS_REPLICA_PORT, REDIS_REPLICA2_PORT,
 # REDIS_SENTINEL_PORTS (space-separated).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+HA=""
+BASE=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --ha) HA=1 ;;
+    --base-port)
+      BASE="${2:-}"; shift
+      [[ "$BASE" =~ ^[0-9]+$ ]] && [ "$BASE" -ge 1024 ] && [ "$BASE" -le 45000 ] \
+        || { echo "--base-port takes a port from 1024 to 45000" >&2; exit 2; } ;;
+    *) echo "usage: scripts/redis-up.sh [--ha] [--base-port N]" >&2; exit 2 ;;
+  esac
+  shift
+done
+DATA="$ROOT/.redis"
+if [ -n "$BASE" ]; then
+  REDIS_MASTER_PORT="$BASE" REDIS_REPLICA_PORT="$((BASE + 1))" REDIS_REPLICA2_PORT="$((BASE + 2))"
+  REDIS_SENTINEL_PORTS="$((BASE + 20000)) $((BASE + 20001)) $((BASE + 20002))"
+  DATA="$ROOT/.redis/port-$BASE"
+fi
 MASTER_PORT="${REDIS_MASTER_PORT:-6379}"
 REPLICA_PORT="${REDIS_REPLICA_PORT:-6380}"
 REPLICA2_PORT="${REDIS_REPLICA2_PORT:-6381}"
 SENTINEL_PORTS="${REDIS_SENTINEL_PORTS:-26379 26380 26381}"
 MAXMEMORY="${REDIS_MAXMEMORY:-256mb}"
 MASTER_NAME="cachescope"
-DATA="$ROOT/.redis"
-HA=""
-[ "${1:-}" = "--ha" ] && HA=1
 
 say() { printf '\033[1;36m==>\033[0m %s\n' "$*" >&2; }
 answers() { [ "$(redis-cli -p "$1" ping 2>/dev/null)" = "PONG" ]; }
@@ -36,10 +58,27 @@ answers() { [ "$(redis-cli -p "$1" ping 2>/dev/null)" = "PONG" ]; }
 # failover would then throw away.
 HA_ARGS=(--min-replicas-to-write 1 --min-replicas-max-lag 10)
 
+# A reused master that keeps nothing on disk loses the product database when
+# it restarts: said in a box, with the way out.
+warn_if_not_durable() { # name port
+  [ "$1" = "master" ] || return 0
+  local aof save
+  aof="$(redis-cli -p "$2" config get appendonly 2>/dev/null | tail -n 1)"
+  save="$(redis-cli -p "$2" config get save 2>/dev/null | tail -n 1)"
+  if [ "$aof" != "yes" ] && [ -z "$save" ]; then
+    printf '\033[1;33m%s\033[0m\n' \
+      "!! WARNING: the Redis already on $2 keeps nothing on disk (appendonly no, no RDB save)." \
+      "!! The product database written there is LOST when that Redis restarts." \
+      "!! For our own durable nodes on other ports: scripts/redis-up.sh --base-port 7379" \
+      "!!   (or scripts/run.sh --base-port 7379, which also points the server at them)." >&2
+  fi
+}
+
 start_node() { # name port [extra redis-server args...]
   local name="$1" port="$2"; shift 2
   if answers "$port"; then
     say "Redis $name: reusing the server already answering on $port (its memory settings are its own; cachescope warns at start if they could evict the product database)"
+    warn_if_not_durable "$name" "$port"
     if [ -n "$HA" ]; then
       redis-cli -p "$port" config set min-replicas-to-write 1 >/dev/null
       redis-cli -p "$port" config set min-replicas-max-lag 10 >/dev/null
@@ -56,7 +95,7 @@ start_node() { # name port [extra redis-server args...]
     "${extra[@]}" "$@"
   for _ in $(seq 1 50); do answers "$port" && break; sleep 0.1; done
   answers "$port" || { echo "Redis $name did not start; see $DATA/$name.log" >&2; exit 1; }
-  say "Redis $name started on $port (data in .redis/$name)"
+  say "Redis $name started on $port (data in ${DATA#"$ROOT"/}/$name)"
 }
 
 wait_for_link() { # port

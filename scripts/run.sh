@@ -5,20 +5,35 @@
 #
 #   scripts/run.sh        master 6379 + replica 6380 (the workshop's topology)
 #   scripts/run.sh --ha   master + 2 replicas + 3 Sentinels, followed through failovers
+#   --base-port N         our own Redis nodes from port N (see redis-up.sh), e.g.
+#                         when this machine's Redis on 6379 keeps nothing on disk
 #
 # Other arguments go to the server (cachescope --help).
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 HA=""
-if [ "${1:-}" = "--ha" ]; then HA=1; shift; fi
+BASE=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --ha) HA=1; shift ;;
+    --base-port) BASE="${2:-}"; shift 2 ;;
+    *) break ;;
+  esac
+done
 ensure_redis
 ensure_build_tools
 ensure_wasm_opt
+up_args=()
+[ -n "$HA" ] && up_args+=(--ha)
+[ -n "$BASE" ] && up_args+=(--base-port "$BASE")
+scripts/redis-up.sh "${up_args[@]}"
+if [ -n "$BASE" ]; then
+  export REDIS_URL="redis://127.0.0.1:$BASE"
+  export REDIS_REPLICA_URLS="redis://127.0.0.1:$((BASE + 1))"
+fi
 if [ -n "$HA" ]; then
-  scripts/redis-up.sh --ha
-  export REDIS_SENTINELS="${REDIS_SENTINELS:-127.0.0.1:26379,127.0.0.1:26380,127.0.0.1:26381}"
-else
-  scripts/redis-up.sh
+  S="${BASE:-6379}"
+  export REDIS_SENTINELS="${REDIS_SENTINELS:-127.0.0.1:$((S + 20000)),127.0.0.1:$((S + 20001)),127.0.0.1:$((S + 20002))}"
 fi
 say "building (release)"
 cargo leptos build --release --split

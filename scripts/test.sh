@@ -22,6 +22,8 @@ say "Rust tests"
 cargo test --workspace
 say "building the site for the browser tests"
 cargo leptos build --split
+say "README command lines"
+scripts/check-readme.sh
 say "browser tests"
 (cd end2end && npx playwright test)
 say "API fuzzing from the OpenAPI document (Schemathesis)"

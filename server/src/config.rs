@@ -1,16 +1,13 @@
 //! Configuration: command-line flags, each with an environment fallback, so
 //! the binary runs with nothing but environment variables (see the README).
 
-use clap::Parser;
-use std::{net::SocketAddr, time::Duration};
+use clap::{Args, Parser};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-/// Every setting of the server. `cachescope --help` lists them.
-#[derive(Debug, Clone, Parser)]
-#[command(
-    name = "cachescope",
-    version,
-    about = "Redis cache-aside service with a live monitoring web app"
-)]
+/// Every setting of the server, the Leptos site options included, so
+/// `cachescope --help` lists everything the binary reads. A group of flags
+/// ([`Args`]) that [`Cli`] parses; tests build one with [`Config::from_args`].
+#[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Redis master: every write and, by default, every read goes here.
     /// With Sentinel, only its credentials, database and scheme are used.
@@ -63,7 +60,7 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub cache_ttl_secs: u64,
 
-    /// Address to listen on (Leptos' own variable; the seed's port by default).
+    /// Address to listen on (Leptos' own variable; port 8090 by default).
     #[arg(
         long = "addr",
         env = "LEPTOS_SITE_ADDR",
@@ -139,6 +136,48 @@ pub struct Config {
     /// overwrites existing products).
     #[arg(long, env = "SEED_CATALOG", default_value_t = true, action = clap::ArgAction::Set)]
     pub seed_catalog: bool,
+
+    /// Where the built front end is (set by `cargo leptos`).
+    #[command(flatten)]
+    pub site: SiteOptions,
+}
+
+/// The front end's build output, in Leptos' own variables (`cargo leptos`
+/// sets them when it runs the server; the defaults match its build layout).
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Front end (set by cargo leptos)")]
+pub struct SiteOptions {
+    /// Folder served as the site root (holds `pkg/`).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+
+    /// Folder under the site root with the wasm, JS and CSS bundles.
+    #[arg(long, env = "LEPTOS_SITE_PKG_DIR", default_value = "pkg")]
+    pub site_pkg_dir: String,
+
+    /// Base name of the bundles (`<name>.wasm`, `<name>.js`, `<name>.css`).
+    #[arg(long, env = "LEPTOS_OUTPUT_NAME", default_value = "cachescope")]
+    pub output_name: String,
+
+    /// `DEV` or `PROD`: DEV pages connect to cargo-leptos' live-reload port.
+    #[arg(long = "leptos-env", env = "LEPTOS_ENV", value_enum, ignore_case = true,
+          default_value_t = LeptosEnv::Prod)]
+    pub env: LeptosEnv,
+
+    /// cargo-leptos' live-reload WebSocket port (DEV only).
+    #[arg(long, env = "LEPTOS_RELOAD_PORT", default_value_t = 3001)]
+    pub reload_port: u32,
+}
+
+/// Leptos' build environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LeptosEnv {
+    /// Development: live reload.
+    #[value(alias = "development")]
+    Dev,
+    /// Production.
+    #[value(alias = "production")]
+    Prod,
 }
 
 /// Where cache reads go (`READ_FROM`).
@@ -186,8 +225,9 @@ pub enum Command {
 }
 
 impl Config {
-    /// Parses server settings alone from command-line style arguments (tests).
-    pub fn try_parse_from<I, T>(args: I) -> Result<Self, clap::Error>
+    /// Parses server settings alone from command-line style arguments, the
+    /// program name first (what tests use to start a server).
+    pub fn from_args<I, T>(args: I) -> Result<Self, clap::Error>
     where
         I: IntoIterator<Item = T>,
         T: Into<std::ffi::OsString> + Clone,
@@ -235,6 +275,24 @@ impl Config {
     pub fn redis_timeout(&self) -> Duration {
         Duration::from_millis(self.redis_timeout_ms)
     }
+
+    /// Leptos' options, built from these settings (never from the
+    /// environment behind clap's back), for a server bound to `site_addr`
+    /// (the real address when the configured port was 0).
+    pub fn leptos_options(&self, site_addr: SocketAddr) -> leptos::config::LeptosOptions {
+        let env = match self.site.env {
+            LeptosEnv::Dev => leptos::config::Env::DEV,
+            LeptosEnv::Prod => leptos::config::Env::PROD,
+        };
+        leptos::config::LeptosOptions::builder()
+            .output_name(self.site.output_name.as_str())
+            .site_root(self.site.site_root.to_string_lossy().as_ref())
+            .site_pkg_dir(self.site.site_pkg_dir.as_str())
+            .reload_port(self.site.reload_port)
+            .env(env)
+            .site_addr(site_addr)
+            .build()
+    }
 }
 
 #[cfg(test)]
@@ -264,7 +322,7 @@ mod tests {
             parse(["cachescope", "--read-from", "replica"]).read_from,
             ReadFrom::Replica
         );
-        assert!(Config::try_parse_from(["cachescope", "--read-from", "slave"]).is_err());
+        assert!(Config::from_args(["cachescope", "--read-from", "slave"]).is_err());
     }
 
     #[test]
@@ -294,9 +352,9 @@ mod tests {
 
     #[test]
     fn out_of_range_values_are_refused() {
-        assert!(Config::try_parse_from(["cachescope", "--cache-ttl-secs", "0"]).is_err());
-        assert!(Config::try_parse_from(["cachescope", "--redis-timeout-ms", "5"]).is_err());
-        assert!(Config::try_parse_from(["cachescope", "--addr", "nope"]).is_err());
+        assert!(Config::from_args(["cachescope", "--cache-ttl-secs", "0"]).is_err());
+        assert!(Config::from_args(["cachescope", "--redis-timeout-ms", "5"]).is_err());
+        assert!(Config::from_args(["cachescope", "--addr", "nope"]).is_err());
     }
 
     #[test]
@@ -310,6 +368,25 @@ mod tests {
                 .unwrap_or_else(|| panic!("{id} is a flag"));
             assert!(arg.is_hide_env_values_set(), "{id} would be printed");
         }
+    }
+
+    #[test]
+    fn leptos_settings_are_flags_too() {
+        let c = parse([
+            "cachescope",
+            "--leptos-env",
+            "dev",
+            "--site-root",
+            "/srv/site",
+        ]);
+        let options = c.leptos_options(c.site_addr);
+        assert_eq!(options.env, leptos::config::Env::DEV);
+        assert_eq!(&*options.site_root, "/srv/site");
+        assert_eq!(&*options.output_name, "cachescope");
+        assert_eq!(
+            parse(["cachescope", "--leptos-env", "PROD"]).site.env,
+            LeptosEnv::Prod
+        );
     }
 
     #[test]

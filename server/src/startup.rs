@@ -167,7 +167,7 @@ impl Application {
             config.rate_limit_burst,
         );
         let state = AppState::new(Shared {
-            leptos_options: leptos_options(local),
+            leptos_options: config.leptos_options(local),
             limiter,
             config,
             db,
@@ -371,25 +371,4 @@ fn local_api(api: Router) -> LocalApi {
             }
         }
     })
-}
-
-/// Leptos' settings: the site files under `LEPTOS_SITE_ROOT` (default
-/// `target/site`, where `cargo leptos build` puts them, relative to the
-/// repository root), production mode unless `LEPTOS_ENV=DEV`.
-fn leptos_options(site_addr: SocketAddr) -> LeptosOptions {
-    let var =
-        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_string());
-    let env = if var("LEPTOS_ENV", "PROD").eq_ignore_ascii_case("dev") {
-        leptos::config::Env::DEV
-    } else {
-        leptos::config::Env::PROD
-    };
-    LeptosOptions::builder()
-        .output_name(var("LEPTOS_OUTPUT_NAME", "cachescope"))
-        .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
-        .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
-        .reload_port(var("LEPTOS_RELOAD_PORT", "3001").parse().unwrap_or(3001))
-        .env(env)
-        .site_addr(site_addr)
-        .build()
 }

@@ -249,7 +249,7 @@ impl TestApp {
             args.extend_from_slice(&["--rate-limit-rps", "0"]);
         }
         args.extend_from_slice(extra);
-        let config = Config::try_parse_from(args).expect("valid test config");
+        let config = Config::from_args(args).expect("valid test config");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready, bound) = tokio::sync::oneshot::channel();
         let (finished, done) = tokio::sync::oneshot::channel::<()>();
