@@ -3,27 +3,40 @@
 //! provides an [`ssr::LocalApi`] as context), so both paths answer alike and
 //! the first render already shows real data.
 
-use crate::types::{ApiErrorBody, HealthReport};
+use crate::types::{ApiErrorBody, ApiFailure, HealthReport};
 use serde::de::DeserializeOwned;
 use std::future::Future;
 
 /// `GET /api/health`.
-pub fn health() -> impl Future<Output = Result<HealthReport, String>> + Send + 'static {
+pub fn health() -> impl Future<Output = Result<HealthReport, ApiFailure>> + Send + 'static {
     get_json("/api/health".to_string())
 }
 
-/// GETs an API path (with its query string) and decodes the JSON answer.
-pub fn get_json<T>(path: String) -> impl Future<Output = Result<T, String>> + Send + 'static
+/// GETs an API path (with its query string) and decodes the JSON answer; a
+/// failure keeps the HTTP status.
+pub fn get_json<T>(path: String) -> impl Future<Output = Result<T, ApiFailure>> + Send + 'static
 where
     T: DeserializeOwned + Send + 'static,
 {
+    let answer = get(path);
+    async move {
+        let (status, body) = answer.await?;
+        decode(status, &body)
+    }
+}
+
+/// GETs an API path: the status and body of the answer, whatever the
+/// status; an error only when no answer came.
+pub fn get(
+    path: String,
+) -> impl Future<Output = Result<(u16, String), ApiFailure>> + Send + 'static {
     #[cfg(feature = "ssr")]
     {
         let api = leptos::prelude::use_context::<ssr::LocalApi>();
         async move {
-            let api = api.ok_or_else(|| "the server did not provide its API".to_string())?;
-            let (status, body) = api.get(path).await;
-            decode(status, &body)
+            let api =
+                api.ok_or_else(|| ApiFailure::unreachable("the server did not provide its API"))?;
+            Ok(api.get(path).await)
         }
     }
     #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
@@ -32,42 +45,41 @@ where
             let response = gloo_net::http::Request::get(&path)
                 .send()
                 .await
-                .map_err(|e| format!("cannot reach the cachescope server: {e}"))?;
-            let body = response
-                .text()
-                .await
-                .map_err(|e| format!("the server's answer was cut short: {e}"))?;
-            decode(response.status(), &body)
+                .map_err(|e| {
+                    ApiFailure::unreachable(format!("cannot reach the cachescope server: {e}"))
+                })?;
+            let body = response.text().await.map_err(|e| ApiFailure {
+                status: Some(response.status()),
+                error: format!("the server's answer was cut short: {e}"),
+            })?;
+            Ok((response.status(), body))
         })
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     {
-        async move { Err(format!("cannot fetch {path}: built without ssr or hydrate")) }
+        async move {
+            Err(ApiFailure::unreachable(format!(
+                "cannot fetch {path}: built without ssr or hydrate"
+            )))
+        }
     }
-}
-
-/// Percent-encodes a query or path value (anything but `[A-Za-z0-9_.-]`).
-pub fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// Decodes an answer: a body of the expected type is data whatever the status
 /// (a 503 health report still lists the nodes); otherwise the server's
 /// `{"error"}` sentence, or a generic message.
-pub fn decode<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, String> {
+pub fn decode<T: DeserializeOwned>(status: u16, body: &str) -> Result<T, ApiFailure> {
     if let Ok(value) = serde_json::from_str::<T>(body) {
         return Ok(value);
     }
-    match serde_json::from_str::<ApiErrorBody>(body) {
-        Ok(error) => Err(error.error),
-        Err(_) => Err(format!("unexpected answer from the server (HTTP {status})")),
-    }
+    let error = match serde_json::from_str::<ApiErrorBody>(body) {
+        Ok(body) => body.error,
+        Err(_) => format!("unexpected answer from the server (HTTP {status})"),
+    };
+    Err(ApiFailure {
+        status: Some(status),
+        error,
+    })
 }
 
 /// Hooks the server plugs into the app for server-side rendering.
@@ -107,14 +119,15 @@ mod tests {
     #[test]
     fn decode_prefers_data_then_error_sentence() {
         let report = r#"{"status":"down","nodes":[],"checked_at_ms":1}"#;
-        let decoded: Result<HealthReport, String> = decode(503, report);
+        let decoded: Result<HealthReport, _> = decode(503, report);
         assert_eq!(decoded.map(|r| r.status), Ok(HealthStatus::Down));
-        let error: Result<HealthReport, String> = decode(404, r#"{"error":"no such product"}"#);
-        assert_eq!(error, Err("no such product".to_string()));
-        let junk: Result<HealthReport, String> = decode(502, "<html>");
-        assert_eq!(
-            junk,
-            Err("unexpected answer from the server (HTTP 502)".to_string())
-        );
+        let error = decode::<HealthReport>(404, r#"{"error":"no such product"}"#)
+            .expect_err("an error body");
+        assert!(error.is_not_found());
+        assert_eq!(error.error, "no such product");
+        let junk = decode::<HealthReport>(502, "<html>").expect_err("not JSON");
+        assert_eq!(junk.status, Some(502));
+        assert!(!junk.is_not_found());
+        assert_eq!(junk.error, "unexpected answer from the server (HTTP 502)");
     }
 }

@@ -13,6 +13,7 @@
 pub mod api;
 pub mod app;
 pub mod components;
+pub mod format;
 pub mod live;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -18,6 +18,10 @@ test('the dashboard moves with lookups and alerts when a replica stops', async (
   }
   await expect.poll(async () => Number(await lookups.textContent())).toBeGreaterThanOrEqual(before + 6);
   await expect(page.getByTestId('live-lookups')).toContainText("prod16");
+  // A search shows as what was searched, never as its cache key.
+  expect((await request.get('/api/search?q=SMARTPHONE%20premium&category=electronics&max_price=1000')).status()).toBe(200);
+  await expect(page.getByTestId('live-lookups')).toContainText('premium smartphone · electronics · ≤ $1000');
+  await expect(page.getByTestId('live-lookups')).not.toContainText('q=');
 
   // Stop the replica: the alert shows within a few seconds.
   process.kill(Number(process.env.CACHESCOPE_REPLICA_PID), 'SIGKILL');
@@ -25,7 +29,7 @@ test('the dashboard moves with lookups and alerts when a replica stops', async (
   await expect(alert).toContainText(`Redis replica ${replicaAddr} is down`, { timeout: 5_000 });
   await expect(replicaCard).toHaveAttribute('data-up', 'false');
 
-  // Bring it back (for this test and the next ones): the alert clears.
+  // Bring it back: the alert clears.
   const restarted = startRedis(Number(process.env.CACHESCOPE_REPLICA_PORT), Number(process.env.CACHESCOPE_MASTER_PORT));
   process.env.CACHESCOPE_REPLICA_PID = String(restarted.pid);
   await expect(page.getByTestId('all-clear')).toBeVisible({ timeout: 10_000 });

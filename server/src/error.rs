@@ -25,10 +25,35 @@ pub enum ApiError {
     /// An admin route was called with a wrong token, or writes are disabled.
     #[error("{0}")]
     Forbidden(String),
-    /// The request was refused before a handler ran (body too large, wrong
-    /// content type); the status is the framework's.
+    /// The framework refused the request before a handler ran (body too
+    /// large, wrong content type, not a WebSocket upgrade); the status is the
+    /// framework's.
     #[error("{1}")]
     Rejected(StatusCode, String),
+    /// The method is not one the route answers.
+    #[error("this method is not allowed on this route")]
+    MethodNotAllowed,
+    /// The request target is longer than we read.
+    #[error("the request target is limited to {0} bytes")]
+    UriTooLong(usize),
+    /// The request head has too many or too large header lines.
+    #[error("request headers are limited to {lines} lines and {bytes} bytes")]
+    HeadersTooLarge {
+        /// Most header lines.
+        lines: usize,
+        /// Most bytes of headers in all.
+        bytes: usize,
+    },
+    /// The client is over its rate or its share of live connections.
+    #[error("{0}")]
+    TooManyRequests(String),
+    /// The request was not answered within `REQUEST_TIMEOUT_MS`.
+    #[error("the request took longer than {0} ms")]
+    TimedOut(u128),
+    /// The server is at a capacity bound (live clients) or has nothing to
+    /// show yet (no metrics collected): try again shortly.
+    #[error("{0}")]
+    Busy(String),
     /// Redis did not answer or failed (the driver's sentence).
     #[error("Redis is unavailable: {0}")]
     Unavailable(String),
@@ -75,6 +100,11 @@ impl ApiError {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Rejected(status, _) => *status,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::TimedOut(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unavailable(_) | ApiError::ConnectionLost(_) => {
                 StatusCode::SERVICE_UNAVAILABLE
             }

@@ -13,8 +13,12 @@ use crate::{
     stats::Recorder,
     topology::{sentinel, Connect, StoreError, Topology},
 };
-use app::{api::ssr::LocalApi, shell::shell, App};
-use axum::{body::Body, http::Request, Router};
+use app::{api::ssr::LocalApi, shell::shell, types::ApiErrorBody, App};
+use axum::{
+    body::Body,
+    http::{Request, StatusCode},
+    Router,
+};
 use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{
     file_and_error_handler_with_context, generate_route_list, AxumRouteListing, LeptosRoutes,
@@ -361,14 +365,25 @@ fn local_api(api: Router) -> LocalApi {
         let api = api.clone();
         async move {
             let Ok(request) = Request::get(path).body(Body::empty()) else {
-                return (400, r#"{"error":"invalid API path"}"#.to_string());
+                return failure(StatusCode::BAD_REQUEST, "invalid API path");
             };
             let Ok(response) = api.oneshot(request).await;
             let status = response.status().as_u16();
             match axum::body::to_bytes(response.into_body(), MAX_BODY).await {
                 Ok(bytes) => (status, String::from_utf8_lossy(&bytes).into_owned()),
-                Err(_) => (502, r#"{"error":"API answer too large"}"#.to_string()),
+                Err(_) => failure(StatusCode::BAD_GATEWAY, "API answer too large"),
             }
         }
     })
+}
+
+/// An in-process API failure, in the same body as every API error.
+fn failure(status: StatusCode, sentence: &str) -> (u16, String) {
+    let body = ApiErrorBody {
+        error: sentence.to_string(),
+    };
+    (
+        status.as_u16(),
+        serde_json::to_string(&body).unwrap_or_default(),
+    )
 }

@@ -1,5 +1,6 @@
 //! A product as a glass tile in a listing.
 
+use crate::format::format_price;
 use crate::types::Product;
 use leptos::prelude::*;
 
@@ -24,32 +25,5 @@ pub fn ProductCard(product: Product) -> impl IntoView {
                 {product.features.into_iter().take(3).map(|f| view! { <li>{f}</li> }).collect_view()}
             </ul>
         </a>
-    }
-}
-
-/// `899.99` → `$899.99`, with thousands separators.
-pub fn format_price(price: f64) -> String {
-    let cents = (price * 100.0).round() as u64;
-    let whole = (cents / 100).to_string();
-    let mut grouped = String::new();
-    for (i, digit) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    format!("${grouped}.{:02}", cents % 100)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_price;
-
-    #[test]
-    fn prices_read_naturally() {
-        assert_eq!(format_price(899.99), "$899.99");
-        assert_eq!(format_price(2499.0), "$2,499.00");
-        assert_eq!(format_price(0.5), "$0.50");
-        assert_eq!(format_price(1234567.891), "$1,234,567.89");
     }
 }

@@ -2,6 +2,7 @@
 //! for a minute after it), and a panel with each Sentinel, the master it
 //! names, whether a failover could happen now, and the failovers seen.
 
+use crate::format::{clock, format_ms};
 use crate::types::{Failover, HaStatus};
 use leptos::prelude::*;
 
@@ -105,38 +106,5 @@ pub fn SentinelPanel(ha: HaStatus) -> impl IntoView {
                 }.into_any()
             }}
         </section>
-    }
-}
-
-/// `2293` → `2.3 s`; under a second in ms.
-fn format_ms(ms: u64) -> String {
-    if ms < 1_000 {
-        format!("{ms} ms")
-    } else {
-        format!("{:.1} s", ms as f64 / 1000.0)
-    }
-}
-
-/// Milliseconds since the epoch → `HH:MM:SS` (UTC, so server-rendered and
-/// hydrated pages agree).
-fn clock(at_ms: u64) -> String {
-    let secs = at_ms / 1000;
-    format!(
-        "{:02}:{:02}:{:02}",
-        (secs / 3600) % 24,
-        (secs / 60) % 60,
-        secs % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_and_clock_read_naturally() {
-        assert_eq!(format_ms(850), "850 ms");
-        assert_eq!(format_ms(2_293), "2.3 s");
-        assert_eq!(clock(1_795_805_389_119), "18:49:49");
     }
 }

@@ -1,11 +1,14 @@
 //! A small multi-series time line (SVG polylines), for the dashboard.
 
+use super::chart::{ChartGrid, Frame, Scale, LEFT, WIDTH};
 use leptos::prelude::*;
 
-const WIDTH: f64 = 600.0;
-const HEIGHT: f64 = 150.0;
-const LEFT: f64 = 50.0;
-const PAD: f64 = 10.0;
+/// The frame of every time line.
+const FRAME: Frame = Frame {
+    height: 150.0,
+    top: 10.0,
+    bottom: 10.0,
+};
 
 /// One line: a CSS class for its colour and one value per tick (gaps allowed).
 #[derive(Debug, Clone, PartialEq)]
@@ -16,42 +19,6 @@ pub struct Series {
     pub class: &'static str,
     /// Oldest first; `None` leaves a gap.
     pub points: Vec<Option<f64>>,
-}
-
-/// How the vertical axis maps values.
-#[derive(Debug, Clone, Copy)]
-pub enum Scale {
-    /// 0 ..= max, with tick labels made by the function.
-    Linear { max: f64, label: fn(f64) -> String },
-    /// Microseconds on a log scale, 10 µs ..= 1 s.
-    LogMicros,
-}
-
-impl Scale {
-    fn y(self, value: f64) -> f64 {
-        let frac = match self {
-            Scale::Linear { max, .. } => (value / max.max(f64::EPSILON)).clamp(0.0, 1.0),
-            Scale::LogMicros => ((value.max(10.0).log10() - 1.0) / 5.0).clamp(0.0, 1.0),
-        };
-        HEIGHT - PAD - frac * (HEIGHT - 2.0 * PAD)
-    }
-
-    fn grid(self) -> Vec<(f64, String)> {
-        match self {
-            Scale::Linear { max, label } => (0..=4)
-                .map(|i| (max * i as f64 / 4.0, label(max * i as f64 / 4.0)))
-                .collect(),
-            Scale::LogMicros => [
-                (100.0, "100 µs"),
-                (1_000.0, "1 ms"),
-                (10_000.0, "10 ms"),
-                (100_000.0, "100 ms"),
-            ]
-            .into_iter()
-            .map(|(v, l)| (v, l.to_string()))
-            .collect(),
-        }
-    }
 }
 
 /// Lines over the last `capacity` ticks (newest at the right edge).
@@ -71,18 +38,8 @@ pub fn TimeChart(
             .collect_view()
     };
     view! {
-        <svg class="chart timechart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=label>
-            {scale
-                .grid()
-                .into_iter()
-                .map(|(value, text)| {
-                    let y = scale.y(value);
-                    view! {
-                        <line class="grid" x1=LEFT x2=WIDTH y1=y y2=y></line>
-                        <text class="axis" x=LEFT - 6.0 y=y + 4.0 text-anchor="end">{text}</text>
-                    }
-                })
-                .collect_view()}
+        <svg class="chart timechart" viewBox=format!("0 0 {WIDTH} {}", FRAME.height) role="img" aria-label=label>
+            <ChartGrid scale frame=FRAME />
             {move || {
                 series
                     .get()
@@ -93,7 +50,7 @@ pub fn TimeChart(
                             .points
                             .iter()
                             .enumerate()
-                            .filter_map(|(i, v)| v.map(|v| format!("{:.1},{:.1}", LEFT + (offset + i) as f64 * step, scale.y(v))))
+                            .filter_map(|(i, v)| v.map(|v| format!("{:.1},{:.1}", LEFT + (offset + i) as f64 * step, FRAME.y(scale, v))))
                             .collect::<Vec<_>>()
                             .join(" ");
                         view! { <polyline class=format!("line {}", s.class) points=points></polyline> }

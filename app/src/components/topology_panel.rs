@@ -2,8 +2,8 @@
 //! probed every 2 s in the browser (pausable).
 
 use crate::api;
-use crate::components::{NodeCard, StatusPill};
-use crate::types::{HealthReport, HealthStatus};
+use crate::components::{Fact, NodeCard, StatusPill};
+use crate::types::{ApiFailure, HealthReport, HealthStatus, NodeHealth};
 use leptos::prelude::*;
 
 /// How often the browser re-checks the topology while live updates are on.
@@ -63,13 +63,13 @@ pub fn TopologyPanel() -> impl IntoView {
 
 /// The verdict, the nodes, or a readable explanation of why there are none.
 #[component]
-fn Topology(report: Result<HealthReport, String>) -> impl IntoView {
+fn Topology(report: Result<HealthReport, ApiFailure>) -> impl IntoView {
     match report {
-        Err(message) => view! {
+        Err(failure) => view! {
             <StatusPill status=Some(HealthStatus::Down) />
             <div class="alert alert-down" role="alert">
                 <strong>"No health report. "</strong>
-                {message}
+                {failure.error}
             </div>
         }
         .into_any(),
@@ -94,10 +94,33 @@ fn Topology(report: Result<HealthReport, String>) -> impl IntoView {
                         }
                     })}
                 <div class="nodes">
-                    {report.nodes.into_iter().map(|node| view! { <NodeCard node /> }).collect_view()}
+                    {report.nodes.into_iter().map(health_card).collect_view()}
                 </div>
             }
             .into_any()
         }
+    }
+}
+
+/// A node's health as a node card: latency, and the replication link.
+fn health_card(node: NodeHealth) -> impl IntoView {
+    let latency = node
+        .latency_us
+        .map(|us| format!("{:.2} ms", us as f64 / 1000.0))
+        .unwrap_or_else(|| "—".to_string());
+    let mut facts = vec![Fact::new("Latency", latency)];
+    if let Some(link) = node.link_status.clone() {
+        facts.push(Fact::new("Link", link.clone()).class(format!("link-{link}")));
+    }
+    let warning = (node.role != node.expected_role).then(|| {
+        format!(
+            "configured as {}, reports {}",
+            node.expected_role.label(),
+            node.role.label()
+        )
+    });
+    view! {
+        <NodeCard role=node.role.label() addr=node.addr up=node.up testid="node" facts
+            warning error=node.error />
     }
 }

@@ -3,8 +3,9 @@
 //! replication panel with heartbeat delay and alerts.
 
 use crate::components::{
-    format_us, FailoverBanner, HitGauge, Scale, SentinelPanel, Series, TimeChart,
+    Fact, FailoverBanner, HitGauge, NodeCard, Scale, SentinelPanel, Series, SourceBadge, TimeChart,
 };
+use crate::format::{format_bytes, format_us};
 use crate::live::{use_live_feed, FeedStatus, LiveFeed, TICKS_KEPT};
 use crate::types::{MetricsTick, NodeMetrics, NodeRole};
 use leptos::prelude::*;
@@ -133,8 +134,8 @@ pub fn DashboardPage() -> impl IntoView {
             <ul class="history" data-testid="live-lookups">
                 {move || feed.lookups.get().into_iter().take(12).map(|e| view! {
                     <li class="history-item static">
-                        <span class=if e.source == crate::types::Source::Cache { "badge badge-cache" } else { "badge badge-database" }>{e.source.label()}</span>
-                        <span class="history-query">{e.query}</span>
+                        <SourceBadge source=e.source />
+                        <span class="history-query">{e.query.label()}</span>
                         <span class="history-time">{format_us(e.elapsed_us)}</span>
                     </li>
                 }).collect_view()}
@@ -229,67 +230,35 @@ fn Tile(
     }
 }
 
-/// One node's replication facts.
+/// One node's replication facts, in the shared node card.
 #[component]
 fn ReplicaCard(node: NodeMetrics) -> impl IntoView {
-    let state = if node.up { "up" } else { "down" };
     let opt = |v: Option<u64>, unit: &str| {
         v.map(|v| format!("{v}{unit}"))
             .unwrap_or_else(|| "—".to_string())
     };
-    let is_replica = node.role == Some(NodeRole::Replica);
+    let mut facts = vec![Fact::new("Offset", opt(node.offset, ""))];
+    if node.role == Some(NodeRole::Replica) {
+        let link = node.link_status.clone().unwrap_or_default();
+        facts.extend([
+            Fact::new(
+                "Link",
+                node.link_status.clone().unwrap_or_else(|| "—".into()),
+            )
+            .class(format!("link-{link}")),
+            Fact::new("Behind", opt(node.lag_bytes, " B")).testid("lag-bytes"),
+            Fact::new("Heartbeat", opt(node.heartbeat_ms, " ms")).testid("heartbeat"),
+            Fact::new("Lag", opt(node.lag_s, " s")),
+            Fact::new("Last I/O", opt(node.last_io_s, " s ago")),
+        ]);
+    }
     view! {
-        <article class=format!("node node-{state}") data-testid="repl-node" data-addr=node.addr.clone() data-up=node.up.to_string()>
-            <header class="node-head">
-                <span class="dot" aria-hidden="true"></span>
-                <span class="role">{node.role.map(NodeRole::label).unwrap_or("node")}</span>
-                <span class="state">{state}</span>
-            </header>
-            <div class="addr">{node.addr.clone()}</div>
-            <dl class="facts">
-                <dt>"Offset"</dt><dd>{opt(node.offset, "")}</dd>
-                {is_replica.then(|| view! {
-                    <dt>"Link"</dt><dd class=format!("link-{}", node.link_status.clone().unwrap_or_default())>{node.link_status.clone().unwrap_or_else(|| "—".into())}</dd>
-                    <dt>"Behind"</dt><dd data-testid="lag-bytes">{opt(node.lag_bytes, " B")}</dd>
-                    <dt>"Heartbeat"</dt><dd data-testid="heartbeat">{opt(node.heartbeat_ms, " ms")}</dd>
-                    <dt>"Lag"</dt><dd>{opt(node.lag_s, " s")}</dd>
-                    <dt>"Last I/O"</dt><dd>{opt(node.last_io_s, " s ago")}</dd>
-                })}
-            </dl>
-            {node.error.clone().map(|e| view! { <p class="error-line">{e}</p> })}
-        </article>
+        <NodeCard role=node.role.map(NodeRole::label).unwrap_or("node") addr=node.addr up=node.up
+            testid="repl-node" facts warning=None error=node.error />
     }
 }
 
 /// A percentile as a chart point, absent until something was measured.
 fn nonzero(value: u64, count: u64) -> Option<f64> {
     (count > 0).then_some(value as f64)
-}
-
-/// `954640` → `932.3 KiB`.
-fn format_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::format_bytes;
-
-    #[test]
-    fn bytes_read_naturally() {
-        assert_eq!(format_bytes(512), "512 B");
-        assert_eq!(format_bytes(954_640), "932.3 KiB");
-        assert_eq!(format_bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
-    }
 }

@@ -1,8 +1,8 @@
 //! `/products/{id}`: one product, read from the product database.
 
 use crate::api;
-use crate::components::format_price;
-use crate::types::DbProduct;
+use crate::format::format_price;
+use crate::types::{ApiFailure, DbProduct, ProductId};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
@@ -12,18 +12,18 @@ pub fn ProductDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let product = Resource::new(id, |id| {
-        // The id is validated by the API; only keep it from escaping the path.
-        let safe: String = id
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
-            .take(65)
-            .collect();
-        let path = if safe.is_empty() || safe != id {
-            "/api/db/product/%20".to_string()
-        } else {
-            format!("/api/db/product/{safe}")
-        };
-        api::get_json::<DbProduct>(path)
+        // A malformed id is answered here, as the API would (400), without
+        // putting it into a request path.
+        let checked = ProductId::parse(&id).map(|id| format!("/api/db/product/{id}"));
+        async move {
+            match checked {
+                Ok(path) => api::get_json::<DbProduct>(path).await,
+                Err(invalid) => Err(ApiFailure {
+                    status: Some(400),
+                    error: invalid,
+                }),
+            }
+        }
     });
     view! {
         <section class="glass card detail">
@@ -33,10 +33,10 @@ pub fn ProductDetailPage() -> impl IntoView {
                     product
                         .get()
                         .map(|result| match result {
-                            Err(message) => {
+                            Err(failure) => {
                                 view! {
                                     <div class="alert alert-down" role="alert" data-testid="detail-error">
-                                        {message}
+                                        {failure.error}
                                     </div>
                                 }
                                     .into_any()
@@ -45,8 +45,8 @@ pub fn ProductDetailPage() -> impl IntoView {
                                 view! {
                                     <div class="detail-head">
                                         <h2 data-testid="detail-name">{data.name.clone()}</h2>
-                                        <span class="badge badge-db" title="served by GET /api/db/product">
-                                            {source}
+                                        <span class="badge badge-db" title="served by GET /api/db/product" data-testid="detail-source">
+                                            {source.label()}
                                         </span>
                                     </div>
                                     <div class="price big">{format_price(data.price)}</div>

@@ -2,9 +2,9 @@
 //! Filters live in the URL (`?category=&order=&offset=`), so every view can be
 //! linked, works before hydration, and the back button behaves.
 
-use crate::api::{self, encode};
+use crate::api;
 use crate::components::ProductCard;
-use crate::types::{CategoryCount, PriceOrder, ProductPage};
+use crate::types::{percent_encode, CategoryCount, ListQuery, PriceOrder, ProductPage};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -22,16 +22,14 @@ struct Filters {
 impl Filters {
     /// The API query for these filters.
     fn api_path(&self) -> String {
-        let mut path = format!(
-            "/api/db/products?order={}&limit={PAGE}&offset={}",
-            self.order.as_str(),
-            self.offset
-        );
-        if let Some(category) = &self.category {
-            path.push_str("&category=");
-            path.push_str(&encode(category));
-        }
-        path
+        let listing = ListQuery {
+            category: self.category.clone(),
+            order: self.order,
+            offset: self.offset,
+            limit: PAGE,
+            ..ListQuery::default()
+        };
+        format!("/api/db/products?{}", listing.query_string())
     }
 
     /// The page URL for these filters.
@@ -39,7 +37,7 @@ impl Filters {
         let mut href = format!("/products?order={}", self.order.as_str());
         if let Some(category) = &self.category {
             href.push_str("&category=");
-            href.push_str(&encode(category));
+            href.push_str(&percent_encode(category));
         }
         if self.offset > 0 {
             href.push_str(&format!("&offset={}", self.offset));
@@ -110,7 +108,7 @@ pub fn ProductsPage() -> impl IntoView {
                     categories
                         .get()
                         .map(|result| match result {
-                            Err(message) => view! { <p class="alert alert-down">{message}</p> }.into_any(),
+                            Err(failure) => view! { <p class="alert alert-down">{failure.error}</p> }.into_any(),
                             Ok(list) => view! { <CategoryChips list filters /> }.into_any(),
                         })
                 }}
@@ -119,11 +117,11 @@ pub fn ProductsPage() -> impl IntoView {
                 {move || {
                     page.get()
                         .map(|result| match result {
-                            Err(message) => {
+                            Err(failure) => {
                                 view! {
                                     <div class="alert alert-down" role="alert">
                                         <strong>"Cannot list products. "</strong>
-                                        {message}
+                                        {failure.error}
                                     </div>
                                 }
                                     .into_any()

@@ -1,7 +1,7 @@
 //! Cache-aside answers (`/api/products/{id}`, `/api/search`), the shared
 //! statistics (`/api/stats`) and the search history (`/api/history`).
 
-use super::Product;
+use super::{LookupQuery, Product, SearchParams};
 use serde::{Deserialize, Serialize};
 
 /// Where an answer came from.
@@ -16,6 +16,14 @@ pub enum Source {
 }
 
 impl Source {
+    /// The wire name (`"cache"`, `"database"`), as serde writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Cache => "cache",
+            Source::Database => "database",
+        }
+    }
+
     /// The label shown on badges.
     pub fn label(self) -> &'static str {
         match self {
@@ -39,6 +47,21 @@ pub struct ProductLookup {
     pub ttl_s: u64,
 }
 
+/// The 404 of `GET /api/products/{id}`: the error sentence, and where the
+/// answer came from (a negative cache entry, or the database).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ProductMissing {
+    /// `product "<id>" not found`.
+    pub error: String,
+    /// A cached "no such product", or a database read.
+    pub source: Source,
+    /// Server-side time of the whole lookup, in microseconds.
+    pub elapsed_us: u64,
+    /// Remaining lifetime of the negative cache entry, in seconds.
+    pub ttl_s: u64,
+}
+
 /// `GET /api/search`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -53,8 +76,10 @@ pub struct SearchResult {
     pub elapsed_us: u64,
     /// Remaining lifetime of the cache entry, in seconds.
     pub ttl_s: u64,
-    /// The canonical form the cache is keyed by.
-    pub query: String,
+    /// The search as understood, in the canonical form the cache is keyed
+    /// by (`q=<words>|category=…|min=…|max=…|limit=…`).
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub query: SearchParams,
 }
 
 /// Percentiles of one latency histogram, in microseconds.
@@ -108,12 +133,22 @@ pub struct Stats {
     pub latency_us: LatencyBySource,
 }
 
+/// Answer of `POST /api/stats/reset`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StatsReset {
+    /// Always `true`: every count and the history were forgotten.
+    pub reset: bool,
+}
+
 /// One entry of `GET /api/history` (newest first).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct HistoryEntry {
-    /// What was looked up: `id:<id>` or the canonical search.
-    pub query: String,
+    /// What was looked up: a product id, or a search's canonical form
+    /// (`q=…|category=…|min=…|max=…|limit=…`).
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub query: LookupQuery,
     /// Cache hit or database read.
     pub source: Source,
     /// Server-side time of the lookup, in microseconds.

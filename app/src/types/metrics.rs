@@ -203,6 +203,7 @@ impl From<&NodeMetrics> for ReplicationNode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::LookupQuery;
 
     #[test]
     fn messages_are_tagged_by_type() {
@@ -223,7 +224,7 @@ mod tests {
     fn from_json_reads_every_message_as_serde_does() {
         use crate::types::Source;
         let entry = HistoryEntry {
-            query: "prod1".into(),
+            query: LookupQuery::parse("prod1").expect("valid id"),
             source: Source::Cache,
             elapsed_us: 120,
             at: 7,

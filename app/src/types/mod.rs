@@ -1,28 +1,31 @@
 //! JSON types of the HTTP API, shared by the server (which produces them) and
 //! the browser (which reads them), so both sides agree by construction.
 
+mod error;
 mod ha;
 mod health;
+mod id;
 mod lookup;
 mod metrics;
 mod product;
+mod query;
+
+pub use error::{ApiErrorBody, ApiFailure};
+pub use id::{ProductId, MAX_ID_LEN};
+pub use query::{
+    percent_encode, tokenize, ListQuery, LookupQuery, SearchParams, DEFAULT_LIMIT,
+    DEFAULT_SEARCH_LIMIT, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_WORD_LEN,
+};
 
 pub use ha::{Failover, HaStatus, SentinelStatus};
 pub use health::{HealthReport, HealthStatus, NodeHealth, NodeRole};
 pub use lookup::{
-    HistoryEntry, LatencyBySource, LatencySummary, ProductLookup, SearchResult, Source, Stats,
+    HistoryEntry, LatencyBySource, LatencySummary, ProductLookup, ProductMissing, SearchResult,
+    Source, Stats, StatsReset,
 };
 pub use metrics::{MetricsTick, NodeMetrics, Replication, ReplicationNode, ServerMessage};
 pub use product::{
-    validate_category, validate_id, validate_price, CategoryCount, DbProduct, Invalid, PriceOrder,
-    Product, ProductDeleted, ProductPage, ProductWritten, MAX_CATEGORY_LEN, MAX_FEATURES,
-    MAX_FEATURE_LEN, MAX_ID_LEN, MAX_NAME_LEN, MAX_PRICE,
+    validate_category, validate_price, CategoryCount, DbProduct, Invalid, PriceOrder, Product,
+    ProductDeleted, ProductPage, ProductWritten, StoreKind, MAX_CATEGORY_LEN, MAX_FEATURES,
+    MAX_FEATURE_LEN, MAX_NAME_LEN, MAX_PRICE,
 };
-
-/// Body of every API error: `{"error": "<human sentence>"}`.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ApiErrorBody {
-    /// A sentence a person can act on.
-    pub error: String,
-}

@@ -2,10 +2,8 @@
 //! product must follow (shared, so the server enforces them and a form can
 //! check them before sending).
 
+use super::ProductId;
 use serde::{Deserialize, Serialize};
-
-/// Longest product id; ids match `[A-Za-z0-9_-]{1,64}`.
-pub const MAX_ID_LEN: usize = 64;
 /// Longest product name, in characters.
 pub const MAX_NAME_LEN: usize = 200;
 /// Longest category name; categories match `[a-z0-9_-]{1,40}`.
@@ -17,7 +15,9 @@ pub const MAX_FEATURE_LEN: usize = 80;
 /// Highest accepted price.
 pub const MAX_PRICE: f64 = 1_000_000_000.0;
 
-/// A product, exactly the seed's fields, stored as JSON in `db:product:<id>`.
+/// A product, stored as JSON in `db:product:<id>`. Its `id` stays text here
+/// (a body may carry a bad one); [`Product::validate`] checks it with
+/// [`ProductId::parse`] like every other field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Product {
@@ -38,20 +38,6 @@ pub struct Product {
 
 /// Why a product or a query is refused: a sentence for the person who sent it.
 pub type Invalid = String;
-
-/// Checks an id against `[A-Za-z0-9_-]{1,64}`.
-pub fn validate_id(id: &str) -> Result<(), Invalid> {
-    if id.is_empty() || id.len() > MAX_ID_LEN {
-        return Err(format!("a product id has 1 to {MAX_ID_LEN} characters"));
-    }
-    if !id
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
-    {
-        return Err("a product id may only hold letters, digits, '_' and '-'".to_string());
-    }
-    Ok(())
-}
 
 /// Checks a category name against `[a-z0-9_-]{1,40}`.
 pub fn validate_category(category: &str) -> Result<(), Invalid> {
@@ -78,7 +64,7 @@ pub fn validate_price(price: f64, what: &str) -> Result<(), Invalid> {
 impl Product {
     /// Checks every field; the first problem found is reported.
     pub fn validate(&self) -> Result<(), Invalid> {
-        validate_id(&self.id)?;
+        ProductId::parse(&self.id)?;
         let name = self.name.trim();
         if name.is_empty() {
             return Err("the name must not be empty".to_string());
@@ -102,14 +88,39 @@ impl Product {
     }
 }
 
-/// `GET /api/db/product/{id}`: the seed's exact shape, `source` is `"redis_db"`.
+/// The system of record a product was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum StoreKind {
+    /// The product database kept in Redis (`db:*` keys).
+    RedisDb,
+}
+
+impl StoreKind {
+    /// The wire name (`"redis_db"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreKind::RedisDb => "redis_db",
+        }
+    }
+
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            StoreKind::RedisDb => "Redis",
+        }
+    }
+}
+
+/// `GET /api/db/product/{id}`: `{"data": {...}, "source": "redis_db"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DbProduct {
     /// The stored product.
     pub data: Product,
-    /// Always `"redis_db"`: the answer came from the product database.
-    pub source: String,
+    /// The product database that answered.
+    pub source: StoreKind,
 }
 
 /// `GET /api/db/products`: one page of products and how many match in all.
@@ -152,7 +163,8 @@ pub struct ProductWritten {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProductDeleted {
     /// The id that was deleted.
-    pub deleted: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub deleted: ProductId,
     /// Replicas that confirmed the delete (`WAIT`) within `WRITE_WAIT_MS`.
     pub replicas_acked: u64,
     /// Replicas known to be linked to the master when the delete was made.
@@ -232,6 +244,12 @@ mod tests {
         assert!(bad(|p| p.features = vec![String::new()]));
         assert!(!bad(|p| p.id = "A-z_09".into()));
         assert!(!bad(|p| p.price = 0.0));
+    }
+
+    #[test]
+    fn the_database_is_named_on_the_wire() {
+        let json = serde_json::to_string(&StoreKind::RedisDb).expect("serializes");
+        assert_eq!(json, format!("\"{}\"", StoreKind::RedisDb.as_str()));
     }
 
     #[test]

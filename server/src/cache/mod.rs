@@ -8,13 +8,15 @@ mod scripts;
 mod single_flight;
 
 use crate::{
-    catalog::{search::SearchQuery, ProductDb},
+    catalog::ProductDb,
     error::ApiError,
     metrics::{Hub, ReadTarget},
     stats::Recorder,
     topology::{now_ms, Node},
 };
-use app::types::{HistoryEntry, Product, ProductPage, Source};
+use app::types::{
+    HistoryEntry, LookupQuery, Product, ProductId, ProductPage, SearchParams, Source,
+};
 use serde_json::value::RawValue;
 use single_flight::SingleFlight;
 use std::{
@@ -123,9 +125,11 @@ impl Cache {
 
     /// Looks a product up by id: one round trip on a hit (`GET` + `PTTL`
     /// pipelined); on a miss one database read shared by concurrent misses.
-    pub async fn product(&self, id: &str) -> Result<Lookup<Option<ProductJson>>, ApiError> {
+    pub async fn product(&self, id: &ProductId) -> Result<Lookup<Option<ProductJson>>, ApiError> {
         let started = Instant::now();
-        let key = keys::product(id);
+        let key = keys::product(id.as_str());
+        let query = LookupQuery::Product(id.clone());
+        let id = id.as_str();
         let filled = match self
             .first_read(|node| async move { self.read_product(&node, id).await })
             .await?
@@ -134,7 +138,7 @@ impl Cache {
             None => self.products.run(&key, || self.fill_product(id)).await.0?,
         };
         let found = filled.value.is_some();
-        Ok(self.finish(started, filled, id.to_string(), found))
+        Ok(self.finish(started, filled, query, found))
     }
 
     /// The cache entry of a product, if any (`GET` + `PTTL`, one round trip).
@@ -217,7 +221,7 @@ impl Cache {
 
     /// Cache-aside search keyed by the canonical form of the query, under the
     /// current write generation.
-    pub async fn search(&self, query: &SearchQuery) -> Result<Lookup<ProductPage>, ApiError> {
+    pub async fn search(&self, query: &SearchParams) -> Result<Lookup<ProductPage>, ApiError> {
         let started = Instant::now();
         let canonical = query.canonical();
         let (generation, hit) = self
@@ -239,7 +243,7 @@ impl Cache {
             }
         };
         let found = filled.value.total > 0;
-        Ok(self.finish(started, filled, canonical, found))
+        Ok(self.finish(started, filled, LookupQuery::Search(query.clone()), found))
     }
 
     /// The current write generation and, if cached under it, the search's
@@ -266,7 +270,7 @@ impl Cache {
     /// again first, like [`Cache::fill_product`].
     async fn fill_search(
         &self,
-        query: &SearchQuery,
+        query: &SearchParams,
         canonical: &str,
         generation: &str,
     ) -> Result<Filled<ProductPage>, ApiError> {
@@ -344,7 +348,7 @@ impl Cache {
         &self,
         started: Instant,
         filled: Filled<T>,
-        query: String,
+        query: LookupQuery,
         found: bool,
     ) -> Lookup<T> {
         let elapsed_us = started.elapsed().as_micros() as u64;

@@ -82,7 +82,7 @@ impl ProductDb {
             Some(category) => keys::category_by_price(category),
             None => keys::BY_PRICE.to_string(),
         };
-        let (min, max) = query.score_bounds();
+        let (min, max) = query::score_bounds(query.min_price, query.max_price);
         let mut range = redis::cmd("ZRANGE");
         match query.order {
             PriceOrder::PriceAsc => range.arg(&index).arg(&min).arg(&max).arg("BYSCORE"),

@@ -1,21 +1,11 @@
 //! Words for search: one tokenizer for indexing products and for reading
 //! queries, so both sides agree.
 
+pub use app::types::tokenize;
 use app::types::Product;
-use std::collections::BTreeSet;
 
-/// Longest indexed word; longer ones are cut.
-pub const MAX_WORD_LEN: usize = 32;
 /// Most distinct words indexed per product.
 pub const MAX_WORDS_PER_PRODUCT: usize = 64;
-
-/// Lower-cased alphanumeric runs of 2+ characters, deduplicated and sorted.
-pub fn tokenize(text: &str) -> BTreeSet<String> {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| w.chars().count() >= 2)
-        .map(|w| w.to_lowercase().chars().take(MAX_WORD_LEN).collect())
-        .collect()
-}
 
 /// The words a product is found by: its id, name, category and features.
 pub fn product_words(product: &Product) -> Vec<String> {
@@ -31,15 +21,6 @@ pub fn product_words(product: &Product) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn tokenizes_like_a_person_searches() {
-        let words: Vec<_> = tokenize("  Smartphone PREMIUM, 5G / HDR-Display x ")
-            .into_iter()
-            .collect();
-        assert_eq!(words, ["5g", "display", "hdr", "premium", "smartphone"]);
-        assert!(tokenize("a . ;").is_empty());
-    }
 
     #[test]
     fn a_product_is_found_by_id_name_category_and_features() {

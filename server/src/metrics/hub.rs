@@ -149,7 +149,9 @@ mod tests {
 
     fn entry(n: u64) -> HistoryEntry {
         HistoryEntry {
-            query: format!("prod{n}"),
+            query: app::types::LookupQuery::Product(
+                app::types::ProductId::parse(&format!("prod{n}")).expect("valid id"),
+            ),
             source: Source::Cache,
             elapsed_us: n,
             at: n,

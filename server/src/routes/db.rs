@@ -1,4 +1,4 @@
-//! The product database routes (seed part 4): `/api/db/product/{id}`,
+//! The product database routes: `/api/db/product/{id}`,
 //! `/api/db/products`, `/api/db/categories`, and the admin writes.
 
 use super::{
@@ -7,8 +7,8 @@ use super::{
 };
 use crate::{catalog::ListQuery, error::ApiError, state::AppState};
 use app::types::{
-    validate_id, ApiErrorBody, CategoryCount, DbProduct, PriceOrder, Product, ProductDeleted,
-    ProductPage, ProductWritten,
+    ApiErrorBody, CategoryCount, DbProduct, PriceOrder, Product, ProductDeleted, ProductId,
+    ProductPage, ProductWritten, StoreKind,
 };
 use axum::{extract::State, http::StatusCode, Json};
 use std::collections::HashMap;
@@ -20,13 +20,12 @@ use std::collections::HashMap;
               (status = 404, description = "No such product", body = ApiErrorBody), (status = 503, description = "Redis is unavailable", body = ApiErrorBody)))]
 pub async fn get_product(
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<ProductId>,
 ) -> Result<Json<DbProduct>, ApiError> {
-    validate_id(&id).map_err(ApiError::BadRequest)?;
-    match state.db.get(&id).await? {
+    match state.db.get(id.as_str()).await? {
         Some(data) => Ok(Json(DbProduct {
             data,
-            source: "redis_db".to_string(),
+            source: StoreKind::RedisDb,
         })),
         None => Err(not_found(&id)),
     }
@@ -71,11 +70,10 @@ pub async fn categories(
 pub async fn put_product(
     _admin: Admin,
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<ProductId>,
     ApiJson(product): ApiJson<Product>,
 ) -> Result<(StatusCode, Json<ProductWritten>), ApiError> {
-    validate_id(&id).map_err(ApiError::BadRequest)?;
-    if product.id != id {
+    if id != *product.id {
         return Err(ApiError::BadRequest(format!(
             "the body's id {:?} differs from the path's {id:?}",
             product.id.chars().take(64).collect::<String>()
@@ -110,10 +108,9 @@ pub async fn put_product(
 pub async fn delete_product(
     _admin: Admin,
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<ProductId>,
 ) -> Result<Json<ProductDeleted>, ApiError> {
-    validate_id(&id).map_err(ApiError::BadRequest)?;
-    match state.db.delete_and_wait(&id).await? {
+    match state.db.delete_and_wait(id.as_str()).await? {
         (true, durability) => Ok(Json(ProductDeleted {
             deleted: id,
             replicas_acked: durability.replicas_acked,
@@ -123,6 +120,6 @@ pub async fn delete_product(
     }
 }
 
-fn not_found(id: &str) -> ApiError {
-    ApiError::NotFound(format!("product {id:?} not found"))
+fn not_found(id: &ProductId) -> ApiError {
+    ApiError::NotFound(format!("product {:?} not found", id.as_str()))
 }

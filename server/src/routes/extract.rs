@@ -3,7 +3,11 @@
 
 use crate::error::ApiError;
 use axum::{
-    extract::{rejection::JsonRejection, FromRequest, FromRequestParts, Path, Query, Request},
+    extract::{
+        path::ErrorKind,
+        rejection::{JsonRejection, PathRejection},
+        FromRequest, FromRequestParts, Path, Query, Request,
+    },
     http::request::Parts,
 };
 use serde::de::DeserializeOwned;
@@ -48,7 +52,15 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         Path::<T>::from_request_parts(parts, state)
             .await
             .map(|Path(value)| ApiPath(value))
-            .map_err(|e| ApiError::BadRequest(format!("invalid path: {}", e.body_text())))
+            .map_err(|rejection| match rejection {
+                // A type's own refusal (a bad `ProductId`) is already a
+                // sentence for the person who sent it.
+                PathRejection::FailedToDeserializePathParams(e) => match e.into_kind() {
+                    ErrorKind::Message(sentence) => ApiError::BadRequest(sentence),
+                    kind => ApiError::BadRequest(format!("invalid path: {kind}")),
+                },
+                other => ApiError::BadRequest(format!("invalid path: {}", other.body_text())),
+            })
     }
 }
 

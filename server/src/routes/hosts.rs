@@ -7,7 +7,7 @@
 use crate::error::ApiError;
 use axum::{
     extract::{Request, State},
-    http::{header, StatusCode},
+    http::header,
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -124,8 +124,7 @@ pub async fn check(
             .is_some_and(|u| u.as_bytes().eq_ignore_ascii_case(b"websocket"));
         let allowed_origin = origin.to_str().is_ok_and(|o| allowed.allows_origin(o));
         if is_websocket && !allowed_origin {
-            return ApiError::Rejected(
-                StatusCode::FORBIDDEN,
+            return ApiError::Forbidden(
                 "WebSocket connections are only accepted from this site's own pages".to_string(),
             )
             .into_response();

@@ -7,7 +7,6 @@
 use crate::error::ApiError;
 use axum::{
     extract::{Request, State},
-    http::StatusCode,
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -27,11 +26,7 @@ pub async fn headers(State(timeout): State<Duration>, request: Request, next: Ne
         .path_and_query()
         .map_or(0, |pq| pq.as_str().len());
     if uri > MAX_URI_BYTES {
-        return ApiError::Rejected(
-            StatusCode::URI_TOO_LONG,
-            format!("the request target is limited to {MAX_URI_BYTES} bytes"),
-        )
-        .into_response();
+        return ApiError::UriTooLong(MAX_URI_BYTES).into_response();
     }
     let size: usize = request
         .headers()
@@ -39,20 +34,14 @@ pub async fn headers(State(timeout): State<Duration>, request: Request, next: Ne
         .map(|(name, value)| name.as_str().len() + value.len())
         .sum();
     if size > MAX_HEADER_BYTES || request.headers().len() > MAX_HEADER_COUNT {
-        return ApiError::Rejected(
-            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            format!(
-                "request headers are limited to {MAX_HEADER_COUNT} lines and {MAX_HEADER_BYTES} bytes"
-            ),
-        )
+        return ApiError::HeadersTooLarge {
+            lines: MAX_HEADER_COUNT,
+            bytes: MAX_HEADER_BYTES,
+        }
         .into_response();
     }
     match tokio::time::timeout(timeout, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => ApiError::Rejected(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("the request took longer than {} ms", timeout.as_millis()),
-        )
-        .into_response(),
+        Err(_) => ApiError::TimedOut(timeout.as_millis()).into_response(),
     }
 }

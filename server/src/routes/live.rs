@@ -12,7 +12,6 @@ use axum::{
         },
         State,
     },
-    http::StatusCode,
     response::{IntoResponse, Response},
     Json,
 };
@@ -37,12 +36,10 @@ const MAX_CLIENT_FRAMES_PER_SEC: u32 = 20;
     responses((status = 200, body = Replication),
               (status = 503, description = "No metrics collected yet", body = ApiErrorBody)))]
 pub async fn replication(State(state): State<AppState>) -> Result<Json<Replication>, ApiError> {
-    let tick = state.hub.latest().ok_or_else(|| {
-        ApiError::Rejected(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no metrics collected yet".into(),
-        )
-    })?;
+    let tick = state
+        .hub
+        .latest()
+        .ok_or_else(|| ApiError::Busy("no metrics collected yet: try again in a second".into()))?;
     // Nodes as of the last tick; Sentinel's side as of now (a failover is
     // on record the moment it is seen, not a tick later).
     let mut tick = (*tick).clone();
@@ -71,24 +68,17 @@ pub async fn ws(
         Some(ip) => match state.hub.ip_slot(ip) {
             Some(slot) => Some(slot),
             None => {
-                return ApiError::Rejected(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    format!(
-                        "at most {} live connections per client address",
-                        state.hub.max_per_ip()
-                    ),
-                )
+                return ApiError::TooManyRequests(format!(
+                    "at most {} live connections per client address",
+                    state.hub.max_per_ip()
+                ))
                 .into_response()
             }
         },
         None => None,
     };
     let Ok(permit) = state.hub.clients.clone().try_acquire_owned() else {
-        return ApiError::Rejected(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "too many live clients".into(),
-        )
-        .into_response();
+        return ApiError::Busy("too many live clients: try again later".into()).into_response();
     };
     upgrade
         .max_message_size(MAX_CLIENT_FRAME)

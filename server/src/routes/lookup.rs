@@ -1,8 +1,10 @@
 //! Cache-aside routes: `GET /api/products/{id}` and `GET /api/search`.
 
 use super::extract::{ApiPath, ApiQuery};
-use crate::{cache::ProductJson, catalog::search::SearchQuery, error::ApiError, state::AppState};
-use app::types::{validate_id, ApiErrorBody, ProductLookup, SearchResult, Source};
+use crate::{cache::ProductJson, error::ApiError, state::AppState};
+use app::types::{
+    ApiErrorBody, ProductId, ProductLookup, ProductMissing, SearchParams, SearchResult, Source,
+};
 use axum::{
     extract::State,
     http::{header, HeaderValue, StatusCode},
@@ -16,13 +18,12 @@ use std::{collections::HashMap, fmt::Write};
 #[utoipa::path(get, path = "/api/products/{id}", tag = "cache",
     params(("id" = String, Path, description = "Product id, [A-Za-z0-9_-]{1,64}")),
     responses((status = 200, description = "Found (cache or database)", body = ProductLookup), (status = 400, description = "Invalid input", body = ApiErrorBody),
-              (status = 404, description = "No such product (negative entries are cached 5 s)", body = ApiErrorBody),
+              (status = 404, description = "No such product (negative entries are cached 5 s)", body = ProductMissing),
               (status = 503, description = "Redis is unavailable", body = ApiErrorBody)))]
 pub async fn product(
     State(state): State<AppState>,
-    ApiPath(id): ApiPath<String>,
+    ApiPath(id): ApiPath<ProductId>,
 ) -> Result<Response, ApiError> {
-    validate_id(&id).map_err(ApiError::BadRequest)?;
     let lookup = state.cache.product(&id).await?;
     Ok(match lookup.value {
         Some(data) => (
@@ -35,12 +36,12 @@ pub async fn product(
             .into_response(),
         None => (
             StatusCode::NOT_FOUND,
-            Json(serde_json::json!({
-                "error": format!("product {id:?} not found"),
-                "source": lookup.source,
-                "elapsed_us": lookup.elapsed_us,
-                "ttl_s": lookup.ttl_s,
-            })),
+            Json(ProductMissing {
+                error: format!("product {:?} not found", id.as_str()),
+                source: lookup.source,
+                elapsed_us: lookup.elapsed_us,
+                ttl_s: lookup.ttl_s,
+            }),
         )
             .into_response(),
     })
@@ -50,10 +51,7 @@ pub async fn product(
 /// product's text instead of decoding and re-encoding it (the hot path of
 /// every cache hit).
 fn product_body(data: &ProductJson, source: Source, elapsed_us: u64, ttl_s: u64) -> String {
-    let source = match source {
-        Source::Cache => "cache",
-        Source::Database => "database",
-    };
+    let source = source.as_str();
     let mut body = String::with_capacity(data.as_str().len() + 72);
     body.push_str(r#"{"data":"#);
     body.push_str(data.as_str());
@@ -76,7 +74,7 @@ pub async fn search(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<SearchResult>, ApiError> {
-    let query = SearchQuery::parse(&params).map_err(ApiError::BadRequest)?;
+    let query = SearchParams::parse(&params).map_err(ApiError::BadRequest)?;
     let lookup = state.cache.search(&query).await?;
     Ok(Json(SearchResult {
         items: lookup.value.items,
@@ -84,7 +82,7 @@ pub async fn search(
         source: lookup.source,
         elapsed_us: lookup.elapsed_us,
         ttl_s: lookup.ttl_s,
-        query: query.canonical(),
+        query,
     }))
 }
 

@@ -61,12 +61,7 @@ pub fn api() -> Router<AppState> {
         .route("/api", any(no_such_route))
         .route("/api/", any(no_such_route))
         .route("/api/{*rest}", any(no_such_route))
-        .method_not_allowed_fallback(|| async {
-            ApiError::Rejected(
-                axum::http::StatusCode::METHOD_NOT_ALLOWED,
-                "this method is not allowed on this route".to_string(),
-            )
-        })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 

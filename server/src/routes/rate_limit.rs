@@ -14,7 +14,7 @@ use crate::{
 };
 use axum::{
     extract::{Request, State},
-    http::{HeaderName, HeaderValue, Method, StatusCode},
+    http::{HeaderName, HeaderValue, Method},
     middleware::Next,
     response::{IntoResponse, Response},
 };
@@ -68,10 +68,9 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
         Decision::Limited { retry_after } => {
             state.stats.record_throttled();
             let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
-            let mut response = ApiError::Rejected(
-                StatusCode::TOO_MANY_REQUESTS,
-                format!("too many requests from {ip}: try again in {seconds} s"),
-            )
+            let mut response = ApiError::TooManyRequests(format!(
+                "too many requests from {ip}: try again in {seconds} s"
+            ))
             .into_response();
             let headers = response.headers_mut();
             headers.insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));

@@ -2,7 +2,7 @@
 
 use super::admin::Admin;
 use crate::{error::ApiError, state::AppState};
-use app::types::{ApiErrorBody, HistoryEntry, Stats};
+use app::types::{ApiErrorBody, HistoryEntry, Stats, StatsReset};
 use axum::{extract::State, Json};
 
 /// Hits, misses, hit ratio and latency percentiles of every instance.
@@ -21,13 +21,13 @@ pub async fn history(State(state): State<AppState>) -> Result<Json<Vec<HistoryEn
 
 /// Forgets every count and the history (admin).
 #[utoipa::path(post, path = "/api/stats/reset", tag = "stats", security(("admin" = [])),
-    responses((status = 200, description = "Forgotten"),
+    responses((status = 200, description = "Forgotten", body = StatsReset),
               (status = 401, description = "No token", body = ApiErrorBody),
               (status = 403, description = "Wrong token or read-only server", body = ApiErrorBody), (status = 429, description = "Rate limited", body = ApiErrorBody), (status = 503, description = "Redis is unavailable", body = ApiErrorBody)))]
 pub async fn reset(
     _admin: Admin,
     State(state): State<AppState>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<StatsReset>, ApiError> {
     state.stats.reset().await?;
-    Ok(Json(serde_json::json!({ "reset": true })))
+    Ok(Json(StatsReset { reset: true }))
 }

@@ -1,0 +1,66 @@
+//! The answer card: where the answer came from (badge), how long it took,
+//! the cache entry's TTL counting down, and the product or the results.
+
+use super::lookup::Answer;
+use crate::components::SourceBadge;
+use crate::format::{format_price, format_us};
+use crate::types::{Product, Source};
+use leptos::prelude::*;
+
+/// The current answer, or what to do before there is one. `age_s` counts
+/// the seconds since it arrived (the TTL countdown).
+#[component]
+pub fn AnswerCard(answer: RwSignal<Option<Answer>>, age_s: RwSignal<u64>) -> impl IntoView {
+    view! {
+        <section class="glass card result-card" aria-live="polite">
+            <h2>"Answer"</h2>
+            {move || match answer.get() {
+                None => view! {
+                    <p class="muted">"Search for something: the first time it comes from the database, then from the cache until its TTL runs out."</p>
+                }.into_any(),
+                Some(Answer::Failed(message)) => view! {
+                    <div class="alert alert-down" role="alert" data-testid="search-error">{message}</div>
+                }.into_any(),
+                Some(Answer::Product(found)) => view! {
+                    <Meta source=found.source elapsed_us=found.elapsed_us ttl_s=found.ttl_s age_s />
+                    <ProductLine product=found.data />
+                }.into_any(),
+                Some(Answer::Search(result, note)) => view! {
+                    <Meta source=result.source elapsed_us=result.elapsed_us ttl_s=result.ttl_s age_s />
+                    {note.map(|n| view! { <p class="warn-line">{n}</p> })}
+                    <p class="muted" data-testid="search-total">{format!("{} matching products", result.total)}</p>
+                    <ul class="result-list">
+                        {result.items.into_iter().take(8).map(|p| view! { <li><ProductLine product=p /></li> }).collect_view()}
+                    </ul>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// Source badge, response time, and the entry's TTL counting down.
+#[component]
+fn Meta(source: Source, elapsed_us: u64, ttl_s: u64, age_s: RwSignal<u64>) -> impl IntoView {
+    let remaining = move || ttl_s.saturating_sub(age_s.get());
+    view! {
+        <div class="meta">
+            <SourceBadge source testid="source-badge" />
+            <span class="meta-item"><span class="muted">"time "</span><strong data-testid="elapsed">{format_us(elapsed_us)}</strong></span>
+            <span class="meta-item"><span class="muted">"TTL "</span><strong data-testid="ttl">{move || format!("{} s", remaining())}</strong></span>
+        </div>
+    }
+}
+
+/// One product as a compact line, linking to its page.
+#[component]
+fn ProductLine(product: Product) -> impl IntoView {
+    let href = format!("/products/{}", product.id);
+    view! {
+        <a class="product-line" href=href data-testid="result-product">
+            <span class="product-line-name">{product.name}</span>
+            <span class="chip">{product.category}</span>
+            <span class="price">{format_price(product.price)}</span>
+            <span class="muted mono">{product.id}</span>
+        </a>
+    }
+}

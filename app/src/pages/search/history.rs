@@ -1,0 +1,40 @@
+//! Recent lookups as buttons: what was searched (its label, not the cache
+//! key), where the answer came from, how long it took; a click asks again.
+
+use crate::components::SourceBadge;
+use crate::format::format_us;
+use crate::types::{HistoryEntry, LookupQuery};
+use leptos::prelude::*;
+
+/// Most entries shown.
+const SHOWN: usize = 15;
+
+/// The list of recent lookups; `again` runs one once more.
+#[component]
+pub fn RecentSearches(
+    entries: Vec<HistoryEntry>,
+    again: impl Fn(LookupQuery) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    if entries.is_empty() {
+        return view! { <p class="muted">"No search yet."</p> }.into_any();
+    }
+    view! {
+        <ul class="history" data-testid="history">
+            {entries.into_iter().take(SHOWN).map(|e| {
+                let label = e.query.label();
+                let query = e.query;
+                view! {
+                    <li>
+                        <button class="history-item" type="button" title="Search again"
+                            on:click=move |_| again(query.clone())>
+                            <SourceBadge source=e.source />
+                            <span class="history-query">{label}</span>
+                            <span class="history-time">{format_us(e.elapsed_us)}</span>
+                        </button>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
+}
