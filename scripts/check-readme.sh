@@ -5,7 +5,9 @@
 # `target/*/cachescope ARGS` accepts its arguments (run again with `--help`
 # appended: clap refuses an unknown binary, flag or bad value before it prints
 # help); each `cargo leptos SUBCOMMAND ARGS` accepts its flags the same way.
-# Run by scripts/test.sh after the build.
+# Run by scripts/test.sh before `cargo leptos build`: the plain `cargo build`
+# here makes a server binary that does not know the bundle's name, which the
+# site build then replaces.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 failed=0

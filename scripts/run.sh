@@ -3,7 +3,7 @@
 # Redis topology, builds the release app and serves it on
 # http://localhost:8090 (override with LEPTOS_SITE_ADDR). Ctrl-C stops it.
 #
-#   scripts/run.sh        master 6379 + replica 6380 (the workshop's topology)
+#   scripts/run.sh        master 6379 + replica 6380
 #   scripts/run.sh --ha   master + 2 replicas + 3 Sentinels, followed through failovers
 #   --base-port N         our own Redis nodes from port N (see redis-up.sh), e.g.
 #                         when this machine's Redis on 6379 keeps nothing on disk

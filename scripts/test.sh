@@ -20,10 +20,12 @@ say "clippy (browser, hydrate, wasm32)"
 cargo clippy -p app --all-targets --features hydrate --target wasm32-unknown-unknown -- -D warnings
 say "Rust tests"
 cargo test --workspace
-say "building the site for the browser tests"
-cargo leptos build --split
+# Before the site build: it runs plain `cargo build`s, and the server binary
+# must be the one cargo-leptos builds (it bakes in the bundle's name).
 say "README command lines"
 scripts/check-readme.sh
+say "building the site for the browser tests"
+cargo leptos build --split
 say "browser tests"
 (cd end2end && npx playwright test)
 say "API fuzzing from the OpenAPI document (Schemathesis)"

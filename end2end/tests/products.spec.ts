@@ -34,7 +34,7 @@ test('browse a category and sort it by price', async ({ page, consoleErrors }) =
   expect(consoleErrors).toEqual([]);
 });
 
-test('the seed product and an unknown product', async ({ page, consoleErrors }) => {
+test('the first catalog product and an unknown product', async ({ page, consoleErrors }) => {
   await page.goto('/products/prod1');
   await expect(page.getByTestId('detail-name')).toHaveText('Smartphone Premium');
   await expect(page.getByText('$899.99')).toBeVisible();

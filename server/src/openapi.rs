@@ -36,7 +36,7 @@ use utoipa::{
     modifiers(&AdminToken),
     tags(
         (name = "cache", description = "Cache-aside lookups"),
-        (name = "database", description = "The product database (Redis, seed part 4)"),
+        (name = "database", description = "The product database (kept in Redis)"),
         (name = "stats", description = "Shared statistics and history"),
         (name = "topology", description = "Health, replication and Sentinel"),
     )

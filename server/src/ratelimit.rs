@@ -1,5 +1,5 @@
 //! Per-client rate limiting kept in Redis, so every server instance shares
-//! one budget per client (a use case of the seed: Redis as a rate limiter).
+//! one budget per client (Redis as a rate limiter, a classic use of it).
 //!
 //! GCRA (the generic cell rate algorithm): one key per client and class
 //! holds the client's "theoretical arrival time"; one Lua script per request

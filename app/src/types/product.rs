@@ -1,4 +1,4 @@
-//! Products: the seed's record, the database routes' answers, and the rules a
+//! Products: the record, the database routes' answers, and the rules a
 //! product must follow (shared, so the server enforces them and a form can
 //! check them before sending).
 

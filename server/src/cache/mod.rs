@@ -1,4 +1,4 @@
-//! Cache-aside lookups (seed part 3): look in the Redis cache first; on a
+//! Cache-aside lookups: look in the Redis cache first; on a
 //! miss read the product database once (however many requests missed
 //! together), store the answer with a jittered TTL, and say where the answer
 //! came from and how long it took.

@@ -1,24 +1,25 @@
-//! Key names of the product database. The first four are the seed's layout
-//! and never change; the `db:idx:*` and `db:meta:*` keys are ours.
+//! Key names of the product database. The first four (products, all ids,
+//! categories, by price) are the documented layout other tools may read and
+//! never change; the `db:idx:*` and `db:meta:*` keys are our indexes.
 
 /// Prefix of `db:product:<id>`.
 pub const PRODUCT_PREFIX: &str = "db:product:";
 
-/// `db:product:<id>`: the product as a JSON string, no TTL (seed).
+/// `db:product:<id>`: the product as a JSON string, no TTL (documented layout).
 pub fn product(id: &str) -> String {
     format!("{PRODUCT_PREFIX}{id}")
 }
 
-/// `db:products`: the set of every product id (seed).
+/// `db:products`: the set of every product id (documented layout).
 pub const ALL_IDS: &str = "db:products";
 
-/// `db:products:by_price`: sorted set of ids scored by price (seed).
+/// `db:products:by_price`: sorted set of ids scored by price (documented layout).
 pub const BY_PRICE: &str = "db:products:by_price";
 
 /// Prefix of `db:category:<category>`.
 pub const CATEGORY_PREFIX: &str = "db:category:";
 
-/// `db:category:<category>`: the set of ids in a category (seed).
+/// `db:category:<category>`: the set of ids in a category (documented layout).
 pub fn category(name: &str) -> String {
     format!("{CATEGORY_PREFIX}{name}")
 }

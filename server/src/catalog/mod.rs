@@ -1,4 +1,4 @@
-//! Redis as the product database (seed part 4): products as JSON strings with
+//! Redis as the product database: products as JSON strings with
 //! no TTL, plus set and sorted-set indexes kept consistent by Lua scripts.
 //! Listings are answered from the indexes, never by reading every product.
 

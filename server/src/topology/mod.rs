@@ -1,7 +1,7 @@
 //! The Redis topology: one master and its replicas, each behind one managed,
 //! self-reconnecting connection with a timeout on every call.
 //!
-//! Two ways to know the nodes: fixed URLs (the seed's master 6379 + replica
+//! Two ways to know the nodes: fixed URLs (by default master 6379 + replica
 //! 6380), or Redis Sentinel (`REDIS_SENTINELS`), where the master and the
 //! replicas are discovered and followed through failovers by
 //! [`sentinel::follow`].

@@ -1,4 +1,4 @@
-//! The product database routes (seed part 4) against real Redis: the seed's
+//! The product database routes against real Redis: the documented
 //! shapes, listings from the indexes, every input error, admin writes, index
 //! consistency under random writes, persistence and replication.
 
@@ -44,7 +44,7 @@ async fn seed_product_has_the_seed_shape() {
             "source": "redis_db"
         })
     );
-    // Stored as the seed says: a JSON string with no TTL.
+    // Stored as documented: a JSON string with no TTL.
     let mut conn = topo.master.conn().await;
     let ttl: i64 = redis::cmd("TTL")
         .arg("db:product:prod1")

@@ -303,9 +303,7 @@ impl TestApp {
         let (status, text) = self.get_html(path).await;
         (status, serde_json::from_str(&text).expect("JSON body"))
     }
-}
 
-impl TestApp {
     /// GETs a page: its status and body text.
     pub async fn get_html(&self, path: &str) -> (reqwest::StatusCode, String) {
         let response = self
@@ -352,9 +350,7 @@ impl TestApp {
             serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
         )
     }
-}
 
-impl TestApp {
     /// Stops the server the way a signal does and waits until `run_until`
     /// has returned (open requests finished, last stats flushed).
     pub async fn stop(mut self) {
