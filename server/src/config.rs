@@ -51,6 +51,31 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(0..=10_000))]
     pub write_wait_ms: u64,
 
+    /// The system of record behind the cache: `redis` (products kept in
+    /// Redis, the default) or `postgres` (needs `DATABASE_URL`).
+    #[arg(long, env = "PRODUCT_STORE", value_enum, default_value_t = ProductStore::Redis)]
+    pub product_store: ProductStore,
+
+    /// PostgreSQL connection URL, for `PRODUCT_STORE=postgres`.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Most PostgreSQL connections (one of them listens for invalidations).
+    #[arg(long, env = "PG_POOL_SIZE", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(2..=1_000))]
+    pub pg_pool_size: u32,
+
+    /// Bound on getting a PostgreSQL connection (dialling included), in ms.
+    #[arg(long, env = "PG_CONNECT_TIMEOUT_MS", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    pub pg_connect_timeout_ms: u64,
+
+    /// Bound on every PostgreSQL statement, in ms (the server's
+    /// `statement_timeout`, and a client-side bound for a server that hangs).
+    #[arg(long, env = "PG_STATEMENT_TIMEOUT_MS", default_value_t = 2_000,
+          value_parser = clap::value_parser!(u64).range(10..=600_000))]
+    pub pg_statement_timeout_ms: u64,
+
     /// Bearer token that unlocks the admin routes; unset means read-only.
     #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
@@ -178,6 +203,15 @@ pub enum LeptosEnv {
     /// Production.
     #[value(alias = "production")]
     Prod,
+}
+
+/// The system of record behind the cache (`PRODUCT_STORE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProductStore {
+    /// Products kept in Redis (`db:*` keys), on the master.
+    Redis,
+    /// Products in a PostgreSQL table (`DATABASE_URL`).
+    Postgres,
 }
 
 /// Where cache reads go (`READ_FROM`).
@@ -361,7 +395,12 @@ mod tests {
     fn help_never_shows_redis_urls() {
         use clap::CommandFactory;
         let command = Cli::command();
-        for id in ["redis_url", "redis_replica_urls", "admin_token"] {
+        for id in [
+            "redis_url",
+            "redis_replica_urls",
+            "admin_token",
+            "database_url",
+        ] {
             let arg = command
                 .get_arguments()
                 .find(|a| a.get_id() == id)

@@ -57,6 +57,10 @@ pub enum ApiError {
     /// Redis did not answer or failed (the driver's sentence).
     #[error("Redis is unavailable: {0}")]
     Unavailable(String),
+    /// The PostgreSQL store did not answer in time or cannot be reached (a
+    /// sentence that names PostgreSQL).
+    #[error("{0}")]
+    StoreUnavailable(String),
     /// The connection broke under the call; the next call re-dials, so a
     /// read may try once more (see [`ApiError::is_connection_lost`]).
     #[error("Redis is unavailable: {0}")]
@@ -85,6 +89,25 @@ impl From<CatalogError> for ApiError {
     }
 }
 
+impl From<crate::postgres::PgError> for ApiError {
+    fn from(error: crate::postgres::PgError) -> Self {
+        if error.is_unavailable() {
+            ApiError::StoreUnavailable(error.to_string())
+        } else {
+            ApiError::Internal(error.to_string())
+        }
+    }
+}
+
+impl From<crate::store::StoreFailure> for ApiError {
+    fn from(error: crate::store::StoreFailure) -> Self {
+        match error {
+            crate::store::StoreFailure::Redis(redis) => redis.into(),
+            crate::store::StoreFailure::Postgres(pg) => pg.into(),
+        }
+    }
+}
+
 impl ApiError {
     /// Whether a Redis connection broke under the call (worth one retry for
     /// a read).
@@ -105,9 +128,9 @@ impl ApiError {
             ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::TimedOut(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Unavailable(_) | ApiError::ConnectionLost(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            ApiError::Unavailable(_)
+            | ApiError::ConnectionLost(_)
+            | ApiError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

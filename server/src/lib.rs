@@ -12,6 +12,7 @@ pub mod error;
 pub mod keyspace;
 pub mod metrics;
 pub mod openapi;
+pub mod postgres;
 pub mod ratelimit;
 pub mod routes;
 pub mod serve;
@@ -19,6 +20,7 @@ pub mod shutdown;
 pub mod startup;
 pub mod state;
 pub mod stats;
+pub mod store;
 pub mod telemetry;
 pub mod topology;
 

@@ -2,7 +2,7 @@
 //! default) or runs a maintenance command (`seed`, `generate`) and exits.
 //! Everything else lives in the library.
 
-use cachescope::{catalog::ProductDb, topology::sentinel, Application, Cli, Command, Config};
+use cachescope::{store::Store, topology::sentinel, Application, Cli, Command, Config};
 use clap::Parser;
 use std::process::ExitCode;
 
@@ -38,17 +38,24 @@ async fn serve(config: Config) -> Result<(), String> {
         .map_err(|e| format!("server stopped on an error: {e}"))
 }
 
-/// The product database on the configured master (found through Sentinel
-/// when `REDIS_SENTINELS` is set).
-async fn product_db(config: &Config) -> Result<ProductDb, String> {
+/// The configured product store: Redis on the configured master (found
+/// through Sentinel when `REDIS_SENTINELS` is set), or PostgreSQL with its
+/// schema brought up to date.
+async fn product_db(config: &Config) -> Result<Store, String> {
     // Bulk writes get a longer bound than requests do.
     let mut config = config.clone();
     config.redis_timeout_ms = config.redis_timeout_ms.max(10_000);
+    config.pg_statement_timeout_ms = config.pg_statement_timeout_ms.max(60_000);
+    config.pg_connect_timeout_ms = config.pg_connect_timeout_ms.max(5_000);
     let topology = cachescope::startup::topology(&config).map_err(|e| e.to_string())?;
     if let Some(sentinels) = topology.sentinels() {
         sentinel::resolve(&topology, sentinels).await;
     }
-    Ok(ProductDb::new(&topology, config.write_wait()))
+    let store = cachescope::startup::store(&config, &topology).map_err(|e| e.to_string())?;
+    if let Store::Postgres { pg, .. } = &store {
+        pg.migrate().await.map_err(|e| e.to_string())?;
+    }
+    Ok(store)
 }
 
 async fn seed(config: &Config, force: bool) -> Result<(), String> {

@@ -5,12 +5,16 @@
 use crate::{
     assets,
     cache::Cache,
+    cache::Invalidator,
     catalog::ProductDb,
     config::Config,
+    config::ProductStore,
     metrics::{self, Hub, ReadTarget},
+    postgres::{PgError, PgSettings, PgStore},
     routes::{self, hosts::AllowedHosts},
     state::{AppState, Shared},
     stats::Recorder,
+    store::Store,
     topology::{sentinel, Connect, StoreError, Topology},
 };
 use app::{api::ssr::LocalApi, shell::shell, types::ApiErrorBody, App};
@@ -56,6 +60,14 @@ pub enum StartupError {
         #[source]
         source: io::Error,
     },
+    /// `PRODUCT_STORE=postgres` without a `DATABASE_URL`.
+    #[error(
+        "PRODUCT_STORE=postgres needs DATABASE_URL (postgres://user:password@host:port/database)"
+    )]
+    NoDatabaseUrl,
+    /// `DATABASE_URL` is not usable.
+    #[error(transparent)]
+    Postgres(#[from] PgError),
     /// The listen address is taken or not ours.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -141,8 +153,8 @@ impl Application {
         follow_sentinels(&topology, &mut tasks).await;
         let local = listener.local_addr().unwrap_or(config.site_addr);
         let master = topology.master().clone();
-        let db = ProductDb::new(&topology, config.write_wait());
-        let stats = Arc::new(Recorder::new(master.clone()));
+        let db = store(&config, &topology)?;
+        let stats = Arc::new(Recorder::new(master.clone(), db.kind()));
         let hub = Arc::new(Hub::new(config.ws_max_per_ip as usize));
         let reads = Arc::new(ReadTarget::new(
             config.read_from == crate::config::ReadFrom::Replica,
@@ -184,6 +196,20 @@ impl Application {
         warn_about_memory_policy(state.topology.master()).await;
         if state.config.seed_catalog {
             load_catalog(state.db.clone(), &mut tasks).await;
+        }
+        if let Store::Postgres { pg, invalidator } = &state.db {
+            let (ready, listening) = tokio::sync::oneshot::channel();
+            tasks.spawn(crate::postgres::listen::run(
+                pg.pool().clone(),
+                invalidator.clone(),
+                ready,
+            ));
+            // Serve once the cache is known coherent (listening, stale
+            // entries dropped); without PostgreSQL, start anyway.
+            let bound = Duration::from_millis(state.config.pg_connect_timeout_ms + 2_000);
+            if tokio::time::timeout(bound, listening).await.is_err() {
+                tracing::warn!("not listening for PostgreSQL changes yet; starting anyway");
+            }
         }
         Ok(Application {
             listener,
@@ -254,15 +280,43 @@ async fn warn_about_memory_policy(master: &crate::topology::Node) {
 /// Loads the built-in catalog once per catalog version (idempotent, never
 /// overwriting edits). When the master is down at start-up the server starts
 /// anyway and a background task retries every 2 s until the load succeeds.
-async fn load_catalog(db: ProductDb, tasks: &mut JoinSet<()>) {
-    match db.load_builtin(false).await {
+/// The product store the configuration names (PostgreSQL's pool dials on
+/// first use: nothing is connected here).
+pub fn store(config: &Config, topology: &Topology) -> Result<Store, StartupError> {
+    match config.product_store {
+        ProductStore::Redis => Ok(Store::Redis(ProductDb::new(topology, config.write_wait()))),
+        ProductStore::Postgres => {
+            let url = config
+                .database_url
+                .clone()
+                .filter(|url| !url.trim().is_empty())
+                .ok_or(StartupError::NoDatabaseUrl)?;
+            let pg = PgStore::connect(&PgSettings {
+                url,
+                pool_size: config.pg_pool_size,
+                connect_timeout: Duration::from_millis(config.pg_connect_timeout_ms),
+                statement_timeout: Duration::from_millis(config.pg_statement_timeout_ms),
+            })?;
+            Ok(Store::Postgres {
+                pg,
+                invalidator: Invalidator::new(topology.master().clone()),
+            })
+        }
+    }
+}
+
+/// Prepares the store (PostgreSQL: the schema's migrations) and loads the
+/// built-in catalog; when the store cannot be reached yet, keeps trying in
+/// the background so the server starts (and recovers) without it.
+async fn load_catalog(db: Store, tasks: &mut JoinSet<()>) {
+    match prepare(&db).await {
         Ok(report) => log_load(report),
         Err(error) => {
             tracing::warn!(%error, "catalog not loaded yet; retrying in the background");
             tasks.spawn(async move {
                 loop {
-                    tokio::time::sleep(Duration::from_secs(2)).await;
-                    if let Ok(report) = db.load_builtin(false).await {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    if let Ok(report) = prepare(&db).await {
                         log_load(report);
                         break;
                     }
@@ -270,6 +324,13 @@ async fn load_catalog(db: ProductDb, tasks: &mut JoinSet<()>) {
             });
         }
     }
+}
+
+async fn prepare(db: &Store) -> Result<crate::catalog::seed::LoadReport, String> {
+    if let Store::Postgres { pg, .. } = db {
+        pg.migrate().await.map_err(|e| e.to_string())?;
+    }
+    db.load_builtin(false).await.map_err(|e| e.to_string())
 }
 
 fn log_load(report: crate::catalog::seed::LoadReport) {

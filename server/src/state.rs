@@ -2,8 +2,7 @@
 //! Leptos options.
 
 use crate::{
-    cache::Cache, catalog::ProductDb, config::Config, metrics::Hub, stats::Recorder,
-    topology::Topology,
+    cache::Cache, config::Config, metrics::Hub, stats::Recorder, store::Store, topology::Topology,
 };
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -35,8 +34,8 @@ pub struct Shared {
     pub config: Config,
     /// Connections to the Redis master and replicas.
     pub topology: Topology,
-    /// The product database (on the master).
-    pub db: ProductDb,
+    /// The system of record (Redis or PostgreSQL).
+    pub db: Store,
     /// Cache-aside lookups in front of `db`.
     pub cache: Cache,
     /// Lookup statistics shared through Redis.

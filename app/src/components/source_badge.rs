@@ -1,12 +1,16 @@
-//! Where an answer came from, as a badge with its word (never colour alone).
+//! Where an answer came from, as a badge with its word (never colour alone),
+//! and for a database read, which database (Redis or PostgreSQL).
 
-use crate::types::Source;
+use crate::types::{Source, StoreKind};
 use leptos::prelude::*;
 
-/// `CACHE` or `DATABASE`, coloured by source.
+/// `CACHE`, or `DATABASE` followed by the database's name when known.
 #[component]
 pub fn SourceBadge(
     source: Source,
+    /// The system of record behind the cache, named after `DATABASE`.
+    #[prop(optional, into)]
+    store: Signal<Option<StoreKind>>,
     /// A `data-testid` for browser tests, if any.
     #[prop(optional)]
     testid: Option<&'static str>,
@@ -15,5 +19,14 @@ pub fn SourceBadge(
         Source::Cache => "badge badge-cache",
         Source::Database => "badge badge-database",
     };
-    view! { <span class=class data-testid=testid>{source.label()}</span> }
+    let store_name = move || {
+        (source == Source::Database)
+            .then(|| store.get())
+            .flatten()
+            .map(|store| view! { <span class="badge-store" data-testid="badge-store">{store.label()}</span> })
+    };
+    view! {
+        <span class=class data-testid=testid>{source.label()}</span>
+        {store_name}
+    }
 }

@@ -134,7 +134,7 @@ pub fn DashboardPage() -> impl IntoView {
             <ul class="history" data-testid="live-lookups">
                 {move || feed.lookups.get().into_iter().take(12).map(|e| view! {
                     <li class="history-item static">
-                        <SourceBadge source=e.source />
+                        <SourceBadge source=e.source store=Signal::derive(move || latest.get().and_then(|t| t.app.store)) />
                         <span class="history-query">{e.query.label()}</span>
                         <span class="history-time">{format_us(e.elapsed_us)}</span>
                     </li>

@@ -1,5 +1,6 @@
 //! `GET /api/health`: which Redis nodes answer, and in which role.
 
+use super::StoreKind;
 use serde::{Deserialize, Serialize};
 
 /// The role of a Redis node, as the node reports it (or as configured when the
@@ -60,6 +61,21 @@ pub struct NodeHealth {
     pub error: Option<String>,
 }
 
+/// The system of record's reachability. For the Redis store it is the
+/// master's; PostgreSQL is probed with `SELECT 1`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StoreHealth {
+    /// Which store.
+    pub kind: StoreKind,
+    /// Whether it answered within its timeout.
+    pub up: bool,
+    /// Round-trip time of the probe in microseconds, when up.
+    pub latency_us: Option<u64>,
+    /// Why it is considered down, when it is.
+    pub error: Option<String>,
+}
+
 /// Body of `GET /api/health` (HTTP 200 when the master answers, 503 otherwise).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -68,6 +84,10 @@ pub struct HealthReport {
     pub status: HealthStatus,
     /// The master first, then each replica in configuration order.
     pub nodes: Vec<NodeHealth>,
+    /// The system of record behind the cache; absent only in reports made
+    /// by servers older than this field.
+    #[serde(default)]
+    pub store: Option<StoreHealth>,
     /// When the report was made, in milliseconds since the Unix epoch.
     pub checked_at_ms: u64,
 }
@@ -85,8 +105,19 @@ impl HealthReport {
         HealthReport {
             status,
             nodes,
+            store: None,
             checked_at_ms,
         }
+    }
+
+    /// Adds the store's health: a store that is down while the master
+    /// answers makes the verdict `degraded` (cache hits still answer).
+    pub fn with_store(mut self, store: StoreHealth) -> Self {
+        if !store.up && self.status == HealthStatus::Ok {
+            self.status = HealthStatus::Degraded;
+        }
+        self.store = Some(store);
+        self
     }
 }
 
@@ -126,6 +157,28 @@ mod tests {
             HealthReport::from_nodes(vec![], 0).status,
             HealthStatus::Down
         );
+    }
+
+    #[test]
+    fn a_store_that_is_down_degrades_a_healthy_report() {
+        let store = |up| StoreHealth {
+            kind: StoreKind::Postgres,
+            up,
+            latency_us: None,
+            error: None,
+        };
+        let m = node(true, NodeRole::Master);
+        let report = HealthReport::from_nodes(vec![m.clone()], 0);
+        assert_eq!(
+            report.clone().with_store(store(true)).status,
+            HealthStatus::Ok
+        );
+        assert_eq!(
+            report.with_store(store(false)).status,
+            HealthStatus::Degraded
+        );
+        let down = HealthReport::from_nodes(vec![node(false, NodeRole::Master)], 0);
+        assert_eq!(down.with_store(store(true)).status, HealthStatus::Down);
     }
 
     #[test]

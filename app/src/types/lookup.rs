@@ -1,7 +1,7 @@
 //! Cache-aside answers (`/api/products/{id}`, `/api/search`), the shared
 //! statistics (`/api/stats`) and the search history (`/api/history`).
 
-use super::{LookupQuery, Product, SearchParams};
+use super::{LookupQuery, Product, SearchParams, StoreKind};
 use serde::{Deserialize, Serialize};
 
 /// Where an answer came from.
@@ -110,6 +110,9 @@ pub struct LatencyBySource {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Stats {
+    /// The system of record that database reads go to.
+    #[serde(default)]
+    pub store: Option<StoreKind>,
     /// Lookups answered from the cache (negative entries included).
     pub hits: u64,
     /// Lookups that read the database.

@@ -18,7 +18,7 @@ pub use query::{
 };
 
 pub use ha::{Failover, HaStatus, SentinelStatus};
-pub use health::{HealthReport, HealthStatus, NodeHealth, NodeRole};
+pub use health::{HealthReport, HealthStatus, NodeHealth, NodeRole, StoreHealth};
 pub use lookup::{
     HistoryEntry, LatencyBySource, LatencySummary, ProductLookup, ProductMissing, SearchResult,
     Source, Stats, StatsReset,

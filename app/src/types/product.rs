@@ -95,6 +95,8 @@ impl Product {
 pub enum StoreKind {
     /// The product database kept in Redis (`db:*` keys).
     RedisDb,
+    /// A PostgreSQL table.
+    Postgres,
 }
 
 impl StoreKind {
@@ -102,6 +104,7 @@ impl StoreKind {
     pub fn as_str(self) -> &'static str {
         match self {
             StoreKind::RedisDb => "redis_db",
+            StoreKind::Postgres => "postgres",
         }
     }
 
@@ -109,6 +112,7 @@ impl StoreKind {
     pub fn label(self) -> &'static str {
         match self {
             StoreKind::RedisDb => "Redis",
+            StoreKind::Postgres => "PostgreSQL",
         }
     }
 }

@@ -3,15 +3,18 @@
 //! together), store the answer with a jittered TTL, and say where the answer
 //! came from and how long it took.
 
+mod invalidate;
 pub mod keys;
 mod scripts;
 mod single_flight;
 
+pub use invalidate::Invalidator;
+
 use crate::{
-    catalog::ProductDb,
     error::ApiError,
     metrics::{Hub, ReadTarget},
     stats::Recorder,
+    store::Store,
     topology::{now_ms, Node},
 };
 use app::types::{
@@ -82,7 +85,7 @@ struct Filled<T> {
 /// The cache in front of the product database.
 pub struct Cache {
     master: Node,
-    db: ProductDb,
+    db: Store,
     ttl: Duration,
     stats: Arc<Recorder>,
     hub: Arc<Hub>,
@@ -97,7 +100,7 @@ impl Cache {
     /// where `reads` says.
     pub fn new(
         master: Node,
-        db: ProductDb,
+        db: Store,
         ttl: Duration,
         stats: Arc<Recorder>,
         hub: Arc<Hub>,
@@ -173,12 +176,28 @@ impl Cache {
         if let Some(hit) = self.read_product(&self.master, id).await? {
             return Ok(hit);
         }
+        // A store outside Redis cannot be compared inside a script: the fill
+        // is kept only if no invalidation came since this generation.
+        let generation = match &self.db {
+            Store::Redis(_) => None,
+            Store::Postgres { .. } => Some(self.generation().await?),
+        };
         match self.db.get_raw(id).await? {
             Some(json) => {
                 decode(id, &json)?;
                 let ttl_ms = self.jittered_ttl_ms();
-                let mut fill = scripts::FILL_PRODUCT.prepare_invoke();
-                fill.arg(id).arg(&json).arg(ttl_ms);
+                let fill = match &generation {
+                    None => {
+                        let mut fill = scripts::FILL_PRODUCT.prepare_invoke();
+                        fill.arg(id).arg(&json).arg(ttl_ms);
+                        fill
+                    }
+                    Some(generation) => {
+                        let mut fill = scripts::FILL_PRODUCT_AT.prepare_invoke();
+                        fill.arg(id).arg(&json).arg(ttl_ms).arg(generation);
+                        fill
+                    }
+                };
                 let stored = self.store(self.master.script::<i64>(&fill).await);
                 Ok(Filled {
                     value: Some(ProductJson(json)),
@@ -188,8 +207,14 @@ impl Cache {
             }
             None => {
                 let ttl_ms = NEGATIVE_TTL.as_millis() as u64;
-                let mut fill = scripts::FILL_MISSING.prepare_invoke();
+                let mut fill = match &generation {
+                    None => scripts::FILL_MISSING.prepare_invoke(),
+                    Some(_) => scripts::FILL_MISSING_AT.prepare_invoke(),
+                };
                 fill.arg(id).arg(ttl_ms);
+                if let Some(generation) = &generation {
+                    fill.arg(generation);
+                }
                 let stored = self.store(self.master.script::<i64>(&fill).await);
                 Ok(Filled {
                     value: None,
@@ -198,6 +223,15 @@ impl Cache {
                 })
             }
         }
+    }
+
+    /// The current write generation (bumped by every invalidation).
+    async fn generation(&self) -> Result<String, ApiError> {
+        let generation: Option<String> = self
+            .master
+            .query(redis::cmd("GET").arg(keys::SEARCH_GENERATION))
+            .await?;
+        Ok(generation.unwrap_or_else(|| "0".to_string()))
     }
 
     /// Database reads under way (single flights), by id and by search.

@@ -54,3 +54,40 @@ return 1
 "#,
     ))
 });
+
+/// ARGV: id, json, ttl_ms, generation. For a system of record outside Redis
+/// (PostgreSQL): stores the entry only if no invalidation bumped the
+/// generation since it was read before the database read. Returns 1 stored,
+/// 0 skipped.
+pub static FILL_PRODUCT_AT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&crate::keyspace::lua(
+        r#"
+if (redis.call('GET', {SEARCH_GEN}) or '0') ~= ARGV[4] then return 0 end
+redis.call('SET', {CACHE_PRODUCT} .. ARGV[1], ARGV[2], 'PX', ARGV[3])
+return 1
+"#,
+    ))
+});
+
+/// ARGV: ids. Drops those products' entries and bumps the search
+/// generation, in one step: what a change in the system of record calls for.
+pub static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&crate::keyspace::lua(
+        r#"
+for _, id in ipairs(ARGV) do redis.call('DEL', {CACHE_PRODUCT} .. id) end
+return redis.call('INCR', {SEARCH_GEN})
+"#,
+    ))
+});
+
+/// ARGV: id, ttl_ms, generation. A negative entry, for a system of record
+/// outside Redis: stored only if no invalidation came since `generation`.
+pub static FILL_MISSING_AT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(&crate::keyspace::lua(
+        r#"
+if (redis.call('GET', {SEARCH_GEN}) or '0') ~= ARGV[3] then return 0 end
+redis.call('SET', {CACHE_PRODUCT} .. ARGV[1], '', 'PX', ARGV[2])
+return 1
+"#,
+    ))
+});

@@ -8,7 +8,7 @@ use super::{
 use crate::{catalog::ListQuery, error::ApiError, state::AppState};
 use app::types::{
     ApiErrorBody, CategoryCount, DbProduct, PriceOrder, Product, ProductDeleted, ProductId,
-    ProductPage, ProductWritten, StoreKind,
+    ProductPage, ProductWritten,
 };
 use axum::{extract::State, http::StatusCode, Json};
 use std::collections::HashMap;
@@ -22,10 +22,10 @@ pub async fn get_product(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<ProductId>,
 ) -> Result<Json<DbProduct>, ApiError> {
-    match state.db.get(id.as_str()).await? {
+    match state.db.get(&id).await? {
         Some(data) => Ok(Json(DbProduct {
             data,
-            source: StoreKind::RedisDb,
+            source: state.db.kind(),
         })),
         None => Err(not_found(&id)),
     }
@@ -110,7 +110,7 @@ pub async fn delete_product(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<ProductId>,
 ) -> Result<Json<ProductDeleted>, ApiError> {
-    match state.db.delete_and_wait(id.as_str()).await? {
+    match state.db.delete_and_wait(&id).await? {
         (true, durability) => Ok(Json(ProductDeleted {
             deleted: id,
             replicas_acked: durability.replicas_acked,

@@ -1,8 +1,8 @@
 //! `GET /api/health`: 200 when the master answers, 503 otherwise; the body
-//! lists every node either way.
+//! lists every node and the product store either way.
 
 use crate::state::AppState;
-use app::types::{HealthReport, HealthStatus};
+use app::types::{HealthReport, HealthStatus, StoreHealth};
 use axum::{extract::State, http::StatusCode, Json};
 
 /// Probes every node concurrently; answers within one Redis timeout.
@@ -10,7 +10,32 @@ use axum::{extract::State, http::StatusCode, Json};
     responses((status = 200, description = "The master answers", body = HealthReport),
               (status = 503, description = "The master does not answer", body = HealthReport)))]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthReport>) {
-    let report = state.topology.health().await;
+    let (report, store) = tokio::join!(state.topology.health(), state.db.ping());
+    let store = match store {
+        // The Redis store is the master.
+        None => {
+            let master = report.nodes.first();
+            StoreHealth {
+                kind: state.db.kind(),
+                up: master.is_some_and(|m| m.up),
+                latency_us: master.and_then(|m| m.latency_us),
+                error: master.and_then(|m| m.error.clone()),
+            }
+        }
+        Some(Ok(latency)) => StoreHealth {
+            kind: state.db.kind(),
+            up: true,
+            latency_us: Some(latency.as_micros() as u64),
+            error: None,
+        },
+        Some(Err(error)) => StoreHealth {
+            kind: state.db.kind(),
+            up: false,
+            latency_us: None,
+            error: Some(error.to_string()),
+        },
+    };
+    let report = report.with_store(store);
     let status = match report.status {
         HealthStatus::Down => StatusCode::SERVICE_UNAVAILABLE,
         HealthStatus::Ok | HealthStatus::Degraded => StatusCode::OK,

@@ -6,7 +6,7 @@
 pub mod histogram;
 
 use crate::topology::{Node, StoreError};
-use app::types::{HistoryEntry, LatencyBySource, Source, Stats};
+use app::types::{HistoryEntry, LatencyBySource, Source, Stats, StoreKind};
 use std::{
     collections::{BTreeMap, HashMap, VecDeque},
     sync::Mutex,
@@ -62,16 +62,19 @@ impl Pending {
 /// Records lookups in process and shares them through Redis.
 pub struct Recorder {
     master: Node,
+    store: StoreKind,
     pending: Mutex<Pending>,
     /// The same events as process-lifetime Prometheus series (`/metrics`).
     pub telemetry: crate::metrics::prometheus::Telemetry,
 }
 
 impl Recorder {
-    /// Counts into `master`'s `stats:*` keys.
-    pub fn new(master: Node) -> Self {
+    /// Counts into `master`'s `stats:*` keys; `store` is the system of
+    /// record the database reads go to (named in every [`Stats`]).
+    pub fn new(master: Node, store: StoreKind) -> Self {
         Recorder {
             master,
+            store,
             pending: Mutex::new(Pending::default()),
             telemetry: Default::default(),
         }
@@ -226,6 +229,7 @@ impl Recorder {
         };
         let lookups = hits + misses;
         Ok(Stats {
+            store: Some(self.store),
             hits,
             misses,
             hit_ratio: if lookups == 0 {

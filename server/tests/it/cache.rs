@@ -2,13 +2,20 @@
 //! canonical search keys, stampede protection (counted on the Redis side with
 //! MONITOR), negative caching, invalidation, shared stats and history.
 
-use crate::support::{catalog::scan, eventually, TestApp, Topology};
+use crate::support::{catalog::scan, eventually, Stack, Store, TestApp, Topology};
 use futures::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
 
 const TOKEN: &str = "cache-test-token";
+
+/// The app with the admin token, in front of a stack's store.
+async fn on(stack: &Stack, extra: &[&str]) -> TestApp {
+    let mut args = vec!["--admin-token", TOKEN];
+    args.extend_from_slice(extra);
+    stack.app(&args).await
+}
 
 async fn app(topo: &Topology, extra: &[&str]) -> TestApp {
     let mut args = vec!["--admin-token", TOKEN];
@@ -70,10 +77,9 @@ fn db_reads(lines: &[String], id: &str) -> usize {
     lines.iter().filter(|l| l.contains(&needle)).count()
 }
 
-#[tokio::test]
-async fn miss_then_hit_with_ttl_bounds() {
-    let topo = Topology::start().await;
-    let app = app(&topo, &[]).await;
+async fn miss_then_hit_with_ttl_bounds(stack: Stack) {
+    let topo = &stack.topo;
+    let app = on(&stack, &[]).await;
 
     let (status, first) = app.get_json("/api/products/prod1").await;
     assert_eq!(status, StatusCode::OK);
@@ -102,10 +108,8 @@ async fn miss_then_hit_with_ttl_bounds() {
     assert!((55_000..=66_000).contains(&pttl), "{pttl}");
 }
 
-#[tokio::test]
-async fn entries_expire_after_their_ttl() {
-    let topo = Topology::start().await;
-    let app = app(&topo, &["--cache-ttl-secs", "1"]).await;
+async fn entries_expire_after_their_ttl(stack: Stack) {
+    let app = on(&stack, &["--cache-ttl-secs", "1"]).await;
     assert_eq!(
         app.get_json("/api/products/prod2").await.1["source"],
         "database"
@@ -121,10 +125,9 @@ async fn entries_expire_after_their_ttl() {
     );
 }
 
-#[tokio::test]
-async fn equivalent_searches_share_one_entry() {
-    let topo = Topology::start().await;
-    let app = app(&topo, &[]).await;
+async fn equivalent_searches_share_one_entry(stack: Stack) {
+    let topo = &stack.topo;
+    let app = on(&stack, &[]).await;
 
     let (status, first) = app
         .get_json("/api/search?q=Smartphone%20%20Premium&category=electronics")
@@ -190,10 +193,9 @@ async fn two_hundred_concurrent_misses_read_the_database_once() {
     assert_eq!(db_reads(&lines, "prod7"), 1, "exactly one database read");
 }
 
-#[tokio::test]
-async fn missing_ids_are_cached_briefly() {
-    let topo = Topology::start().await;
-    let app = app(&topo, &[]).await;
+async fn missing_ids_are_cached_briefly(stack: Stack) {
+    let topo = &stack.topo;
+    let app = on(&stack, &[]).await;
     let monitor = Monitor::start(&topo.master.url()).await;
 
     let (status, first) = app.get_json("/api/products/ghost").await;
@@ -207,7 +209,9 @@ async fn missing_ids_are_cached_briefly() {
         assert!(again["ttl_s"].as_u64().is_some_and(|t| t <= 5));
     }
     let lines = monitor.stop().await;
-    assert_eq!(db_reads(&lines, "ghost"), 1);
+    if stack.store == Store::Redis {
+        assert_eq!(db_reads(&lines, "ghost"), 1);
+    }
 
     // Creating the product makes it visible at once.
     let body = json!({"id": "ghost", "name": "Now here", "price": 1.0, "category": "toys", "in_stock": true, "features": []});
@@ -227,10 +231,8 @@ async fn missing_ids_are_cached_briefly() {
     assert_eq!(found["source"], "database");
 }
 
-#[tokio::test]
-async fn writes_invalidate_products_and_searches() {
-    let topo = Topology::start().await;
-    let app = app(&topo, &[]).await;
+async fn writes_invalidate_products_and_searches(stack: Stack) {
+    let app = on(&stack, &[]).await;
     app.get_json("/api/products/prod5").await;
     assert_eq!(
         app.get_json("/api/products/prod5").await.1["source"],
@@ -435,10 +437,9 @@ async fn a_failed_cache_write_never_fails_the_lookup() {
     assert!(!cached);
 }
 
-#[tokio::test]
-async fn prices_that_differ_below_a_cent_share_one_cache_entry() {
-    let topo = Topology::start().await;
-    let app = app(&topo, &[]).await;
+async fn prices_that_differ_below_a_cent_share_one_cache_entry(stack: Stack) {
+    let topo = &stack.topo;
+    let app = on(&stack, &[]).await;
     let mut sources = Vec::new();
     for n in 1..=20 {
         let (status, body) = app
@@ -464,3 +465,12 @@ async fn prices_that_differ_below_a_cent_share_one_cache_entry() {
     let keys = scan(&mut topo.master.conn().await, "cache:search:*:*").await;
     assert!(keys.iter().all(|k| k.len() <= 512), "{keys:?}");
 }
+
+crate::both_stores!(
+    miss_then_hit_with_ttl_bounds,
+    entries_expire_after_their_ttl,
+    equivalent_searches_share_one_entry,
+    missing_ids_are_cached_briefly,
+    writes_invalidate_products_and_searches,
+    prices_that_differ_below_a_cent_share_one_cache_entry,
+);

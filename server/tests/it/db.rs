@@ -2,7 +2,9 @@
 //! shapes, listings from the indexes, every input error, admin writes, index
 //! consistency under random writes, persistence and replication.
 
-use crate::support::{catalog::assert_consistent, eventually, RedisProcess, TestApp, Topology};
+use crate::support::{
+    catalog::assert_consistent, eventually, RedisProcess, Stack, Store, TestApp, Topology,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -25,10 +27,9 @@ fn product(id: &str, price: f64, category: &str) -> Value {
     })
 }
 
-#[tokio::test]
-async fn seed_product_has_the_seed_shape() {
-    let topo = Topology::start().await;
-    let app = TestApp::for_topology(&topo).await;
+async fn seed_product_has_the_seed_shape(stack: Stack) {
+    let topo = &stack.topo;
+    let app = stack.app(&[]).await;
 
     let (status, body) = app.get_json("/api/db/product/prod1").await;
 
@@ -41,9 +42,12 @@ async fn seed_product_has_the_seed_shape() {
                 "category": "electronics", "in_stock": true,
                 "features": ["5G", "HDR Display", "Water Resistant"]
             },
-            "source": "redis_db"
+            "source": stack.source()
         })
     );
+    if stack.store == Store::Postgres {
+        return;
+    }
     // Stored as documented: a JSON string with no TTL.
     let mut conn = topo.master.conn().await;
     let ttl: i64 = redis::cmd("TTL")
@@ -61,10 +65,8 @@ async fn seed_product_has_the_seed_shape() {
     assert_consistent(&mut conn).await;
 }
 
-#[tokio::test]
-async fn missing_and_malformed_ids() {
-    let topo = Topology::start().await;
-    let app = TestApp::for_topology(&topo).await;
+async fn missing_and_malformed_ids(stack: Stack) {
+    let app = stack.app(&[]).await;
 
     let (status, body) = app.get_json("/api/db/product/nope").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -82,10 +84,8 @@ async fn missing_and_malformed_ids() {
     }
 }
 
-#[tokio::test]
-async fn listing_filters_sorts_and_pages_from_the_indexes() {
-    let topo = Topology::start().await;
-    let app = TestApp::for_topology(&topo).await;
+async fn listing_filters_sorts_and_pages_from_the_indexes(stack: Stack) {
+    let app = stack.app(&[]).await;
     let prices = |body: &Value| -> Vec<f64> {
         body["items"]
             .as_array()
@@ -165,10 +165,8 @@ async fn listing_filters_sorts_and_pages_from_the_indexes() {
     assert_eq!(empty, json!({"items": [], "total": 0}));
 }
 
-#[tokio::test]
-async fn listing_rejects_bad_queries_with_clear_errors() {
-    let topo = Topology::start().await;
-    let app = TestApp::for_topology(&topo).await;
+async fn listing_rejects_bad_queries_with_clear_errors(stack: Stack) {
+    let app = stack.app(&[]).await;
     let cases = [
         ("min_price=abc", "min_price must be a number"),
         ("min_price=-1", "min_price must be a number from 0"),
@@ -190,10 +188,8 @@ async fn listing_rejects_bad_queries_with_clear_errors() {
     }
 }
 
-#[tokio::test]
-async fn categories_count_their_products() {
-    let topo = Topology::start().await;
-    let app = TestApp::for_topology(&topo).await;
+async fn categories_count_their_products(stack: Stack) {
+    let app = stack.app(&[]).await;
     let (status, body) = app.get_json("/api/db/categories").await;
     assert_eq!(status, StatusCode::OK);
     let list = body.as_array().expect("array");
@@ -221,10 +217,8 @@ async fn categories_count_their_products() {
     assert_eq!(count, Some(books["total"].clone()));
 }
 
-#[tokio::test]
-async fn writes_need_the_admin_token() {
-    let topo = Topology::start().await;
-    let read_only = TestApp::for_topology(&topo).await;
+async fn writes_need_the_admin_token(stack: Stack) {
+    let read_only = stack.app(&[]).await;
     let body = product("new1", 10.0, "books");
 
     let (status, err) = read_only
@@ -244,7 +238,7 @@ async fn writes_need_the_admin_token() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    let app = app_with_token(&topo).await;
+    let app = stack.app(&["--admin-token", TOKEN]).await;
     let (status, _) = app
         .send(Method::PUT, "/api/db/product/new1", Some(&body), None)
         .await;
@@ -301,10 +295,8 @@ async fn writes_need_the_admin_token() {
     assert_eq!(written["created"], false);
 }
 
-#[tokio::test]
-async fn bad_bodies_are_400_with_a_reason() {
-    let topo = Topology::start().await;
-    let app = app_with_token(&topo).await;
+async fn bad_bodies_are_400_with_a_reason(stack: Stack) {
+    let app = stack.app(&["--admin-token", TOKEN]).await;
     let put = |body: Value| {
         let app = &app;
         async move {
@@ -518,10 +510,9 @@ async fn indexes_stay_consistent_under_random_writes() {
     }
 }
 
-#[tokio::test]
-async fn catalog_load_is_idempotent_and_keeps_user_edits() {
-    let topo = Topology::start().await;
-    let app = app_with_token(&topo).await;
+async fn catalog_load_is_idempotent_and_keeps_user_edits(stack: Stack) {
+    let topo = &stack.topo;
+    let app = stack.app(&["--admin-token", TOKEN]).await;
     let mut edited = product("prod3", 1.0, "electronics");
     edited["name"] = json!("Edited by a user");
     app.send(
@@ -536,7 +527,7 @@ async fn catalog_load_is_idempotent_and_keeps_user_edits() {
     drop(app);
 
     // A restarted server loads the catalog again: edits and deletions stay.
-    let again = app_with_token(&topo).await;
+    let again = stack.app(&["--admin-token", TOKEN]).await;
     assert_eq!(
         again.get_json("/api/db/product/prod3").await.1["data"]["name"],
         "Edited by a user"
@@ -546,10 +537,25 @@ async fn catalog_load_is_idempotent_and_keeps_user_edits() {
         StatusCode::NOT_FOUND
     );
 
-    // The explicit re-seed restores the catalog as shipped.
-    let db = product_db(&topo.master.url(), Duration::from_secs(2));
-    let report = db.load_builtin(true).await.expect("re-seed");
-    assert!(report.written >= 40);
+    // The explicit re-seed (the `seed --force` command) restores the
+    // catalog as shipped.
+    let mut args = stack.store_args();
+    args.extend([
+        "--redis-url".into(),
+        topo.master.url(),
+        "seed".into(),
+        "--force".into(),
+    ]);
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_cachescope"))
+        .args(&args)
+        .output()
+        .await
+        .expect("cachescope seed runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(
         again.get_json("/api/db/product/prod3").await.1["data"]["name"],
         "Ultrabook 14\""
@@ -558,7 +564,9 @@ async fn catalog_load_is_idempotent_and_keeps_user_edits() {
         again.get_json("/api/db/product/prod2").await.0,
         StatusCode::OK
     );
-    assert_consistent(&mut topo.master.conn().await).await;
+    if stack.store == Store::Redis {
+        assert_consistent(&mut topo.master.conn().await).await;
+    }
 }
 
 #[tokio::test]
@@ -716,3 +724,14 @@ async fn writes_say_how_many_replicas_confirmed_them() {
         (&json!(1), &json!(1))
     );
 }
+
+crate::both_stores!(
+    seed_product_has_the_seed_shape,
+    missing_and_malformed_ids,
+    listing_filters_sorts_and_pages_from_the_indexes,
+    listing_rejects_bad_queries_with_clear_errors,
+    categories_count_their_products,
+    writes_need_the_admin_token,
+    bad_bodies_are_400_with_a_reason,
+    catalog_load_is_idempotent_and_keeps_user_edits,
+);

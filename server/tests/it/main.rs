@@ -15,6 +15,7 @@ mod health;
 mod live;
 mod openapi;
 mod pages;
+mod postgres;
 mod prometheus;
 mod ratelimit;
 mod tls;

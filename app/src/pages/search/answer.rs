@@ -4,13 +4,18 @@
 use super::lookup::Answer;
 use crate::components::SourceBadge;
 use crate::format::{format_price, format_us};
-use crate::types::{Product, Source};
+use crate::types::{Product, Source, StoreKind};
 use leptos::prelude::*;
 
 /// The current answer, or what to do before there is one. `age_s` counts
 /// the seconds since it arrived (the TTL countdown).
 #[component]
-pub fn AnswerCard(answer: RwSignal<Option<Answer>>, age_s: RwSignal<u64>) -> impl IntoView {
+pub fn AnswerCard(
+    answer: RwSignal<Option<Answer>>,
+    age_s: RwSignal<u64>,
+    /// The database behind the cache, named on DATABASE badges.
+    store: Signal<Option<StoreKind>>,
+) -> impl IntoView {
     view! {
         <section class="glass card result-card" aria-live="polite">
             <h2>"Answer"</h2>
@@ -22,11 +27,11 @@ pub fn AnswerCard(answer: RwSignal<Option<Answer>>, age_s: RwSignal<u64>) -> imp
                     <div class="alert alert-down" role="alert" data-testid="search-error">{message}</div>
                 }.into_any(),
                 Some(Answer::Product(found)) => view! {
-                    <Meta source=found.source elapsed_us=found.elapsed_us ttl_s=found.ttl_s age_s />
+                    <Meta source=found.source elapsed_us=found.elapsed_us ttl_s=found.ttl_s age_s store />
                     <ProductLine product=found.data />
                 }.into_any(),
                 Some(Answer::Search(result, note)) => view! {
-                    <Meta source=result.source elapsed_us=result.elapsed_us ttl_s=result.ttl_s age_s />
+                    <Meta source=result.source elapsed_us=result.elapsed_us ttl_s=result.ttl_s age_s store />
                     {note.map(|n| view! { <p class="warn-line">{n}</p> })}
                     <p class="muted" data-testid="search-total">{format!("{} matching products", result.total)}</p>
                     <ul class="result-list">
@@ -40,11 +45,17 @@ pub fn AnswerCard(answer: RwSignal<Option<Answer>>, age_s: RwSignal<u64>) -> imp
 
 /// Source badge, response time, and the entry's TTL counting down.
 #[component]
-fn Meta(source: Source, elapsed_us: u64, ttl_s: u64, age_s: RwSignal<u64>) -> impl IntoView {
+fn Meta(
+    source: Source,
+    elapsed_us: u64,
+    ttl_s: u64,
+    age_s: RwSignal<u64>,
+    store: Signal<Option<StoreKind>>,
+) -> impl IntoView {
     let remaining = move || ttl_s.saturating_sub(age_s.get());
     view! {
         <div class="meta">
-            <SourceBadge source testid="source-badge" />
+            <SourceBadge source store testid="source-badge" />
             <span class="meta-item"><span class="muted">"time "</span><strong data-testid="elapsed">{format_us(elapsed_us)}</strong></span>
             <span class="meta-item"><span class="muted">"TTL "</span><strong data-testid="ttl">{move || format!("{} s", remaining())}</strong></span>
         </div>

@@ -3,7 +3,7 @@
 
 use crate::components::SourceBadge;
 use crate::format::format_us;
-use crate::types::{HistoryEntry, LookupQuery};
+use crate::types::{HistoryEntry, LookupQuery, StoreKind};
 use leptos::prelude::*;
 
 /// Most entries shown.
@@ -14,6 +14,8 @@ const SHOWN: usize = 15;
 pub fn RecentSearches(
     entries: Vec<HistoryEntry>,
     again: impl Fn(LookupQuery) + Copy + Send + Sync + 'static,
+    /// The database behind the cache, named on DATABASE badges.
+    store: Signal<Option<StoreKind>>,
 ) -> impl IntoView {
     if entries.is_empty() {
         return view! { <p class="muted">"No search yet."</p> }.into_any();
@@ -27,7 +29,7 @@ pub fn RecentSearches(
                     <li>
                         <button class="history-item" type="button" title="Search again"
                             on:click=move |_| again(query.clone())>
-                            <SourceBadge source=e.source />
+                            <SourceBadge source=e.source store />
                             <span class="history-query">{label}</span>
                             <span class="history-time">{format_us(e.elapsed_us)}</span>
                         </button>

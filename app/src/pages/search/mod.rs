@@ -44,6 +44,7 @@ pub fn SearchPage() -> impl IntoView {
             .map(|t| Ok::<_, ApiFailure>(t.app))
             .or_else(|| stats.get())
     };
+    let store = Signal::derive(move || live_stats().and_then(Result::ok).and_then(|s| s.store));
     let live_history = move || {
         let lookups = feed.lookups.get();
         if feed.status.get() == FeedStatus::Live && !lookups.is_empty() {
@@ -119,7 +120,7 @@ pub fn SearchPage() -> impl IntoView {
     view! {
         <SearchForm form busy on_submit=submit />
         <div class="columns">
-            <AnswerCard answer age_s />
+            <AnswerCard answer age_s store />
             <section class="glass card stats-card">
                 <h2>"Cache"</h2>
                 <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -141,7 +142,7 @@ pub fn SearchPage() -> impl IntoView {
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || live_history().map(|h| match h {
                     Err(failure) => view! { <div class="alert alert-down">{failure.error}</div> }.into_any(),
-                    Ok(entries) => view! { <RecentSearches entries again=run /> }.into_any(),
+                    Ok(entries) => view! { <RecentSearches entries again=run store /> }.into_any(),
                 })}
             </Transition>
         </section>

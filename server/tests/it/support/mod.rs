@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod ha;
+pub mod pg;
 
 use cachescope::{Application, Config};
 use std::{
@@ -170,6 +171,89 @@ impl Topology {
         replica.wait_for_link().await;
         Topology { master, replica }
     }
+}
+
+/// The product store a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Store {
+    /// Products in Redis (`db:*`), the default.
+    Redis,
+    /// Products in a PostgreSQL cluster of the test's own.
+    Postgres,
+}
+
+/// A Redis master and replica, plus PostgreSQL when the store is PostgreSQL.
+pub struct Stack {
+    pub topo: Topology,
+    pub pg: Option<pg::PgProcess>,
+    pub store: Store,
+}
+
+impl Stack {
+    /// Starts the processes the store needs.
+    pub async fn start(store: Store) -> Self {
+        let (topo, pg) = match store {
+            Store::Redis => (Topology::start().await, None),
+            Store::Postgres => {
+                let (topo, pg) = tokio::join!(Topology::start(), pg::PgProcess::start());
+                (topo, Some(pg))
+            }
+        };
+        Stack { topo, pg, store }
+    }
+
+    /// The flags that point a server at this stack's product store.
+    pub fn store_args(&self) -> Vec<String> {
+        match &self.pg {
+            None => Vec::new(),
+            Some(pg) => vec![
+                "--product-store".into(),
+                "postgres".into(),
+                "--database-url".into(),
+                pg.url(),
+            ],
+        }
+    }
+
+    /// The app in front of this stack, with extra flags.
+    pub async fn app(&self, extra: &[&str]) -> TestApp {
+        let store_args = self.store_args();
+        let mut args: Vec<&str> = store_args.iter().map(String::as_str).collect();
+        args.extend_from_slice(extra);
+        TestApp::spawn_with(&self.topo.master.url(), &[self.topo.replica.url()], &args).await
+    }
+
+    /// What `/api/db/product/{id}` says as `source` for this store.
+    pub fn source(&self) -> &'static str {
+        match self.store {
+            Store::Redis => "redis_db",
+            Store::Postgres => "postgres",
+        }
+    }
+}
+
+/// Runs a test once per product store: `both_stores!(name, …)` turns each
+/// `async fn name(stack: Stack)` into the tests `name::redis` and
+/// `name::postgres`, so the API suite is one suite, not a copy.
+#[macro_export]
+macro_rules! both_stores {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                use $crate::support::{Stack, Store};
+
+                #[tokio::test]
+                async fn redis() {
+                    super::$name(Stack::start(Store::Redis).await).await
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    super::$name(Stack::start(Store::Postgres).await).await
+                }
+            }
+        )+
+    };
 }
 
 impl RedisProcess {

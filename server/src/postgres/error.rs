@@ -1,0 +1,112 @@
+//! PostgreSQL failures, in words a person can act on and never with the
+//! connection URL (it may hold a password).
+
+/// Why a PostgreSQL call failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PgError {
+    /// `DATABASE_URL` does not parse.
+    #[error("DATABASE_URL is not a valid PostgreSQL URL: {reason}")]
+    BadUrl {
+        /// The parser's complaint, with the URL taken out.
+        reason: String,
+    },
+    /// No answer within the bound (statement timeout, or a server that hangs).
+    #[error("PostgreSQL did not answer within {ms} ms")]
+    Timeout {
+        /// The bound.
+        ms: u64,
+    },
+    /// PostgreSQL cancelled the statement at its `statement_timeout`.
+    #[error("PostgreSQL stopped the statement at its statement_timeout")]
+    StatementTimeout,
+    /// PostgreSQL cannot be reached, is shutting down, or is not ready.
+    #[error("PostgreSQL is unavailable: {reason}")]
+    Unavailable {
+        /// The driver's or the server's sentence.
+        reason: String,
+    },
+    /// The schema could not be brought up to date.
+    #[error("PostgreSQL migrations failed: {reason}")]
+    Migrate {
+        /// The migrator's sentence.
+        reason: String,
+    },
+    /// PostgreSQL refused a statement (a bug, or a constraint).
+    #[error("PostgreSQL refused the statement: {reason}")]
+    Query {
+        /// The server's sentence.
+        reason: String,
+    },
+}
+
+impl From<sqlx::Error> for PgError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::Database(db) => match db.code().as_deref() {
+                // query_canceled: the statement_timeout fired.
+                Some("57014") => PgError::StatementTimeout,
+                // Connection exceptions (08…), shutting down or starting up
+                // (57P…), too many connections (53300), the schema not
+                // created yet (42P01: the start-up migration has not run).
+                Some(code)
+                    if code.starts_with("08")
+                        || code.starts_with("57P")
+                        || code == "53300"
+                        || code == "42P01" =>
+                {
+                    PgError::Unavailable {
+                        reason: db.message().to_string(),
+                    }
+                }
+                _ => PgError::Query {
+                    reason: db.message().to_string(),
+                },
+            },
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => PgError::Unavailable {
+                reason: error.to_string(),
+            },
+            _ => PgError::Query {
+                reason: error.to_string(),
+            },
+        }
+    }
+}
+
+impl PgError {
+    /// Whether PostgreSQL could not answer (as opposed to refusing).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            PgError::Timeout { .. } | PgError::StatementTimeout | PgError::Unavailable { .. }
+        )
+    }
+}
+
+/// A sentence with every occurrence of `url` replaced.
+pub(crate) fn without_url(sentence: &str, url: &str) -> String {
+    if url.is_empty() {
+        sentence.to_string()
+    } else {
+        sentence.replace(url, "<DATABASE_URL>")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_never_reach_a_message() {
+        let url = "postgres://app:s3cret@db:5432/x";
+        let sentence = format!("bad url {url} here");
+        assert!(!without_url(&sentence, url).contains("s3cret"));
+        let pool = PgError::from(sqlx::Error::PoolTimedOut);
+        assert!(pool.is_unavailable());
+        assert!(pool.to_string().starts_with("PostgreSQL is unavailable"));
+    }
+}

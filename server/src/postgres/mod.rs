@@ -1,0 +1,308 @@
+//! PostgreSQL as the system of record (`PRODUCT_STORE=postgres`): the
+//! `products` table (schema by versioned migrations in `server/migrations/`,
+//! run at start), read and written with plain SQL through a pool. Every call
+//! is bounded twice: by the server's `statement_timeout` and by a client-side
+//! timeout, so a PostgreSQL that hangs (not only one that is down) gives an
+//! error in time. The pool dials lazily and re-dials by itself: a server
+//! started while PostgreSQL is down works as soon as it is back.
+
+mod bulk;
+mod error;
+pub mod listen;
+
+pub use bulk::PgLoadReport;
+pub use error::PgError;
+
+use app::types::{CategoryCount, ListQuery, PriceOrder, Product, ProductPage, SearchParams};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::{future::Future, str::FromStr, time::Duration, time::Instant};
+
+/// Versioned schema changes, compiled into the binary.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A product row as selected everywhere (price as float8).
+type Row = (String, String, f64, String, bool, Vec<String>);
+/// A row of a listing, with the count of every matching row.
+type CountedRow = (String, String, f64, String, bool, Vec<String>, i64);
+
+const SELECT_ONE: &str =
+    "SELECT id, name, price::float8, category, in_stock, features FROM products WHERE id = $1";
+
+/// Listings: one statement per shape, so each keeps an index-friendly plan
+/// (`price` or `(category, price)`). Bounds: $1 min, $2 max, $3 limit,
+/// $4 offset, $5 category.
+const LIST_ALL_ASC: &str =
+    "SELECT id, name, price::float8, category, in_stock, features, count(*) OVER () \
+     FROM products WHERE price >= $1::float8::numeric AND price <= $2::float8::numeric \
+     ORDER BY price, id LIMIT $3 OFFSET $4";
+const LIST_ALL_DESC: &str =
+    "SELECT id, name, price::float8, category, in_stock, features, count(*) OVER () \
+     FROM products WHERE price >= $1::float8::numeric AND price <= $2::float8::numeric \
+     ORDER BY price DESC, id DESC LIMIT $3 OFFSET $4";
+const LIST_CATEGORY_ASC: &str = "SELECT id, name, price::float8, category, in_stock, features, count(*) OVER () \
+     FROM products WHERE price >= $1::float8::numeric AND price <= $2::float8::numeric AND category = $5 \
+     ORDER BY price, id LIMIT $3 OFFSET $4";
+const LIST_CATEGORY_DESC: &str = "SELECT id, name, price::float8, category, in_stock, features, count(*) OVER () \
+     FROM products WHERE price >= $1::float8::numeric AND price <= $2::float8::numeric AND category = $5 \
+     ORDER BY price DESC, id DESC LIMIT $3 OFFSET $4";
+const COUNT_ALL: &str = "SELECT count(*) FROM products \
+     WHERE price >= $1::float8::numeric AND price <= $2::float8::numeric";
+const COUNT_CATEGORY: &str = "SELECT count(*) FROM products \
+     WHERE price >= $1::float8::numeric AND price <= $2::float8::numeric AND category = $3";
+
+/// Word search through the GIN index on `words`: $1 words (all must match),
+/// $2 min, $3 max, $4 limit, $5 category or NULL.
+const SEARCH: &str =
+    "SELECT id, name, price::float8, category, in_stock, features, count(*) OVER () \
+     FROM products WHERE words @> $1::text[] \
+       AND price >= $2::float8::numeric AND price <= $3::float8::numeric \
+       AND ($5::text IS NULL OR category = $5) \
+     ORDER BY price, id LIMIT $4";
+
+const CATEGORIES: &str =
+    "SELECT category, count(*) FROM products GROUP BY category ORDER BY category";
+
+/// Creates or replaces; `xmax = 0` tells an insert from an update.
+const UPSERT: &str = "INSERT INTO products (id, name, price, category, in_stock, features) \
+     VALUES ($1, $2, $3::float8::numeric(12, 2), $4, $5, $6) \
+     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, price = EXCLUDED.price, \
+       category = EXCLUDED.category, in_stock = EXCLUDED.in_stock, features = EXCLUDED.features \
+     RETURNING (xmax = 0)";
+const DELETE: &str = "DELETE FROM products WHERE id = $1";
+
+/// Below every price and above every price (prices are 0 ..= 1e9).
+const NO_MIN: f64 = -1.0;
+const NO_MAX: f64 = 1e12;
+
+/// The PostgreSQL product store: a pool and the bound on each call.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    timeout: Duration,
+}
+
+/// How to reach PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgSettings {
+    /// `postgres://user:password@host:port/database` (never printed).
+    pub url: String,
+    /// Most connections in the pool.
+    pub pool_size: u32,
+    /// Bound on getting a connection.
+    pub connect_timeout: Duration,
+    /// Bound on each statement.
+    pub statement_timeout: Duration,
+}
+
+impl PgStore {
+    /// A store whose pool dials on first use (no connection is made here).
+    pub fn connect(settings: &PgSettings) -> Result<Self, PgError> {
+        let statement_ms = settings.statement_timeout.as_millis().to_string();
+        let options = PgConnectOptions::from_str(&settings.url)
+            .map_err(|e| PgError::BadUrl {
+                reason: error::without_url(&e.to_string(), &settings.url),
+            })?
+            .application_name("cachescope")
+            .options([("statement_timeout", statement_ms.as_str())]);
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.pool_size)
+            .min_connections(0)
+            .acquire_timeout(settings.connect_timeout)
+            .idle_timeout(Duration::from_secs(60))
+            .connect_lazy_with(options);
+        Ok(PgStore {
+            pool,
+            // The server's statement_timeout fires first; this catches a
+            // server that does not answer at all.
+            timeout: settings.statement_timeout + settings.connect_timeout,
+        })
+    }
+
+    /// The pool (the invalidation listener holds one of its connections).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Applies the migrations not applied yet (a lock keeps two servers
+    /// starting together from racing).
+    pub async fn migrate(&self) -> Result<(), PgError> {
+        tokio::time::timeout(Duration::from_secs(60), MIGRATOR.run(&self.pool))
+            .await
+            .map_err(|_| PgError::Timeout { ms: 60_000 })?
+            .map_err(|e| PgError::Migrate {
+                reason: e.to_string(),
+            })
+    }
+
+    /// Runs one call under the client-side bound.
+    async fn bounded<T>(
+        &self,
+        call: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, PgError> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => result.map_err(PgError::from),
+            Err(_) => Err(PgError::Timeout {
+                ms: self.timeout.as_millis() as u64,
+            }),
+        }
+    }
+
+    /// `SELECT 1`: whether PostgreSQL answers, and how fast.
+    pub async fn ping(&self) -> Result<Duration, PgError> {
+        let started = Instant::now();
+        let _: i32 = self
+            .bounded(sqlx::query_scalar("SELECT 1").fetch_one(&self.pool))
+            .await?;
+        Ok(started.elapsed())
+    }
+
+    /// One product; `None` when the id is unknown.
+    pub async fn get(&self, id: &str) -> Result<Option<Product>, PgError> {
+        let row: Option<Row> = self
+            .bounded(
+                sqlx::query_as(SELECT_ONE)
+                    .bind(id)
+                    .fetch_optional(&self.pool),
+            )
+            .await?;
+        Ok(row.map(product))
+    }
+
+    /// One product as JSON (what the cache stores).
+    pub async fn get_raw(&self, id: &str) -> Result<Option<String>, PgError> {
+        match self.get(id).await? {
+            Some(product) => {
+                serde_json::to_string(&product)
+                    .map(Some)
+                    .map_err(|e| PgError::Query {
+                        reason: e.to_string(),
+                    })
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// One page of a listing and the number of matching products.
+    pub async fn list(&self, query: &ListQuery) -> Result<ProductPage, PgError> {
+        let (min, max) = bounds(query.min_price, query.max_price);
+        let limit = query.limit as i64;
+        let offset = query.offset as i64;
+        let sql = match (&query.category, query.order) {
+            (None, PriceOrder::PriceAsc) => LIST_ALL_ASC,
+            (None, PriceOrder::PriceDesc) => LIST_ALL_DESC,
+            (Some(_), PriceOrder::PriceAsc) => LIST_CATEGORY_ASC,
+            (Some(_), PriceOrder::PriceDesc) => LIST_CATEGORY_DESC,
+        };
+        let mut select = sqlx::query_as::<_, CountedRow>(sql)
+            .bind(min)
+            .bind(max)
+            .bind(limit)
+            .bind(offset);
+        if let Some(category) = &query.category {
+            select = select.bind(category);
+        }
+        let rows = self.bounded(select.fetch_all(&self.pool)).await?;
+        let total = match rows.first() {
+            Some(row) => row.6 as u64,
+            // An empty page past the end: count on its own.
+            None if offset > 0 => {
+                let count = match &query.category {
+                    None => sqlx::query_scalar::<_, i64>(COUNT_ALL).bind(min).bind(max),
+                    Some(category) => sqlx::query_scalar::<_, i64>(COUNT_CATEGORY)
+                        .bind(min)
+                        .bind(max)
+                        .bind(category),
+                };
+                self.bounded(count.fetch_one(&self.pool)).await? as u64
+            }
+            None => 0,
+        };
+        Ok(ProductPage {
+            items: rows.into_iter().map(counted_product).collect(),
+            total,
+        })
+    }
+
+    /// A search: without words a listing; with words, every word must be in
+    /// the row's `words` (the GIN index), cheapest first.
+    pub async fn search(&self, query: &SearchParams) -> Result<ProductPage, PgError> {
+        if query.words.is_empty() {
+            return self.list(&query.as_listing()).await;
+        }
+        let (min, max) = bounds(query.min_price, query.max_price);
+        let rows: Vec<CountedRow> = self
+            .bounded(
+                sqlx::query_as(SEARCH)
+                    .bind(&query.words)
+                    .bind(min)
+                    .bind(max)
+                    .bind(query.limit as i64)
+                    .bind(query.category.as_deref())
+                    .fetch_all(&self.pool),
+            )
+            .await?;
+        let total = rows.first().map_or(0, |row| row.6 as u64);
+        Ok(ProductPage {
+            items: rows.into_iter().map(counted_product).collect(),
+            total,
+        })
+    }
+
+    /// Every category with its number of products, by name.
+    pub async fn categories(&self) -> Result<Vec<CategoryCount>, PgError> {
+        let rows: Vec<(String, i64)> = self
+            .bounded(sqlx::query_as(CATEGORIES).fetch_all(&self.pool))
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, count)| CategoryCount {
+                name,
+                count: count as u64,
+            })
+            .collect())
+    }
+
+    /// Creates or replaces a (validated) product; `true` when created. The
+    /// table's trigger announces the change at commit.
+    pub async fn put(&self, product: &Product) -> Result<bool, PgError> {
+        self.bounded(
+            sqlx::query_scalar(UPSERT)
+                .bind(&product.id)
+                .bind(&product.name)
+                .bind(product.price)
+                .bind(&product.category)
+                .bind(product.in_stock)
+                .bind(&product.features)
+                .fetch_one(&self.pool),
+        )
+        .await
+    }
+
+    /// Deletes a product; `true` when it existed.
+    pub async fn delete(&self, id: &str) -> Result<bool, PgError> {
+        let done = self
+            .bounded(sqlx::query(DELETE).bind(id).execute(&self.pool))
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+/// Price bounds with the open ends filled in.
+fn bounds(min: Option<f64>, max: Option<f64>) -> (f64, f64) {
+    (min.unwrap_or(NO_MIN), max.unwrap_or(NO_MAX))
+}
+
+fn product((id, name, price, category, in_stock, features): Row) -> Product {
+    Product {
+        id,
+        name,
+        price,
+        category,
+        in_stock,
+        features,
+    }
+}
+
+fn counted_product((id, name, price, category, in_stock, features, _): CountedRow) -> Product {
+    product((id, name, price, category, in_stock, features))
+}

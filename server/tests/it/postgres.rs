@@ -1,0 +1,433 @@
+//! PostgreSQL as the system of record: the schema and its word index, the
+//! `NOTIFY` invalidation path (writes made outside the app), PostgreSQL down
+//! and back, bulk loads with `COPY`, and the same answers as the Redis store.
+
+use crate::support::{Stack, Store, TestApp};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "pg-test-token";
+
+async fn app(stack: &Stack, extra: &[&str]) -> TestApp {
+    let mut args = vec!["--admin-token", TOKEN];
+    args.extend_from_slice(extra);
+    stack.app(&args).await
+}
+
+fn pg(stack: &Stack) -> &crate::support::pg::PgProcess {
+    stack.pg.as_ref().expect("a PostgreSQL stack")
+}
+
+#[tokio::test]
+async fn the_catalog_is_served_from_postgres() {
+    let stack = Stack::start(Store::Postgres).await;
+    let app = app(&stack, &[]).await;
+    let (status, body) = app.get_json("/api/db/product/prod1").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["source"], "postgres");
+    assert_eq!(body["data"]["name"], "Smartphone Premium");
+    assert_eq!(body["data"]["price"], 899.99);
+    let rows = pg(&stack).psql("SELECT count(*) FROM products");
+    let (_, all) = app.get_json("/api/db/products?limit=1").await;
+    assert_eq!(all["total"].as_u64().map(|n| n.to_string()), Some(rows));
+    // The schema is versioned: one migration applied.
+    assert_eq!(
+        pg(&stack).psql("SELECT count(*) FROM _sqlx_migrations WHERE success"),
+        "1"
+    );
+
+    // Through the cache: database first, then the cache.
+    let (_, first) = app.get_json("/api/products/prod1").await;
+    let (_, second) = app.get_json("/api/products/prod1").await;
+    assert_eq!(first["source"], "database");
+    assert_eq!(second["source"], "cache");
+    assert_eq!(first["data"], body["data"]);
+
+    let (status, health) = app.get_json("/api/health").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["store"]["kind"], "postgres");
+    assert_eq!(health["store"]["up"], true);
+    assert!(health["store"]["latency_us"].as_u64().is_some());
+
+    // A second server on the same database neither migrates again nor
+    // loads the catalog twice.
+    let again = app_again(&stack).await;
+    assert_eq!(
+        again.get_json("/api/db/product/prod1").await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        pg(&stack).psql("SELECT count(*) FROM _sqlx_migrations"),
+        "1"
+    );
+}
+
+/// Looks `path` up until the cache answers it (a server drops every cached
+/// product once when it starts listening, which may undo a first fill).
+async fn warm(app: &TestApp, path: &str) {
+    let cached = until(app, path, Duration::from_secs(3), |body| {
+        body["source"] == "cache"
+    })
+    .await;
+    assert!(cached.is_some(), "{path} never came from the cache");
+}
+
+async fn app_again(stack: &Stack) -> TestApp {
+    stack.app(&[]).await
+}
+
+/// Polls `GET path` until `check` holds on its JSON body; returns how long
+/// it took, or `None` after `within`.
+async fn until(
+    app: &TestApp,
+    path: &str,
+    within: Duration,
+    check: impl Fn(&Value) -> bool,
+) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < within {
+        let (_, body) = app.get_json(path).await;
+        if check(&body) {
+            return Some(started.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    None
+}
+
+#[tokio::test]
+async fn a_change_typed_in_psql_reaches_every_cache_within_a_second() {
+    let stack = Stack::start(Store::Postgres).await;
+    let a = app(&stack, &[]).await;
+    let b = app_again(&stack).await;
+    for server in [&a, &b] {
+        warm(server, "/api/products/prod1").await;
+        warm(server, "/api/search?q=smartphone").await;
+    }
+    let (_, cached) = a.get_json("/api/products/prod1").await;
+    assert_eq!(cached["source"], "cache");
+    assert!(
+        cached["ttl_s"].as_u64().unwrap_or(0) > 30,
+        "a long TTL left"
+    );
+
+    pg(&stack).psql("UPDATE products SET price = 777.77 WHERE id = 'prod1'");
+    for server in [&a, &b] {
+        let took = until(
+            server,
+            "/api/products/prod1",
+            Duration::from_secs(1),
+            |body| body["data"]["price"] == 777.77,
+        )
+        .await;
+        assert!(
+            took.is_some(),
+            "the cache still served the old price after 1 s"
+        );
+        let (_, found) = server.get_json("/api/search?q=smartphone").await;
+        let prices: Vec<&Value> = found["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter(|p| p["id"] == "prod1")
+            .map(|p| &p["price"])
+            .collect();
+        assert_eq!(prices, [&json!(777.77)], "searches see the change too");
+    }
+
+    // A delete, and a statement touching every row (one '*' notification).
+    pg(&stack).psql("DELETE FROM products WHERE id = 'prod1'");
+    let gone = until(&a, "/api/products/prod1", Duration::from_secs(1), |body| {
+        body["error"].is_string()
+    })
+    .await;
+    assert!(
+        gone.is_some(),
+        "a deleted product was still served after 1 s"
+    );
+    warm(&a, "/api/products/prod2").await;
+    pg(&stack).psql("UPDATE products SET in_stock = NOT in_stock");
+    let (_, before) = a.get_json("/api/db/product/prod2").await;
+    let flipped = until(&a, "/api/products/prod2", Duration::from_secs(1), |body| {
+        body["data"]["in_stock"] == before["data"]["in_stock"]
+    })
+    .await;
+    assert!(flipped.is_some(), "a bulk update did not reach the cache");
+}
+
+#[tokio::test]
+async fn admin_writes_commit_then_invalidate() {
+    let stack = Stack::start(Store::Postgres).await;
+    let app = app(&stack, &[]).await;
+    warm(&app, "/api/products/prod1").await;
+    let mut changed = app.get_json("/api/db/product/prod1").await.1["data"].clone();
+    changed["price"] = json!(12.34);
+    let (status, written) = app
+        .send(
+            Method::PUT,
+            "/api/db/product/prod1",
+            Some(&changed),
+            Some(TOKEN),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{written}");
+    assert_eq!(written["created"], false);
+    // Committed first: the row holds it; then invalidated: the very next
+    // lookup reads it.
+    assert_eq!(
+        pg(&stack).psql("SELECT price FROM products WHERE id = 'prod1'"),
+        "12.34"
+    );
+    let (_, next) = app.get_json("/api/products/prod1").await;
+    assert_eq!(next["source"], "database");
+    assert_eq!(next["data"]["price"], 12.34);
+    // The generated word column follows a rename made through the API.
+    changed["name"] = json!("Zanzibar Phone");
+    app.send(
+        Method::PUT,
+        "/api/db/product/prod1",
+        Some(&changed),
+        Some(TOKEN),
+    )
+    .await;
+    let (_, found) = app.get_json("/api/search?q=zanzibar").await;
+    assert_eq!(found["total"], 1);
+    assert_eq!(found["items"][0]["id"], "prod1");
+}
+
+#[tokio::test]
+async fn postgres_down_then_back() {
+    let mut stack = Stack::start(Store::Postgres).await;
+    let app = app(
+        &stack,
+        &[
+            "--pg-connect-timeout-ms",
+            "300",
+            "--pg-statement-timeout-ms",
+            "500",
+        ],
+    )
+    .await;
+    warm(&app, "/api/products/prod1").await;
+
+    stack.pg.as_mut().expect("pg").stop();
+    // Hits keep answering.
+    let (status, hit) = app.get_json("/api/products/prod1").await;
+    assert_eq!((status, &hit["source"]), (StatusCode::OK, &json!("cache")));
+    // A miss is a clear 503 within the bound.
+    let started = Instant::now();
+    let (status, miss) = app.get_json("/api/products/prod2").await;
+    let took = started.elapsed();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{miss}");
+    let sentence = miss["error"].as_str().unwrap_or_default();
+    assert!(sentence.contains("PostgreSQL"), "{sentence}");
+    assert!(
+        !sentence.contains("postgres://"),
+        "the URL leaked: {sentence}"
+    );
+    assert!(took < Duration::from_millis(1_500), "took {took:?}");
+    let (status, health) = app.get_json("/api/health").await;
+    assert_eq!(status, StatusCode::OK, "the master answers");
+    assert_eq!(health["status"], "degraded");
+    assert_eq!(health["store"]["up"], false);
+    assert!(health["store"]["error"].is_string());
+
+    // Back: recovered by itself within 5 s.
+    stack.pg.as_mut().expect("pg").restart().await;
+    let back = until(
+        &app,
+        "/api/products/prod2",
+        Duration::from_secs(5),
+        |body| body["data"]["id"] == "prod2",
+    )
+    .await;
+    assert!(
+        back.is_some(),
+        "no recovery within 5 s of PostgreSQL's return: {}",
+        app.get_json("/api/products/prod2").await.1
+    );
+    let (_, health) = app.get_json("/api/health").await;
+    assert_eq!(health["store"]["up"], true);
+    // And the listener listens again: a change in psql still arrives.
+    warm(&app, "/api/products/prod3").await;
+    pg(&stack).psql("UPDATE products SET price = 1.23 WHERE id = 'prod3'");
+    let seen = until(
+        &app,
+        "/api/products/prod3",
+        Duration::from_secs(3),
+        |body| body["data"]["price"] == 1.23,
+    )
+    .await;
+    assert!(seen.is_some(), "notifications stopped after the restart");
+}
+
+#[tokio::test]
+async fn a_hung_postgres_gives_503_in_time() {
+    let stack = Stack::start(Store::Postgres).await;
+    let app = app(
+        &stack,
+        &[
+            "--pg-connect-timeout-ms",
+            "300",
+            "--pg-statement-timeout-ms",
+            "500",
+        ],
+    )
+    .await;
+    pg(&stack).pause();
+    let started = Instant::now();
+    let (status, body) = app.get_json("/api/products/prod5").await;
+    let took = started.elapsed();
+    pg(&stack).resume();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(took < Duration::from_millis(1_500), "took {took:?}");
+    let back = until(
+        &app,
+        "/api/products/prod5",
+        Duration::from_secs(5),
+        |body| body["data"]["id"] == "prod5",
+    )
+    .await;
+    assert!(back.is_some());
+}
+
+#[tokio::test]
+async fn cache_and_database_agree_after_random_writes() {
+    let stack = Stack::start(Store::Postgres).await;
+    let app = app(&stack, &[]).await;
+    let ids: Vec<String> = (0..12).map(|n| format!("rnd{n}")).collect();
+    let categories = ["books", "garden", "toys"];
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    for step in 0..200 {
+        let id = &ids[(next() % ids.len() as u64) as usize];
+        match next() % 4 {
+            0 => {
+                app.send(
+                    Method::DELETE,
+                    &format!("/api/db/product/{id}"),
+                    None,
+                    Some(TOKEN),
+                )
+                .await;
+            }
+            1 | 2 => {
+                let product = json!({
+                    "id": id, "name": format!("Random {} thing", next() % 50),
+                    "price": (next() % 100_000) as f64 / 100.0,
+                    "category": categories[(next() % 3) as usize],
+                    "in_stock": next() % 2 == 0, "features": [format!("Step {step}")]
+                });
+                let (status, body) = app
+                    .send(
+                        Method::PUT,
+                        &format!("/api/db/product/{id}"),
+                        Some(&product),
+                        Some(TOKEN),
+                    )
+                    .await;
+                assert!(status.is_success(), "{body}");
+            }
+            _ => {
+                app.get_json(&format!("/api/products/{id}")).await;
+                app.get_json("/api/search?q=random&category=books").await;
+            }
+        }
+    }
+    for id in &ids {
+        let (db_status, db) = app.get_json(&format!("/api/db/product/{id}")).await;
+        for _ in 0..2 {
+            let (status, cached) = app.get_json(&format!("/api/products/{id}")).await;
+            assert_eq!(status, db_status, "{id}");
+            if status == StatusCode::OK {
+                assert_eq!(cached["data"], db["data"], "{id}");
+            }
+        }
+    }
+    let (_, search) = app.get_json("/api/search?q=random&limit=100").await;
+    let rows = pg(&stack).psql("SELECT count(*) FROM products WHERE id LIKE 'rnd%'");
+    assert_eq!(search["total"].as_u64().map(|n| n.to_string()), Some(rows));
+}
+
+#[tokio::test]
+async fn generate_copies_synthetic_products_that_search_finds() {
+    let stack = Stack::start(Store::Postgres).await;
+    let app = app(&stack, &[]).await;
+    let mut args = stack.store_args();
+    args.extend([
+        "--redis-url".to_string(),
+        stack.topo.master.url(),
+        "generate".to_string(),
+        "--count".to_string(),
+        "300".to_string(),
+    ]);
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_cachescope"))
+        .args(&args)
+        .output()
+        .await
+        .expect("cachescope generate runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        pg(&stack).psql("SELECT count(*) FROM products WHERE id LIKE 'syn-%'"),
+        "300"
+    );
+    let (_, found) = app.get_json("/api/search?q=synthetic&limit=1").await;
+    assert_eq!(found["total"], 300);
+    let (status, one) = app.get_json("/api/products/syn-0000042").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(one["data"]["id"], "syn-0000042");
+}
+
+#[tokio::test]
+async fn both_stores_give_the_same_answers() {
+    let (redis, postgres) = tokio::join!(Stack::start(Store::Redis), Stack::start(Store::Postgres));
+    let (a, b) = tokio::join!(redis.app(&[]), postgres.app(&[]));
+    let ids = |body: &Value| -> Vec<String> {
+        body["items"]
+            .as_array()
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|p| p["id"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for path in [
+        "/api/search?q=smartphone",
+        "/api/search?q=premium%20smartphone",
+        "/api/search?q=5G",
+        "/api/search?q=water%20resistant",
+        "/api/search?q=hdr-display",
+        "/api/search?q=prod1",
+        "/api/search?q=coffee&category=kitchen",
+        "/api/search?q=&category=books&max_price=30",
+        "/api/search?q=pro&min_price=100&limit=5",
+        "/api/search?q=nothing-matches-this",
+        "/api/db/products?limit=100",
+        "/api/db/products?order=price_desc&limit=7&offset=3",
+        "/api/db/products?category=electronics&min_price=50&max_price=900",
+        "/api/db/products?offset=10000",
+        "/api/db/categories",
+    ] {
+        let ((sa, ra), (sb, rb)) = tokio::join!(a.get_json(path), b.get_json(path));
+        assert_eq!(sa, sb, "{path}");
+        if path.ends_with("categories") {
+            assert_eq!(ra, rb, "{path}");
+        } else {
+            assert_eq!(ra["total"], rb["total"], "{path}");
+            assert_eq!(ids(&ra), ids(&rb), "{path}");
+        }
+    }
+}
