@@ -5,6 +5,8 @@
 #
 #   scripts/run.sh        master 6379 + replica 6380
 #   scripts/run.sh --ha   master + 2 replicas + 3 Sentinels, followed through failovers
+#   scripts/run.sh --postgres   products in PostgreSQL (a private cluster on 5433,
+#                         scripts/pg-up.sh) behind the same Redis cache
 #   --base-port N         our own Redis nodes from port N (see redis-up.sh), e.g.
 #                         when this machine's Redis on 6379 keeps nothing on disk
 #
@@ -13,9 +15,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 HA=""
 BASE=""
+POSTGRES=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --ha) HA=1; shift ;;
+    --postgres) POSTGRES=1; shift ;;
     --base-port) BASE="${2:-}"; shift 2 ;;
     *) break ;;
   esac
@@ -34,6 +38,11 @@ fi
 if [ -n "$HA" ]; then
   S="${BASE:-6379}"
   export REDIS_SENTINELS="${REDIS_SENTINELS:-127.0.0.1:$((S + 20000)),127.0.0.1:$((S + 20001)),127.0.0.1:$((S + 20002))}"
+fi
+if [ -n "$POSTGRES" ]; then
+  export PRODUCT_STORE=postgres
+  DATABASE_URL="$(scripts/pg-up.sh)"
+  export DATABASE_URL
 fi
 say "building (release)"
 cargo leptos build --release --split

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # One command to run every check and test: formatting, clippy for the server
 # and for the wasm build, the Rust tests (they start their own redis-server
-# processes on free ports), then the browser tests in end2end/ (Playwright
+# processes on free ports, and PostgreSQL clusters of their own), then the browser tests in end2end/ (Playwright
 # driving Debian's Chromium against the real server and its own Redis), and
 # Schemathesis fuzzing the API from its generated OpenAPI document.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 ensure_redis
+ensure_postgres
 ensure_build_tools
 ensure_chromium
 ensure_e2e_deps

@@ -86,3 +86,44 @@ export function listening(port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
+
+/** A PostgreSQL cluster of the test's own (initdb in a temp dir, pg_ctl). */
+export interface Postgres {
+  url: string;
+  stop: () => void;
+}
+
+/** The newest installed PostgreSQL's bin directory. */
+function pgBin(): string {
+  const out = spawnSync('bash', ['-c', 'ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1'], { encoding: 'utf8' });
+  return out.stdout.trim();
+}
+
+/** Runs a PostgreSQL tool as the `postgres` user when we are root (it refuses root). */
+function asPostgres(args: string[]): string[] {
+  return process.getuid && process.getuid() === 0 ? ['runuser', '-u', 'postgres', '--', ...args] : args;
+}
+
+/** Starts a cluster on `port` with a database `cachescope` (trust auth, 127.0.0.1). */
+export function startPostgres(port: number): Postgres {
+  const bin = pgBin();
+  const dir = mkdtempSync(join(tmpdir(), 'cachescope-e2e-pg-'));
+  if (process.getuid && process.getuid() === 0) spawnSync('chown', ['postgres:postgres', dir]);
+  const data = join(dir, 'data');
+  const run = (args: string[]) => {
+    const [cmd, ...rest] = asPostgres(args);
+    const out = spawnSync(cmd, rest, { encoding: 'utf8', timeout: 60_000 });
+    if (out.status !== 0) throw new Error(`${args[0]} failed: ${out.stderr}`);
+  };
+  run([`${bin}/initdb`, '-D', data, '-A', 'trust', '-U', 'postgres', '--encoding=UTF8', '--locale=C.UTF-8']);
+  run([`${bin}/pg_ctl`, '-D', data, '-w', '-l', join(dir, 'log'),
+    '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  run([`${bin}/createdb`, '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'cachescope']);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/cachescope`,
+    stop: () => {
+      const [cmd, ...rest] = asPostgres([`${bin}/pg_ctl`, '-D', data, '-m', 'immediate', '-w', 'stop']);
+      spawnSync(cmd, rest, { stdio: 'ignore', timeout: 30_000 });
+    },
+  };
+}

@@ -3,6 +3,11 @@
 //! tail, so the hit ratio is realistic), at a fixed concurrency and optional
 //! rate, for a fixed time, then prints throughput, answers by source and
 //! latency percentiles. It is also the way to make the dashboard move.
+//!
+//! `--endpoint` picks what is measured: lookups through the cache (the
+//! default), reads straight from the product store (`/api/db/product/{id}`,
+//! no cache), searches through the cache, or searches that always miss (each
+//! one a new price bound, so the store's search runs every time).
 
 mod zipf;
 
@@ -39,13 +44,51 @@ struct Args {
     /// Cap on requests per second over all workers (0: as fast as possible).
     #[arg(long, default_value_t = 0)]
     rate: u64,
+    /// What to request.
+    #[arg(long, value_enum, default_value_t = Endpoint::Products)]
+    endpoint: Endpoint,
 }
 
-/// What one worker saw.
+/// What each request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Endpoint {
+    /// `GET /api/products/{id}`: cache-aside lookups.
+    Products,
+    /// `GET /api/db/product/{id}`: the product store itself, no cache.
+    Db,
+    /// `GET /api/search?q=<word>`: searches through the cache (the words of
+    /// the catalog, Zipf-distributed like ids).
+    Search,
+    /// `GET /api/search?q=<word>&max_price=<unique>`: every search is new to
+    /// the cache, so the store's search runs each time (plus a cache fill).
+    SearchMiss,
+}
+
+/// Words of the built-in catalog that searches draw from.
+const WORDS: [&str; 16] = [
+    "smartphone",
+    "premium",
+    "laptop",
+    "coffee",
+    "wireless",
+    "headphones",
+    "kitchen",
+    "running",
+    "camera",
+    "book",
+    "lamp",
+    "garden",
+    "watch",
+    "speaker",
+    "design",
+    "pro",
+];
+
+/// What one worker saw: every latency, by outcome (`200 cache`, `404`, ...).
 #[derive(Default)]
 struct Tally {
     latencies_us: Vec<u64>,
-    by_outcome: BTreeMap<String, u64>,
+    by_outcome: BTreeMap<String, Vec<u64>>,
 }
 
 #[tokio::main]
@@ -61,7 +104,8 @@ async fn main() {
     let per_worker_interval = (args.rate > 0)
         .then(|| Duration::from_secs_f64(args.concurrency as f64 / args.rate as f64));
     println!(
-        "cachescope-loadgen: {} for {} s, {} in flight, {} ids (zipf {}), {}",
+        "cachescope-loadgen: {:?} on {} for {} s, {} in flight, {} ids (zipf {}), {}",
+        args.endpoint,
         args.url,
         args.duration,
         args.concurrency,
@@ -75,16 +119,18 @@ async fn main() {
     );
     let started = Instant::now();
     let workers = (0..args.concurrency).map(|worker| {
-        let (client, zipf, base, ids) = (
+        let (client, zipf, base, ids, endpoint) = (
             client.clone(),
             zipf.clone(),
             args.url.clone(),
             args.ids.clone(),
+            args.endpoint,
         );
         tokio::spawn(async move {
             let mut rng = zipf::seed(worker);
             let mut tally = Tally::default();
             let mut next = Instant::now();
+            let mut sent_count = 0u64;
             while Instant::now() < deadline {
                 if let Some(interval) = per_worker_interval {
                     tokio::time::sleep_until(next.into()).await;
@@ -96,8 +142,21 @@ async fn main() {
                 } else {
                     format!("prod{n}")
                 };
+                sent_count += 1;
+                let word = WORDS[(n as usize - 1) % WORDS.len()];
+                let path = match endpoint {
+                    Endpoint::Products => format!("/api/products/{id}"),
+                    Endpoint::Db => format!("/api/db/product/{id}"),
+                    Endpoint::Search => format!("/api/search?q={word}"),
+                    // A bound in cents no other request uses: a new cache key.
+                    Endpoint::SearchMiss => format!(
+                        "/api/search?q={word}&max_price={}.{:02}",
+                        100_000 + worker * 1_000_000 + sent_count / 100,
+                        sent_count % 100
+                    ),
+                };
                 let sent = Instant::now();
-                let outcome = match client.get(format!("{base}/api/products/{id}")).send().await {
+                let outcome = match client.get(format!("{base}{path}")).send().await {
                     Ok(response) => {
                         let status = response.status().as_u16();
                         let body: serde_json::Value = response.json().await.unwrap_or_default();
@@ -109,8 +168,9 @@ async fn main() {
                     Err(e) if e.is_timeout() => "timeout".to_string(),
                     Err(_) => "connection error".to_string(),
                 };
-                tally.latencies_us.push(sent.elapsed().as_micros() as u64);
-                *tally.by_outcome.entry(outcome).or_insert(0) += 1;
+                let us = sent.elapsed().as_micros() as u64;
+                tally.latencies_us.push(us);
+                tally.by_outcome.entry(outcome).or_default().push(us);
             }
             tally
         })
@@ -123,7 +183,7 @@ async fn main() {
     {
         all.latencies_us.extend(tally.latencies_us);
         for (k, v) in tally.by_outcome {
-            *all.by_outcome.entry(k).or_insert(0) += v;
+            all.by_outcome.entry(k).or_default().extend(v);
         }
     }
     report(&mut all, started.elapsed());
@@ -136,17 +196,18 @@ fn report(all: &mut Tally, elapsed: Duration) {
         elapsed.as_secs_f64(),
         total as f64 / elapsed.as_secs_f64()
     );
-    for (outcome, count) in &all.by_outcome {
+    for (outcome, latencies) in &mut all.by_outcome {
+        latencies.sort_unstable();
         println!(
-            "  {outcome:<16} {count:>9}  ({:.1}%)",
-            100.0 * *count as f64 / total.max(1) as f64
+            "  {outcome:<16} {:>9}  ({:.1}%)  p50 {} µs  p99 {} µs",
+            latencies.len(),
+            100.0 * latencies.len() as f64 / total.max(1) as f64,
+            percentile(latencies, 0.50),
+            percentile(latencies, 0.99),
         );
     }
     all.latencies_us.sort_unstable();
-    let at = |q: f64| {
-        let i = ((q * total as f64).ceil() as usize).clamp(1, all.latencies_us.len().max(1)) - 1;
-        all.latencies_us.get(i).copied().unwrap_or(0)
-    };
+    let at = |q: f64| percentile(&all.latencies_us, q);
     println!(
         "latency (client side): p50 {} µs  p90 {} µs  p99 {} µs  max {} µs",
         at(0.50),
@@ -154,4 +215,10 @@ fn report(all: &mut Tally, elapsed: Duration) {
         at(0.99),
         all.latencies_us.last().copied().unwrap_or(0)
     );
+}
+
+/// The `q` quantile of sorted latencies (0 when there are none).
+fn percentile(sorted: &[u64], q: f64) -> u64 {
+    let i = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len().max(1)) - 1;
+    sorted.get(i).copied().unwrap_or(0)
 }

@@ -74,6 +74,24 @@ ensure_redis() {
   fi
 }
 
+# PostgreSQL's server binaries (initdb, postgres, pg_ctl, psql) from Debian.
+# Installing the package may start Debian's own cluster on 5432; cachescope
+# never uses it (scripts/pg-up.sh and the tests run clusters of their own).
+ensure_postgres() {
+  if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    say "installing PostgreSQL (Debian's postgresql)"
+    apt_install postgresql
+  fi
+}
+
+# The newest installed PostgreSQL's bin directory.
+pg_bin() {
+  local dir
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  [ -n "$dir" ] || { echo "PostgreSQL is not installed" >&2; return 1; }
+  echo "$dir"
+}
+
 ensure_chromium() {
   if [ ! -x /usr/bin/chromium ]; then
     say "installing Debian's chromium for the browser tests"

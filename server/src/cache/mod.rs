@@ -154,6 +154,36 @@ impl Cache {
         let mut pipe = redis::pipe();
         pipe.cmd("GET").arg(&key).cmd("PTTL").arg(&key);
         let (cached, pttl): (Option<Vec<u8>>, i64) = node.pipe(&pipe).await?;
+        Self::entry(id, cached, pttl)
+    }
+
+    /// [`Cache::read_product`] on the master with the write generation in
+    /// the same round trip (the fence of a fill from PostgreSQL).
+    async fn read_product_and_generation(
+        &self,
+        id: &str,
+    ) -> Result<(Option<Filled<Option<ProductJson>>>, String), ApiError> {
+        let key = keys::product(id);
+        let mut pipe = redis::pipe();
+        pipe.cmd("GET")
+            .arg(&key)
+            .cmd("PTTL")
+            .arg(&key)
+            .cmd("GET")
+            .arg(keys::SEARCH_GENERATION);
+        let (cached, pttl, generation): (Option<Vec<u8>>, i64, Option<String>) =
+            self.master.pipe(&pipe).await?;
+        Ok((
+            Self::entry(id, cached, pttl)?,
+            generation.unwrap_or_else(|| "0".to_string()),
+        ))
+    }
+
+    fn entry(
+        id: &str,
+        cached: Option<Vec<u8>>,
+        pttl: i64,
+    ) -> Result<Option<Filled<Option<ProductJson>>>, ApiError> {
         let value = match cached {
             None => return Ok(None),
             Some(bytes) if bytes == keys::MISSING.as_bytes() => None,
@@ -173,14 +203,19 @@ impl Cache {
     /// The database's JSON is decoded as a [`Product`] before it is cached,
     /// so only well-formed products ever reach the cache.
     async fn fill_product(&self, id: &str) -> Result<Filled<Option<ProductJson>>, ApiError> {
-        if let Some(hit) = self.read_product(&self.master, id).await? {
-            return Ok(hit);
-        }
         // A store outside Redis cannot be compared inside a script: the fill
         // is kept only if no invalidation came since this generation.
         let generation = match &self.db {
-            Store::Redis(_) => None,
-            Store::Postgres { .. } => Some(self.generation().await?),
+            Store::Redis(_) => {
+                if let Some(hit) = self.read_product(&self.master, id).await? {
+                    return Ok(hit);
+                }
+                None
+            }
+            Store::Postgres { .. } => match self.read_product_and_generation(id).await? {
+                (Some(hit), _) => return Ok(hit),
+                (None, generation) => Some(generation),
+            },
         };
         match self.db.get_raw(id).await? {
             Some(json) => {
@@ -223,15 +258,6 @@ impl Cache {
                 })
             }
         }
-    }
-
-    /// The current write generation (bumped by every invalidation).
-    async fn generation(&self) -> Result<String, ApiError> {
-        let generation: Option<String> = self
-            .master
-            .query(redis::cmd("GET").arg(keys::SEARCH_GENERATION))
-            .await?;
-        Ok(generation.unwrap_or_else(|| "0".to_string()))
     }
 
     /// Database reads under way (single flights), by id and by search.

@@ -14,7 +14,10 @@ pub use bulk::PgLoadReport;
 pub use error::PgError;
 
 use app::types::{CategoryCount, ListQuery, PriceOrder, Product, ProductPage, SearchParams};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{
+    postgres::{PgConnectOptions, PgPool, PgPoolOptions},
+    ConnectOptions,
+};
 use std::{future::Future, str::FromStr, time::Duration, time::Instant};
 
 /// Versioned schema changes, compiled into the binary.
@@ -103,7 +106,11 @@ impl PgStore {
                 reason: error::without_url(&e.to_string(), &settings.url),
             })?
             .application_name("cachescope")
-            .options([("statement_timeout", statement_ms.as_str())]);
+            .options([("statement_timeout", statement_ms.as_str())])
+            // Every statement is bounded and a failure is reported as an
+            // error; sqlx's own per-statement logging would only add noise
+            // (every bulk `generate` batch is "slow").
+            .disable_statement_logging();
         let pool = PgPoolOptions::new()
             .max_connections(settings.pool_size)
             .min_connections(0)

@@ -23,7 +23,7 @@ pub fn StatsView(stats: Stats) -> impl IntoView {
             <thead><tr><th></th><th>"p50"</th><th>"p95"</th><th>"p99"</th><th>"n"</th></tr></thead>
             <tbody>
                 <tr><th><span class="key key-cache">"cache"</span></th><td>{format_us(lat.cache.p50)}</td><td>{format_us(lat.cache.p95)}</td><td>{format_us(lat.cache.p99)}</td><td>{lat.cache.count}</td></tr>
-                <tr><th><span class="key key-db">"database"</span></th><td>{format_us(lat.database.p50)}</td><td>{format_us(lat.database.p95)}</td><td>{format_us(lat.database.p99)}</td><td>{lat.database.count}</td></tr>
+                <tr><th><span class="key key-db">"database"</span>{stats.store.map(|s| view! { <span class="badge-store">{s.label()}</span> })}</th><td>{format_us(lat.database.p50)}</td><td>{format_us(lat.database.p95)}</td><td>{format_us(lat.database.p99)}</td><td>{lat.database.count}</td></tr>
             </tbody>
         </table>
     }
