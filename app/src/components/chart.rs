@@ -1,17 +1,28 @@
 //! What every chart shares: the SVG frame, the vertical scale (linear, or
-//! microseconds on a log scale) and its grid with labels, so the search
-//! page's bars and the dashboard's lines read the same way.
+//! microseconds on a log scale), its grid lines, and the axis labels, so the
+//! search page's bars and the dashboard's lines read the same way.
+//!
+//! The labels are HTML beside the SVG, not SVG text: the SVG scales with
+//! its width (on a phone to about half size), and text inside it would
+//! shrink with it; HTML labels keep their size on every screen. The plot
+//! keeps a fixed height and stretches to the width (`preserveAspectRatio
+//! = none`, strokes that do not scale), so it stays readable on a phone.
 
 use leptos::prelude::*;
 
 /// Width of every chart's `viewBox`.
 pub const WIDTH: f64 = 600.0;
-/// Room on the left for the axis labels.
-pub const LEFT: f64 = 50.0;
+/// Where the plot starts inside the SVG (the labels are outside it).
+pub const LEFT: f64 = 0.0;
 
-/// The drawing area of one chart, in `viewBox` units.
+/// The drawing area of one chart, in `viewBox` units. `class` names the
+/// stylesheet rule that places the HTML axis over the same plot area (the
+/// page's CSP allows no inline styles, so positions are classes).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Frame {
+    /// `frame-<name>` in `style/main.css`: the plot's top and bottom bands
+    /// as percentages of the height.
+    pub class: &'static str,
     /// Height of the `viewBox`.
     pub height: f64,
     /// Empty band above the plot.
@@ -76,20 +87,35 @@ impl Scale {
     }
 }
 
-/// The grid lines and their labels, inside a chart's `<svg>`.
+/// The grid lines, inside a chart's `<svg>`.
 #[component]
 pub fn ChartGrid(scale: Scale, frame: Frame) -> impl IntoView {
     scale
         .grid()
         .into_iter()
-        .map(|(value, text)| {
+        .map(|(value, _)| {
             let y = frame.y(scale, value);
-            view! {
-                <line class="grid" x1=LEFT x2=WIDTH y1=y y2=y></line>
-                <text class="axis" x=LEFT - 6.0 y=y + 4.0 text-anchor="end">{text}</text>
-            }
+            view! { <line class="grid" x1=LEFT x2=WIDTH y1=y y2=y vector-effect="non-scaling-stroke"></line> }
         })
         .collect_view()
+}
+
+/// The axis labels, in HTML beside the `<svg>` (inside a `.chart-frame`),
+/// each at its grid line's height: class `at-<percent of the plot>`.
+#[component]
+pub fn ChartAxis(scale: Scale, frame: Frame) -> impl IntoView {
+    view! {
+        <div class=format!("chart-axis {}", frame.class) aria-hidden="true">
+            {scale
+                .grid()
+                .into_iter()
+                .map(|(value, text)| {
+                    let at = (scale.fraction(value) * 100.0).round() as u32;
+                    view! { <span class=format!("axis at-{at}")>{text}</span> }
+                })
+                .collect_view()}
+        </div>
+    }
 }
 
 #[cfg(test)]
@@ -99,6 +125,7 @@ mod tests {
     #[test]
     fn the_log_scale_separates_hits_from_reads() {
         let frame = Frame {
+            class: "frame-bars",
             height: 170.0,
             top: 8.0,
             bottom: 20.0,
@@ -116,5 +143,12 @@ mod tests {
             linear.grid().last().map(|(_, l)| l.clone()),
             Some("100%".into())
         );
+        // Every label lands on a position the stylesheet has a rule for.
+        for scale in [linear, Scale::LogMicros] {
+            for (value, _) in scale.grid() {
+                let at = (scale.fraction(value) * 100.0).round() as u32;
+                assert!([0, 20, 25, 40, 50, 60, 75, 80, 100].contains(&at), "{at}");
+            }
+        }
     }
 }

@@ -1,13 +1,14 @@
 //! Recent response times as bars on a logarithmic scale, cache and database in
 //! two colours, so a 100 µs hit and a 5 ms read are both visible.
 
-use super::chart::{ChartGrid, Frame, Scale, LEFT, WIDTH};
+use super::chart::{ChartAxis, ChartGrid, Frame, Scale, LEFT, WIDTH};
 use crate::format::format_us;
 use crate::types::Source;
 use leptos::prelude::*;
 
 /// The frame of the bar chart.
 const FRAME: Frame = Frame {
+    class: "frame-bars",
     height: 170.0,
     top: 8.0,
     bottom: 20.0,
@@ -17,9 +18,12 @@ const FRAME: Frame = Frame {
 #[component]
 pub fn LatencyChart(#[prop(into)] samples: Signal<Vec<(Source, u64)>>) -> impl IntoView {
     view! {
+        <div class="chart-frame">
+        <ChartAxis scale=Scale::LogMicros frame=FRAME />
         <svg
             class="chart"
             viewBox=format!("0 0 {WIDTH} {}", FRAME.height)
+            preserveAspectRatio="none"
             role="img"
             aria-label="Recent response times, cache and database"
             data-testid="latency-chart"
@@ -55,6 +59,7 @@ pub fn LatencyChart(#[prop(into)] samples: Signal<Vec<(Source, u64)>>) -> impl I
                     .collect_view()
             }}
         </svg>
+        </div>
         <div class="legend">
             <span class="key key-cache">"cache"</span>
             <span class="key key-db">"database"</span>

@@ -25,8 +25,11 @@ pub fn SourceBadge(
             .flatten()
             .map(|store| view! { <span class="badge-store" data-testid="badge-store">{store.label()}</span> })
     };
+    // One element, so the badge takes one cell of the grids it sits in.
     view! {
-        <span class=class data-testid=testid>{source.label()}</span>
-        {store_name}
+        <span class="source">
+            <span class=class data-testid=testid>{source.label()}</span>
+            {store_name}
+        </span>
     }
 }

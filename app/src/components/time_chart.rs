@@ -1,10 +1,11 @@
 //! A small multi-series time line (SVG polylines), for the dashboard.
 
-use super::chart::{ChartGrid, Frame, Scale, LEFT, WIDTH};
+use super::chart::{ChartAxis, ChartGrid, Frame, Scale, LEFT, WIDTH};
 use leptos::prelude::*;
 
 /// The frame of every time line.
 const FRAME: Frame = Frame {
+    class: "frame-lines",
     height: 150.0,
     top: 10.0,
     bottom: 10.0,
@@ -38,7 +39,9 @@ pub fn TimeChart(
             .collect_view()
     };
     view! {
-        <svg class="chart timechart" viewBox=format!("0 0 {WIDTH} {}", FRAME.height) role="img" aria-label=label>
+        <div class="chart-frame">
+        <ChartAxis scale frame=FRAME />
+        <svg class="chart timechart" viewBox=format!("0 0 {WIDTH} {}", FRAME.height) preserveAspectRatio="none" role="img" aria-label=label>
             <ChartGrid scale frame=FRAME />
             {move || {
                 series
@@ -53,11 +56,12 @@ pub fn TimeChart(
                             .filter_map(|(i, v)| v.map(|v| format!("{:.1},{:.1}", LEFT + (offset + i) as f64 * step, FRAME.y(scale, v))))
                             .collect::<Vec<_>>()
                             .join(" ");
-                        view! { <polyline class=format!("line {}", s.class) points=points></polyline> }
+                        view! { <polyline class=format!("line {}", s.class) points=points vector-effect="non-scaling-stroke"></polyline> }
                     })
                     .collect_view()
             }}
         </svg>
+        </div>
         <div class="legend">{legend}</div>
     }
 }

@@ -62,16 +62,27 @@ fn Meta(
     }
 }
 
-/// One product as a compact line, linking to its page.
+/// One product as a compact line, linking to its page: name, category,
+/// price, then stock, features and id.
 #[component]
 fn ProductLine(product: Product) -> impl IntoView {
     let href = format!("/products/{}", product.id);
+    let (stock_class, stock) = if product.in_stock {
+        ("stock in", "In stock")
+    } else {
+        ("stock out", "Out of stock")
+    };
+    let features = product.features.join(" · ");
     view! {
         <a class="product-line" href=href data-testid="result-product">
             <span class="product-line-name">{product.name}</span>
             <span class="chip">{product.category}</span>
             <span class="price">{format_price(product.price)}</span>
-            <span class="muted mono">{product.id}</span>
+            <span class="product-line-meta">
+                <span class=stock_class data-testid="result-stock">{stock}</span>
+                {(!features.is_empty()).then(|| view! { <span class="features-line" data-testid="result-features">{features}</span> })}
+                <span class="muted mono">{product.id}</span>
+            </span>
         </a>
     }
 }
