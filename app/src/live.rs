@@ -2,12 +2,14 @@
 //! needs it, decoded into signals, reconnecting by itself with exponential
 //! backoff (0.5 s doubling to 10 s) and saying so while it does.
 
-use crate::types::{HistoryEntry, MetricsTick, ServerMessage};
+use crate::types::{HistoryEntry, MetricsTick, ServerMessage, TickPoint, RECENT_TICKS};
 use leptos::prelude::*;
 use std::collections::VecDeque;
 
 /// Ticks kept for the time lines (3 minutes at the default 1 s tick).
-pub const TICKS_KEPT: usize = 180;
+pub const TICKS_KEPT: usize = RECENT_TICKS;
+/// Whole ticks kept (the newest is what the tiles show).
+const FULL_TICKS_KEPT: usize = 2;
 /// Lookups kept for the live list.
 pub const LOOKUPS_KEPT: usize = 30;
 
@@ -32,8 +34,11 @@ pub enum FeedStatus {
 pub struct LiveFeed {
     /// Connection state.
     pub status: RwSignal<FeedStatus>,
-    /// Recent ticks, oldest first.
+    /// The newest ticks, oldest first (whole: tiles, nodes, Sentinels).
     pub ticks: RwSignal<VecDeque<MetricsTick>>,
+    /// The time lines' points, oldest first: the server's recent history
+    /// from the snapshot, then one per tick.
+    pub points: RwSignal<VecDeque<TickPoint>>,
     /// Recent lookups, newest first.
     pub lookups: RwSignal<VecDeque<HistoryEntry>>,
     /// Lookups left out of batches under load, since the page opened.
@@ -49,9 +54,22 @@ impl LiveFeed {
     /// Applies one server message.
     pub fn apply(&self, message: ServerMessage) {
         match message {
-            ServerMessage::Snapshot { metrics, history } => {
+            ServerMessage::Snapshot {
+                metrics,
+                history,
+                recent,
+            } => {
+                // A reconnect starts the time lines from the server's view.
+                self.points.set(recent.into_iter().collect());
                 if let Some(tick) = metrics {
-                    self.push_tick(tick);
+                    let point = TickPoint::of(&tick);
+                    if self.points.with(|p| p.back().map(|b| b.at)) != Some(point.at) {
+                        self.points.update(|p| p.push_back(point));
+                    }
+                    self.ticks.update(|ticks| {
+                        ticks.clear();
+                        ticks.push_back(tick);
+                    });
                 }
                 self.lookups
                     .set(history.into_iter().take(LOOKUPS_KEPT).collect());
@@ -70,9 +88,16 @@ impl LiveFeed {
     }
 
     fn push_tick(&self, tick: MetricsTick) {
+        let point = TickPoint::of(&tick);
+        self.points.update(|points| {
+            points.push_back(point);
+            while points.len() > TICKS_KEPT {
+                points.pop_front();
+            }
+        });
         self.ticks.update(|ticks| {
             ticks.push_back(tick);
-            while ticks.len() > TICKS_KEPT {
+            while ticks.len() > FULL_TICKS_KEPT {
                 ticks.pop_front();
             }
         });
@@ -85,6 +110,7 @@ pub fn use_live_feed() -> LiveFeed {
         status: RwSignal::new(FeedStatus::Connecting),
         ticks: RwSignal::new(VecDeque::new()),
         lookups: RwSignal::new(VecDeque::new()),
+        points: RwSignal::new(VecDeque::new()),
         dropped: RwSignal::new(0),
     };
     #[cfg(feature = "hydrate")]

@@ -81,3 +81,17 @@ test('the live feed reconnects by itself and leaves nothing behind', async ({ pa
   expect(pageErrors).toEqual([]);
   expect(consoleErrors).toEqual([]);
 });
+
+test('a dashboard opened later shows the last minutes at once', async ({ page, consoleErrors }) => {
+  const points = async () => ((await page.locator('polyline.s-redis').getAttribute('points')) ?? '').trim().split(/\s+/).filter(Boolean).length;
+  await page.goto('/dashboard');
+  await expect(page.getByTestId('feed-status')).toHaveText('Live');
+  // Let the server collect a few ticks, then open the page afresh.
+  await expect.poll(points, { timeout: 15_000 }).toBeGreaterThanOrEqual(6);
+  const before = await points();
+  await page.reload();
+  await expect(page.getByTestId('feed-status')).toHaveText('Live');
+  // The snapshot carried the history: no waiting for ticks to pile up again.
+  expect(await points()).toBeGreaterThanOrEqual(before);
+  expect(consoleErrors).toEqual([]);
+});

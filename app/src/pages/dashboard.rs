@@ -7,7 +7,7 @@ use crate::components::{
 };
 use crate::format::{format_bytes, format_us};
 use crate::live::{use_live_feed, FeedStatus, LiveFeed, TICKS_KEPT};
-use crate::types::{MetricsTick, NodeMetrics, NodeRole};
+use crate::types::{MetricsTick, NodeMetrics, NodeRole, TickPoint};
 use leptos::prelude::*;
 
 /// The live dashboard.
@@ -17,25 +17,20 @@ pub fn DashboardPage() -> impl IntoView {
     let latest = Memo::new(move |_| feed.latest());
     let master = Memo::new(move |_| latest.get().and_then(|t| t.nodes.first().cloned()));
 
-    let series = move |pick: fn(&MetricsTick) -> Option<f64>| {
-        feed.ticks.with(|t| t.iter().map(pick).collect::<Vec<_>>())
+    let series = move |pick: fn(&TickPoint) -> Option<f64>| {
+        feed.points.with(|p| p.iter().map(pick).collect::<Vec<_>>())
     };
     let ratio_series = Signal::derive(move || {
         vec![
             Series {
                 label: "app hit ratio",
                 class: "s-app",
-                points: series(|t| (t.app.lookups > 0).then_some(t.app.hit_ratio * 100.0)),
+                points: series(|p| p.app_hit_ratio.map(|r| r * 100.0)),
             },
             Series {
                 label: "Redis hit ratio",
                 class: "s-redis",
-                points: series(|t| {
-                    t.nodes
-                        .first()
-                        .and_then(|n| n.redis_hit_ratio)
-                        .map(|r| r * 100.0)
-                }),
+                points: series(|p| p.redis_hit_ratio.map(|r| r * 100.0)),
             },
         ]
     });
@@ -44,36 +39,22 @@ pub fn DashboardPage() -> impl IntoView {
             Series {
                 label: "cache p50",
                 class: "s-cache",
-                points: series(|t| {
-                    nonzero(t.app.latency_us.cache.p50, t.app.latency_us.cache.count)
-                }),
+                points: series(|p| p.cache_p50.map(|us| us as f64)),
             },
             Series {
                 label: "cache p99",
                 class: "s-cache-dim",
-                points: series(|t| {
-                    nonzero(t.app.latency_us.cache.p99, t.app.latency_us.cache.count)
-                }),
+                points: series(|p| p.cache_p99.map(|us| us as f64)),
             },
             Series {
                 label: "database p50",
                 class: "s-db",
-                points: series(|t| {
-                    nonzero(
-                        t.app.latency_us.database.p50,
-                        t.app.latency_us.database.count,
-                    )
-                }),
+                points: series(|p| p.database_p50.map(|us| us as f64)),
             },
             Series {
                 label: "database p99",
                 class: "s-db-dim",
-                points: series(|t| {
-                    nonzero(
-                        t.app.latency_us.database.p99,
-                        t.app.latency_us.database.count,
-                    )
-                }),
+                points: series(|p| p.database_p99.map(|us| us as f64)),
             },
         ]
     });
@@ -256,9 +237,4 @@ fn ReplicaCard(node: NodeMetrics) -> impl IntoView {
         <NodeCard role=node.role.map(NodeRole::label).unwrap_or("node") addr=node.addr up=node.up
             testid="repl-node" facts warning=None error=node.error />
     }
-}
-
-/// A percentile as a chart point, absent until something was measured.
-fn nonzero(value: u64, count: u64) -> Option<f64> {
-    (count > 0).then_some(value as f64)
 }

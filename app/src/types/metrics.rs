@@ -44,6 +44,48 @@ pub struct NodeMetrics {
     pub syncing: bool,
 }
 
+/// Ticks a dashboard shows in its time lines (3 minutes at the default 1 s
+/// tick); the snapshot sent to a new client carries that many points.
+pub const RECENT_TICKS: usize = 180;
+
+/// What the time lines need of one tick: a few numbers instead of the whole
+/// tick, so a new dashboard gets three minutes of history in ~20 KB.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TickPoint {
+    /// When, in ms since the Unix epoch.
+    pub at: u64,
+    /// The app's hit ratio, 0..=1 (`None` before any lookup).
+    pub app_hit_ratio: Option<f64>,
+    /// The master's keyspace hit ratio, 0..=1.
+    pub redis_hit_ratio: Option<f64>,
+    /// Cache hits' p50 and p99, µs (`None` before any hit).
+    pub cache_p50: Option<u64>,
+    /// See `cache_p50`.
+    pub cache_p99: Option<u64>,
+    /// Database reads' p50 and p99, µs (`None` before any read).
+    pub database_p50: Option<u64>,
+    /// See `database_p50`.
+    pub database_p99: Option<u64>,
+}
+
+impl TickPoint {
+    /// The point of one tick.
+    pub fn of(tick: &MetricsTick) -> Self {
+        let app = &tick.app;
+        let measured = |value: u64, count: u64| (count > 0).then_some(value);
+        TickPoint {
+            at: tick.at,
+            app_hit_ratio: (app.lookups > 0).then_some(app.hit_ratio),
+            redis_hit_ratio: tick.nodes.first().and_then(|n| n.redis_hit_ratio),
+            cache_p50: measured(app.latency_us.cache.p50, app.latency_us.cache.count),
+            cache_p99: measured(app.latency_us.cache.p99, app.latency_us.cache.count),
+            database_p50: measured(app.latency_us.database.p50, app.latency_us.database.count),
+            database_p99: measured(app.latency_us.database.p99, app.latency_us.database.count),
+        }
+    }
+}
+
 /// One tick of the collector.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -71,6 +113,9 @@ pub enum ServerMessage {
         metrics: Option<MetricsTick>,
         /// Recent lookups, newest first.
         history: Vec<HistoryEntry>,
+        /// The time lines so far, oldest first (at most [`RECENT_TICKS`],
+        /// the latest tick's point last).
+        recent: Vec<TickPoint>,
     },
     /// Every tick.
     Metrics(MetricsTick),
@@ -100,6 +145,8 @@ impl ServerMessage {
         struct Snapshot {
             metrics: Option<MetricsTick>,
             history: Vec<HistoryEntry>,
+            #[serde(default)]
+            recent: Vec<TickPoint>,
         }
         #[derive(Deserialize)]
         struct Lookup {
@@ -113,6 +160,7 @@ impl ServerMessage {
                 serde_json::from_str(text)
                     .ok()
                     .map(|s: Snapshot| ServerMessage::Snapshot {
+                        recent: s.recent,
                         metrics: s.metrics,
                         history: s.history,
                     })
@@ -245,12 +293,14 @@ mod tests {
         for message in [
             ServerMessage::Metrics(tick.clone()),
             ServerMessage::Snapshot {
+                recent: vec![TickPoint::of(&tick)],
                 metrics: Some(tick),
                 history: vec![entry.clone()],
             },
             ServerMessage::Snapshot {
                 metrics: None,
                 history: vec![],
+                recent: vec![],
             },
             ServerMessage::Lookup {
                 items: vec![entry],

@@ -23,7 +23,9 @@ pub use lookup::{
     HistoryEntry, LatencyBySource, LatencySummary, ProductLookup, ProductMissing, SearchResult,
     Source, Stats, StatsReset,
 };
-pub use metrics::{MetricsTick, NodeMetrics, Replication, ReplicationNode, ServerMessage};
+pub use metrics::{
+    MetricsTick, NodeMetrics, Replication, ReplicationNode, ServerMessage, TickPoint, RECENT_TICKS,
+};
 pub use product::{
     validate_category, validate_price, CategoryCount, DbProduct, Invalid, PriceOrder, Product,
     ProductDeleted, ProductPage, ProductWritten, StoreKind, MAX_CATEGORY_LEN, MAX_FEATURES,

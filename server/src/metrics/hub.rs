@@ -4,10 +4,11 @@
 //! bounded: a slow client skips to newer messages instead of growing memory
 //! or slowing the others.
 
-use app::types::{HistoryEntry, MetricsTick, ServerMessage};
+use app::types::{HistoryEntry, MetricsTick, ServerMessage, TickPoint, RECENT_TICKS};
 use axum::extract::ws::Utf8Bytes;
 use std::{
     collections::HashMap,
+    collections::VecDeque,
     net::IpAddr,
     sync::{Arc, Mutex, RwLock},
 };
@@ -26,6 +27,8 @@ pub const MAX_CLIENTS_PER_IP: usize = 20;
 /// Shared by the collector, the lookup path and the WebSocket handlers.
 pub struct Hub {
     latest: RwLock<Option<Arc<MetricsTick>>>,
+    /// The time lines' points of the last [`RECENT_TICKS`] ticks.
+    recent: Mutex<VecDeque<TickPoint>>,
     sender: broadcast::Sender<Utf8Bytes>,
     pending: Mutex<(Vec<HistoryEntry>, u64)>,
     /// Permits for WebSocket clients.
@@ -65,6 +68,7 @@ impl Hub {
     pub fn new(max_per_ip: usize) -> Self {
         Hub {
             latest: RwLock::new(None),
+            recent: Mutex::new(VecDeque::with_capacity(RECENT_TICKS)),
             sender: broadcast::channel(CHANNEL_CAPACITY).0,
             pending: Mutex::new((Vec::new(), 0)),
             clients: Arc::new(Semaphore::new(MAX_CLIENTS)),
@@ -97,6 +101,12 @@ impl Hub {
         self.sender.subscribe()
     }
 
+    /// The time lines so far, oldest first.
+    pub fn recent(&self) -> Vec<TickPoint> {
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        recent.iter().copied().collect()
+    }
+
     /// The latest tick, if the collector has run.
     pub fn latest(&self) -> Option<Arc<MetricsTick>> {
         self.latest.read().map(|l| l.clone()).unwrap_or(None)
@@ -107,6 +117,13 @@ impl Hub {
         let tick = Arc::new(tick);
         if let Ok(mut latest) = self.latest.write() {
             *latest = Some(tick.clone());
+        }
+        {
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            if recent.len() == RECENT_TICKS {
+                recent.pop_front();
+            }
+            recent.push_back(TickPoint::of(&tick));
         }
         self.broadcast(&ServerMessage::Metrics((*tick).clone()));
     }

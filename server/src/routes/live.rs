@@ -97,6 +97,7 @@ async fn client(mut socket: WebSocket, state: AppState, _permit: OwnedSemaphoreP
     // Subscribe before the snapshot so nothing between the two is missed.
     let mut feed = state.hub.subscribe();
     let snapshot = ServerMessage::Snapshot {
+        recent: state.hub.recent(),
         metrics: state.hub.latest().map(|m| (*m).clone()),
         history: state.stats.history().await.unwrap_or_default(),
     };

@@ -301,3 +301,29 @@ async fn hostile_clients_are_cut_off() {
     // The server is fine.
     assert_eq!(app.get_json("/api/health").await.0, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_new_client_gets_the_recent_time_lines_at_once() {
+    let topo = Topology::start().await;
+    let app = fast_app(&topo, &[]).await;
+    let mut first = connect(&app).await;
+    for _ in 0..5 {
+        next_of(&mut first, "metrics", Duration::from_secs(2)).await;
+    }
+    app.get_json("/api/products/prod1").await;
+    next_of(&mut first, "metrics", Duration::from_secs(2)).await;
+
+    let mut late = connect(&app).await;
+    let snapshot = next_of(&mut late, "snapshot", Duration::from_secs(2)).await;
+    let recent = snapshot["recent"].as_array().expect("recent points");
+    assert!(recent.len() >= 6, "{} points", recent.len());
+    let times: Vec<u64> = recent.iter().filter_map(|p| p["at"].as_u64()).collect();
+    assert!(
+        times.windows(2).all(|w| w[0] < w[1]),
+        "oldest first: {times:?}"
+    );
+    assert_eq!(times.last().copied(), snapshot["metrics"]["at"].as_u64());
+    let last = recent.last().expect("a point");
+    assert!(last["database_p50"].as_u64().is_some(), "{last}");
+    assert!(last["app_hit_ratio"].as_f64().is_some(), "{last}");
+}
