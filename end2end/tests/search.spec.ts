@@ -57,3 +57,23 @@ test('a search in the URL runs when the page opens', async ({ page, consoleError
   await expect(page.getByTestId('search-input')).toHaveValue('espresso');
   expect(consoleErrors).toEqual([]);
 });
+
+test('recent searches: mine by default, everyone on demand, mine kept across reloads', async ({ page, request, consoleErrors }) => {
+  await page.goto('/');
+  await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
+  await page.getByTestId('search-input').fill('prod21');
+  await page.getByTestId('search-submit').click();
+  await expect(page.getByTestId('result-product')).toBeVisible();
+  // Someone else's traffic.
+  for (let n = 41; n <= 45; n++) expect((await request.get(`/api/products/prod${n}`)).ok()).toBe(true);
+  const history = page.getByTestId('history');
+  await expect(page.getByTestId('history-mine')).toHaveAttribute('aria-pressed', 'true');
+  await expect(history).toContainText('prod21');
+  await expect(history).not.toContainText('prod41');
+  await page.getByTestId('history-everyone').click();
+  await expect(history).toContainText('prod41');
+  await page.reload();
+  await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
+  await expect(page.getByTestId('history')).toContainText('prod21');
+  expect(consoleErrors).toEqual([]);
+});

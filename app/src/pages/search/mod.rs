@@ -7,6 +7,7 @@
 mod answer;
 mod history;
 mod lookup;
+mod mine;
 mod stats;
 
 use crate::api;
@@ -30,6 +31,10 @@ pub fn SearchPage() -> impl IntoView {
     let busy = RwSignal::new(false);
     let age_s = RwSignal::new(0u64);
     let samples = RwSignal::new(Vec::<(Source, u64)>::new());
+    // This browser's own searches (the default view), and which list shows.
+    let my_searches = RwSignal::new(Vec::<HistoryEntry>::new());
+    let show_mine = RwSignal::new(true);
+    Effect::new(move |_| my_searches.set(mine::load()));
 
     // The first render shows the shared stats and history; once hydrated,
     // the live feed (the dashboard's WebSocket) keeps them current.
@@ -93,7 +98,25 @@ pub fn SearchPage() -> impl IntoView {
     let run = move |request: LookupQuery| {
         form.set(Form::from_query(&request));
         busy.set(true);
-        leptos::task::spawn_local(async move { show(lookup(request, api::get).await) });
+        leptos::task::spawn_local(async move {
+            let answer = lookup(request.clone(), api::get).await;
+            if let Some((source, elapsed_us)) = answer.sample() {
+                // As the server understood it (a search in canonical form).
+                let query = match &answer {
+                    Answer::Search(result, _) => LookupQuery::Search(result.query.clone()),
+                    _ => request,
+                };
+                let entry = HistoryEntry {
+                    query,
+                    source,
+                    elapsed_us,
+                    at: mine::now_ms(),
+                };
+                my_searches.update(|list| mine::remember(list, entry));
+                my_searches.with_untracked(|list| mine::save(list));
+            }
+            show(answer)
+        });
     };
     let submit = move |asked: Form| match asked.request() {
         Ok(request) => run(request),
@@ -138,11 +161,22 @@ pub fn SearchPage() -> impl IntoView {
         </section>
 
         <section class="glass card">
-            <h2>"Recent searches"</h2>
+            <div class="card-head">
+                <h2>"Recent searches"</h2>
+                <div class="segmented" role="group" aria-label="Whose searches">
+                    <button type="button" class=move || if show_mine.get() { "seg active" } else { "seg" }
+                        aria-pressed=move || show_mine.get().to_string() data-testid="history-mine"
+                        on:click=move |_| show_mine.set(true)>"Mine"</button>
+                    <button type="button" class=move || if show_mine.get() { "seg" } else { "seg active" }
+                        aria-pressed=move || (!show_mine.get()).to_string() data-testid="history-everyone"
+                        on:click=move |_| show_mine.set(false)>"Everyone"</button>
+                </div>
+            </div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || live_history().map(|h| match h {
-                    Err(failure) => view! { <div class="alert alert-down">{failure.error}</div> }.into_any(),
-                    Ok(entries) => view! { <RecentSearches entries again=run store /> }.into_any(),
+                {move || live_history().map(|h| match (show_mine.get(), h) {
+                    (true, _) => view! { <RecentSearches entries=my_searches.get() again=run store /> }.into_any(),
+                    (false, Err(failure)) => view! { <div class="alert alert-down">{failure.error}</div> }.into_any(),
+                    (false, Ok(entries)) => view! { <RecentSearches entries again=run store /> }.into_any(),
                 })}
             </Transition>
         </section>
