@@ -31,6 +31,9 @@ use utoipa::{
         routes::stats::history,
         routes::stats::reset,
         routes::live::replication,
+        routes::keys::list,
+        routes::keys::value,
+        routes::keys::delete,
     ),
     components(schemas(app::types::PriceOrder)),
     modifiers(&AdminToken),
@@ -39,6 +42,7 @@ use utoipa::{
         (name = "database", description = "The product database (kept in Redis)"),
         (name = "stats", description = "Shared statistics and history"),
         (name = "topology", description = "Health, replication and Sentinel"),
+        (name = "keys", description = "The key browser: SCAN steps and bounded values"),
     )
 )]
 pub struct ApiDoc;

@@ -5,6 +5,7 @@ mod error;
 mod ha;
 mod health;
 mod id;
+mod keys;
 mod lookup;
 mod metrics;
 mod product;
@@ -12,6 +13,10 @@ mod query;
 
 pub use error::{ApiErrorBody, ApiFailure};
 pub use id::{ProductId, MAX_ID_LEN};
+pub use keys::{
+    validate_key, KeyDeleted, KeyInfo, KeyItem, KeyPage, KeyQuery, KeyType, KeyValue,
+    DEFAULT_SCAN_COUNT, MAX_ITEMS, MAX_KEY_LEN, MAX_PATTERN_LEN, MAX_SCAN_COUNT, MAX_STRING_BYTES,
+};
 pub use query::{
     percent_encode, tokenize, ListQuery, LookupQuery, SearchParams, DEFAULT_LIMIT,
     DEFAULT_SEARCH_LIMIT, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_WORD_LEN,

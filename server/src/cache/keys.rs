@@ -7,6 +7,9 @@ pub fn product(id: &str) -> String {
     format!("{PRODUCT_PREFIX}{id}")
 }
 
+/// Every cache key starts with this (the key browser deletes only these).
+pub const CACHE_PREFIX: &str = "cache:";
+
 /// Prefix of `cache:product:<id>`.
 pub const PRODUCT_PREFIX: &str = "cache:product:";
 

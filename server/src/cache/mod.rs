@@ -260,6 +260,12 @@ impl Cache {
         }
     }
 
+    /// Where a read that is not a lookup goes (the key browser): the
+    /// replica chosen for cache reads, else the master.
+    pub fn read_node(&self) -> Node {
+        self.reads.replica().unwrap_or_else(|| self.master.clone())
+    }
+
     /// Database reads under way (single flights), by id and by search.
     pub fn flights_in_progress(&self) -> usize {
         self.products.len() + self.searches.len()

@@ -6,6 +6,7 @@ pub(crate) mod db;
 mod extract;
 pub(crate) mod health;
 pub mod hosts;
+pub(crate) mod keys;
 pub mod limits;
 pub(crate) mod live;
 pub(crate) mod lookup;
@@ -53,6 +54,8 @@ pub fn api() -> Router<AppState> {
         .route("/api/stats/reset", post(stats::reset))
         .route("/api/history", get(stats::history))
         .route("/api/replication", get(live::replication))
+        .route("/api/keys", get(keys::list).delete(keys::delete))
+        .route("/api/keys/value", get(keys::value))
         .route("/api/openapi.json", get(openapi_json))
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/api/docs")

@@ -12,6 +12,7 @@ mod drills;
 mod failover;
 mod hardening;
 mod health;
+mod keys;
 mod live;
 mod openapi;
 mod pages;

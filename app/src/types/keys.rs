@@ -1,0 +1,271 @@
+//! The key browser (`/api/keys`): one bounded `SCAN` step at a time, and one
+//! key's value, bounded, so a person can look inside Redis without
+//! `redis-cli` and without `KEYS`.
+
+use super::Invalid;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Most keys one `SCAN` step may be asked to look at (`COUNT`).
+pub const MAX_SCAN_COUNT: u64 = 1_000;
+/// Keys looked at per step when no `count` is given.
+pub const DEFAULT_SCAN_COUNT: u64 = 100;
+/// Longest `match` pattern.
+pub const MAX_PATTERN_LEN: usize = 256;
+/// Longest key name accepted.
+pub const MAX_KEY_LEN: usize = 1_024;
+/// Elements of a list, set, sorted set or hash shown.
+pub const MAX_ITEMS: usize = 100;
+/// Bytes of a string shown.
+pub const MAX_STRING_BYTES: usize = 65_536;
+
+/// A Redis type, as `TYPE` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum KeyType {
+    /// `string`.
+    String,
+    /// `list`.
+    List,
+    /// `set`.
+    Set,
+    /// `zset` (sorted set).
+    Zset,
+    /// `hash`.
+    Hash,
+    /// `stream`.
+    Stream,
+    /// Any other (a module's type).
+    Other,
+}
+
+impl KeyType {
+    /// The `TYPE` reply's word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyType::String => "string",
+            KeyType::List => "list",
+            KeyType::Set => "set",
+            KeyType::Zset => "zset",
+            KeyType::Hash => "hash",
+            KeyType::Stream => "stream",
+            KeyType::Other => "other",
+        }
+    }
+
+    /// From a `TYPE` reply; `None` for `none` (the key is gone).
+    pub fn from_reply(reply: &str) -> Option<Self> {
+        Some(match reply {
+            "string" => KeyType::String,
+            "list" => KeyType::List,
+            "set" => KeyType::Set,
+            "zset" => KeyType::Zset,
+            "hash" => KeyType::Hash,
+            "stream" => KeyType::Stream,
+            "none" => return None,
+            _ => KeyType::Other,
+        })
+    }
+}
+
+/// `GET /api/keys?match=&type=&cursor=&count=`, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyQuery {
+    /// A `SCAN MATCH` glob; `*` when none.
+    pub pattern: String,
+    /// Only keys of this type (`SCAN … TYPE`).
+    pub kind: Option<KeyType>,
+    /// Where the scan is; 0 starts it.
+    pub cursor: u64,
+    /// Keys looked at in this step (`COUNT`), 1..=1000.
+    pub count: u64,
+}
+
+impl KeyQuery {
+    /// Parses the query parameters (empty values count as absent).
+    pub fn parse(params: &HashMap<String, String>) -> Result<Self, Invalid> {
+        let get = |name: &str| params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
+        let pattern = get("match").unwrap_or("*").to_string();
+        if pattern.len() > MAX_PATTERN_LEN {
+            return Err(format!("match has at most {MAX_PATTERN_LEN} bytes"));
+        }
+        let kind = match get("type") {
+            None => None,
+            Some(word) => Some(
+                KeyType::from_reply(word)
+                    .filter(|k| *k != KeyType::Other)
+                    .ok_or_else(|| {
+                        "type must be string, list, set, zset, hash or stream".to_string()
+                    })?,
+            ),
+        };
+        let cursor = match get("cursor") {
+            None => 0,
+            Some(c) => c
+                .parse()
+                .map_err(|_| "cursor must be the number the last page returned".to_string())?,
+        };
+        let count = match get("count") {
+            None => DEFAULT_SCAN_COUNT,
+            Some(c) => match c.parse::<u64>() {
+                Ok(n) if (1..=MAX_SCAN_COUNT).contains(&n) => n,
+                _ => {
+                    return Err(format!(
+                        "count must be a whole number from 1 to {MAX_SCAN_COUNT}"
+                    ))
+                }
+            },
+        };
+        Ok(KeyQuery {
+            pattern,
+            kind,
+            cursor,
+            count,
+        })
+    }
+
+    /// The query string of this step (what [`KeyQuery::parse`] reads).
+    pub fn query_string(&self) -> String {
+        let mut out = format!(
+            "match={}&cursor={}&count={}",
+            super::percent_encode(&self.pattern),
+            self.cursor,
+            self.count
+        );
+        if let Some(kind) = self.kind {
+            out.push_str("&type=");
+            out.push_str(kind.as_str());
+        }
+        out
+    }
+}
+
+/// Checks a key name given to `/api/keys/value` or `DELETE /api/keys`.
+pub fn validate_key(key: &str) -> Result<(), Invalid> {
+    if key.is_empty() || key.len() > MAX_KEY_LEN {
+        return Err(format!("a key has 1 to {MAX_KEY_LEN} bytes"));
+    }
+    Ok(())
+}
+
+/// One key found by a `SCAN` step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct KeyInfo {
+    /// The key's name.
+    pub key: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub kind: KeyType,
+    /// Time left, in ms; `null` when it never expires.
+    pub ttl_ms: Option<u64>,
+    /// `MEMORY USAGE`, in bytes.
+    pub bytes: Option<u64>,
+}
+
+/// Answer of `GET /api/keys`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct KeyPage {
+    /// Keys found in this step (a step may find none and still not be done).
+    pub keys: Vec<KeyInfo>,
+    /// Where the next step starts; 0 when the scan is complete.
+    pub cursor: u64,
+    /// Keys in the database in all (`DBSIZE`).
+    pub total: u64,
+}
+
+/// One element of a list, set, sorted set or hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct KeyItem {
+    /// Hashes: the field.
+    pub field: Option<String>,
+    /// The element (hash: the value).
+    pub value: String,
+    /// Sorted sets: the score.
+    pub score: Option<f64>,
+}
+
+/// Answer of `GET /api/keys/value?key=`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct KeyValue {
+    /// The key's name.
+    pub key: String,
+    /// Its type.
+    #[serde(rename = "type")]
+    pub kind: KeyType,
+    /// Time left, in ms; `null` when it never expires.
+    pub ttl_ms: Option<u64>,
+    /// `MEMORY USAGE`, in bytes.
+    pub bytes: Option<u64>,
+    /// `OBJECT ENCODING` (`embstr`, `listpack`, ...).
+    pub encoding: Option<String>,
+    /// Strings: bytes; others: elements.
+    pub length: u64,
+    /// Strings: the text (JSON pretty-printed when it parses), at most
+    /// 64 KiB.
+    pub text: Option<String>,
+    /// Strings: whether the text is JSON.
+    pub json: bool,
+    /// Other types: the first 100 elements.
+    pub items: Vec<KeyItem>,
+    /// Whether the value was cut to its first part.
+    pub truncated: bool,
+}
+
+/// Answer of `DELETE /api/keys?key=`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct KeyDeleted {
+    /// The key.
+    pub key: String,
+    /// Whether it existed.
+    pub deleted: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<KeyQuery, Invalid> {
+        KeyQuery::parse(
+            &pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn scans_are_bounded_and_round_trip() {
+        let q = parse(&[
+            ("match", "db:*"),
+            ("type", "string"),
+            ("cursor", "42"),
+            ("count", "500"),
+        ])
+        .expect("valid");
+        assert_eq!(q.kind, Some(KeyType::String));
+        let again: HashMap<String, String> = q
+            .query_string()
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.replace("%2A", "*").replace("%3A", ":")))
+            .collect();
+        assert_eq!(KeyQuery::parse(&again), Ok(q));
+        assert_eq!(
+            parse(&[]).map(|q| (q.pattern, q.count)),
+            Ok(("*".into(), 100))
+        );
+        assert!(parse(&[("count", "1001")]).is_err());
+        assert!(parse(&[("count", "0")]).is_err());
+        assert!(parse(&[("type", "other")]).is_err());
+        assert!(parse(&[("cursor", "-1")]).is_err());
+        assert!(parse(&[("match", &"x".repeat(257))]).is_err());
+        assert!(validate_key("").is_err());
+        assert!(validate_key(&"k".repeat(1025)).is_err());
+    }
+}
