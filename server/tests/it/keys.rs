@@ -24,7 +24,7 @@ async fn scan_steps_cover_the_keyspace_and_describe_each_key() {
     let app = app(&topo).await;
     let mut cursor = 0u64;
     let mut seen = BTreeSet::new();
-    let mut total = 0;
+    let mut total;
     let mut steps = 0;
     loop {
         let (status, page) = app
