@@ -1,7 +1,9 @@
 //! The root component: metadata, stylesheet, and the route table.
 
 use crate::components::TopBar;
-use crate::pages::{DashboardRoute, NotFound, ProductDetailRoute, ProductsRoute, SearchPage};
+use crate::pages::{
+    DashboardRoute, KeysRoute, NotFound, ProductDetailRoute, ProductsRoute, SearchPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
 use leptos_router::{
@@ -33,6 +35,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/products") view={Lazy::<ProductsRoute>::new()} />
                     <Route path=path!("/dashboard") view={Lazy::<DashboardRoute>::new()} />
                     <Route path=path!("/products/:id") view={Lazy::<ProductDetailRoute>::new()} />
+                    <Route path=path!("/keys") view={Lazy::<KeysRoute>::new()} />
                 </Routes>
             </main>
         </Router>

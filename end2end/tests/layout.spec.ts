@@ -3,7 +3,7 @@
 // measured as drawn, after its viewBox scales it).
 import { test, expect } from './fixtures';
 
-const PAGES = ['/', '/dashboard', '/products', '/products/prod1'];
+const PAGES = ['/', '/dashboard', '/products', '/products/prod1', '/keys?match=db:*&key=db:product:prod1'];
 
 for (const width of [390, 1440]) {
   test(`no overflow and no tiny text at ${width} px`, async ({ page, request, consoleErrors }) => {

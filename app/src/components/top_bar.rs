@@ -20,6 +20,7 @@ pub fn TopBar() -> impl IntoView {
                 <A href="/" exact=true>"Search"</A>
                 <A href="/dashboard">"Dashboard"</A>
                 <A href="/products">"Products"</A>
+                <A href="/keys">"Keys"</A>
             </nav>
         </header>
     }

@@ -1,7 +1,7 @@
 //! Routes whose code the browser loads on first visit, not with the app: the
 //! wasm bundle is split (`cargo leptos build --split`) so the first page
-//! downloads the search page and what it shares, and the products, product
-//! and dashboard pages arrive as their own chunks when a link is followed.
+//! downloads the search page and what it shares, and the products, product,
+//! dashboard and keys pages arrive as their own chunks when a link is followed.
 //! The server renders them like any route.
 
 use leptos::prelude::*;
@@ -49,5 +49,20 @@ impl LazyRoute for DashboardRoute {
     fn view(this: Self) -> AnyView {
         let DashboardRoute = this;
         view! { <super::DashboardPage /> }.into_any()
+    }
+}
+
+/// `/keys`.
+pub struct KeysRoute;
+
+#[lazy_route]
+impl LazyRoute for KeysRoute {
+    fn data() -> Self {
+        KeysRoute
+    }
+
+    fn view(this: Self) -> AnyView {
+        let KeysRoute = this;
+        view! { <super::KeysPage /> }.into_any()
     }
 }

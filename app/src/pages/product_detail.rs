@@ -57,8 +57,13 @@ pub fn ProductDetailPage() -> impl IntoView {
                                         <dd>{data.category.clone()}</dd>
                                         <dt>"Stock"</dt>
                                         <dd>{if data.in_stock { "in stock" } else { "out of stock" }}</dd>
-                                        <dt>"Redis key"</dt>
-                                        <dd>{format!("db:product:{}", data.id)}</dd>
+                                        {(source == crate::types::StoreKind::RedisDb).then(|| {
+                                            let key = format!("db:product:{}", data.id);
+                                            view! {
+                                                <dt>"Redis key"</dt>
+                                                <dd><a class="mono" href=crate::pages::key_href(&key) data-testid="detail-key">{key.clone()}</a></dd>
+                                            }
+                                        })}
                                     </dl>
                                     <ul class="features big">
                                         {data.features.into_iter().map(|f| view! { <li>{f}</li> }).collect_view()}

@@ -54,6 +54,12 @@ impl KeyType {
         }
     }
 
+    /// A type a person can filter by (`string` … `stream`); `None` for
+    /// anything else.
+    pub fn parse(word: &str) -> Option<Self> {
+        Self::from_reply(word).filter(|kind| *kind != KeyType::Other)
+    }
+
     /// From a `TYPE` reply; `None` for `none` (the key is gone).
     pub fn from_reply(reply: &str) -> Option<Self> {
         Some(match reply {
@@ -92,13 +98,9 @@ impl KeyQuery {
         }
         let kind = match get("type") {
             None => None,
-            Some(word) => Some(
-                KeyType::from_reply(word)
-                    .filter(|k| *k != KeyType::Other)
-                    .ok_or_else(|| {
-                        "type must be string, list, set, zset, hash or stream".to_string()
-                    })?,
-            ),
+            Some(word) => Some(KeyType::parse(word).ok_or_else(|| {
+                "type must be string, list, set, zset, hash or stream".to_string()
+            })?),
         };
         let cursor = match get("cursor") {
             None => 0,
@@ -263,6 +265,8 @@ mod tests {
         assert!(parse(&[("count", "1001")]).is_err());
         assert!(parse(&[("count", "0")]).is_err());
         assert!(parse(&[("type", "other")]).is_err());
+        assert_eq!(KeyType::parse(""), None);
+        assert_eq!(KeyType::parse("zset"), Some(KeyType::Zset));
         assert!(parse(&[("cursor", "-1")]).is_err());
         assert!(parse(&[("match", &"x".repeat(257))]).is_err());
         assert!(validate_key("").is_err());

@@ -26,10 +26,14 @@ pub fn AnswerCard(
                 Some(Answer::Failed(message)) => view! {
                     <div class="alert alert-down" role="alert" data-testid="search-error">{message}</div>
                 }.into_any(),
-                Some(Answer::Product(found)) => view! {
-                    <Meta source=found.source elapsed_us=found.elapsed_us ttl_s=found.ttl_s age_s store />
-                    <ProductLine product=found.data />
-                }.into_any(),
+                Some(Answer::Product(found)) => {
+                    let key = format!("cache:product:{}", found.data.id);
+                    view! {
+                        <Meta source=found.source elapsed_us=found.elapsed_us ttl_s=found.ttl_s age_s store />
+                        <ProductLine product=found.data />
+                        <a class="key-link mono" href=crate::pages::key_href(&key) data-testid="answer-key">{format!("cache entry: {key}")}</a>
+                    }.into_any()
+                }
                 Some(Answer::Search(result, note)) => view! {
                     <Meta source=result.source elapsed_us=result.elapsed_us ttl_s=result.ttl_s age_s store />
                     {note.map(|n| view! { <p class="warn-line">{n}</p> })}

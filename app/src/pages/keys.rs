@@ -1,0 +1,251 @@
+//! `/keys`: the key browser. What one would do with `redis-cli` to check
+//! that data exists (`SCAN` by pattern, `GET db:product:prod1`), as a page:
+//! a pattern box and a type filter, keys in steps of one bounded `SCAN`
+//! ("Load more" follows the cursor), and the value of the chosen key. The
+//! pattern, the type and the chosen key live in the URL, so a product or a
+//! cache answer can link straight to its key.
+
+use crate::api;
+use crate::format::{format_bytes, format_ms};
+use crate::types::{percent_encode, KeyInfo, KeyPage, KeyQuery, KeyType, KeyValue};
+use leptos::prelude::*;
+use leptos_router::{components::Form, hooks::use_query_map};
+
+/// Keys looked at per step.
+const STEP: u64 = 500;
+/// In the browser, steps taken by themselves after the first while they
+/// find fewer than [`ENOUGH`] keys (a narrow pattern over a large keyspace
+/// matches nothing in most steps).
+const AUTO_STEPS: usize = 10;
+/// Keys that make a page worth showing without scanning on.
+const ENOUGH: usize = 20;
+/// The types the filter offers.
+const TYPES: [KeyType; 6] = [
+    KeyType::String,
+    KeyType::Hash,
+    KeyType::List,
+    KeyType::Set,
+    KeyType::Zset,
+    KeyType::Stream,
+];
+
+/// The page URL that shows `key` (found by its own name as the pattern).
+pub fn key_href(key: &str) -> String {
+    let key = percent_encode(key);
+    format!("/keys?match={key}&key={key}")
+}
+
+/// Pattern box, type filter, keys, and the chosen key's value.
+#[component]
+pub fn KeysPage() -> impl IntoView {
+    let url = use_query_map();
+    let scan = Memo::new(move |_| {
+        let q = url.read();
+        KeyQuery {
+            pattern: q
+                .get("match")
+                .filter(|m| !m.trim().is_empty())
+                .unwrap_or_else(|| "*".to_string()),
+            kind: q.get("type").and_then(|t| KeyType::parse(&t)),
+            cursor: 0,
+            count: STEP,
+        }
+    });
+    let chosen = Memo::new(move |_| url.read().get("key").filter(|k| !k.is_empty()));
+    let first = Resource::new(
+        move || scan.get(),
+        |query| api::get_json::<KeyPage>(format!("/api/keys?{}", query.query_string())),
+    );
+    let value = Resource::new(
+        move || chosen.get(),
+        |key| async move {
+            match key {
+                Some(key) => Some(
+                    api::get_json::<KeyValue>(format!(
+                        "/api/keys/value?key={}",
+                        percent_encode(&key)
+                    ))
+                    .await,
+                ),
+                None => None,
+            }
+        },
+    );
+
+    // "Load more": later steps of the same scan, appended in the browser.
+    let more = RwSignal::new(Vec::<KeyInfo>::new());
+    let cursor = RwSignal::new(None::<u64>);
+    let loading = RwSignal::new(false);
+    // One more step (`steps` of them while fewer than ENOUGH keys show).
+    let step = move |steps: usize| {
+        let Some(at) = cursor.get_untracked() else {
+            return;
+        };
+        loading.set(true);
+        let query = KeyQuery {
+            cursor: at,
+            ..scan.get_untracked()
+        };
+        leptos::task::spawn_local(async move {
+            let mut query = query;
+            for _ in 0..steps.max(1) {
+                let Ok(page) =
+                    api::get_json::<KeyPage>(format!("/api/keys?{}", query.query_string())).await
+                else {
+                    break;
+                };
+                more.update(|keys| keys.extend(page.keys));
+                cursor.set((page.cursor != 0).then_some(page.cursor));
+                query.cursor = page.cursor;
+                if page.cursor == 0 || more.with_untracked(Vec::len) >= ENOUGH {
+                    break;
+                }
+            }
+            loading.set(false);
+        });
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = first.get() {
+            more.set(Vec::new());
+            cursor.set((page.cursor != 0).then_some(page.cursor));
+            if page.keys.len() < ENOUGH {
+                step(AUTO_STEPS);
+            }
+        }
+    });
+    let load_more = move |_| step(1);
+
+    view! {
+        <section class="glass card keys-page">
+            <div class="card-head">
+                <h2>"Keys"</h2>
+                <span class="muted">"One SCAN step at a time; never KEYS."</span>
+            </div>
+            <Form method="GET" action="/keys" attr:class="keys-form">
+                <input class="search-input" type="search" name="match" maxlength="256" autocomplete="off"
+                    aria-label="Key pattern" placeholder="Pattern, like db:* or cache:product:*"
+                    data-testid="keys-pattern" prop:value=move || scan.get().pattern />
+                <select name="type" aria-label="Key type" data-testid="keys-type"
+                    prop:value=move || scan.get().kind.map(KeyType::as_str).unwrap_or("")>
+                    <option value="">"All types"</option>
+                    {TYPES.map(|t| view! { <option value=t.as_str()>{t.as_str()}</option> })}
+                </select>
+                <button class="button" type="submit" data-testid="keys-submit">"Scan"</button>
+            </Form>
+            <Transition fallback=|| view! { <p class="muted">"Scanning…"</p> }>
+                {move || first.get().map(|page| match page {
+                    Err(failure) => view! { <div class="alert alert-down" role="alert">{failure.error}</div> }.into_any(),
+                    Ok(page) => {
+                        let pattern = scan.get_untracked().pattern;
+                        view! {
+                            <p class="muted" data-testid="keys-total">
+                                {format!("{} keys in the database; matching {pattern}:", page.total)}
+                            </p>
+                            <KeyTable keys=page.keys more chosen />
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+            {move || cursor.get().map(|_| view! {
+                <button class="button ghost" type="button" data-testid="keys-more"
+                    disabled=move || loading.get() on:click=load_more>
+                    {move || if loading.get() { "Loading…" } else { "Load more" }}
+                </button>
+            })}
+        </section>
+        <Transition fallback=|| ()>
+            {move || value.get().flatten().map(|answer| match answer {
+                Err(failure) => view! {
+                    <section class="glass card"><div class="alert alert-down" role="alert" data-testid="key-error">{failure.error}</div></section>
+                }.into_any(),
+                Ok(value) => view! { <ValueCard value /> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+/// The keys found so far: the first step's, then those loaded later.
+#[component]
+fn KeyTable(
+    keys: Vec<KeyInfo>,
+    more: RwSignal<Vec<KeyInfo>>,
+    chosen: Memo<Option<String>>,
+) -> impl IntoView {
+    let row = move |info: KeyInfo| {
+        let href = key_href(&info.key);
+        let is_chosen = {
+            let key = info.key.clone();
+            move || chosen.get().as_deref() == Some(key.as_str())
+        };
+        view! {
+            <tr class=move || if is_chosen() { "chosen" } else { "" }>
+                <td class="key-name"><a href=href data-testid="key-link">{info.key.clone()}</a></td>
+                <td>{info.kind.as_str()}</td>
+                <td>{ttl_text(info.ttl_ms)}</td>
+                <td>{info.bytes.map(format_bytes).unwrap_or_default()}</td>
+            </tr>
+        }
+    };
+    let empty = keys.is_empty();
+    view! {
+        <div class="table-scroll">
+            <table class="keys" data-testid="keys">
+                <thead><tr><th>"Key"</th><th>"Type"</th><th>"TTL"</th><th>"Size"</th></tr></thead>
+                <tbody>
+                    {keys.into_iter().map(row).collect_view()}
+                    {move || more.get().into_iter().map(row).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {move || (empty && more.with(Vec::is_empty)).then(|| view! {
+            <p class="muted" data-testid="keys-none">"No matching key in the steps scanned so far."</p>
+        })}
+    }
+}
+
+/// One key's value, as its type shows best.
+#[component]
+fn ValueCard(value: KeyValue) -> impl IntoView {
+    let facts = format!(
+        "{} · {} · TTL {} · {}{}",
+        value.kind.as_str(),
+        value.encoding.clone().unwrap_or_default(),
+        ttl_text(value.ttl_ms),
+        value.bytes.map(format_bytes).unwrap_or_default(),
+        if value.kind == KeyType::String {
+            format!(" · {} bytes", value.length)
+        } else {
+            format!(" · {} elements", value.length)
+        },
+    );
+    let body = match (&value.text, value.kind) {
+        (Some(text), _) => view! { <pre class="key-text" data-testid="key-text">{text.clone()}</pre> }.into_any(),
+        (None, KeyType::Hash) => view! {
+            <table class="keys"><tbody>
+                {value.items.iter().map(|i| view! { <tr><th>{i.field.clone().unwrap_or_default()}</th><td>{i.value.clone()}</td></tr> }).collect_view()}
+            </tbody></table>
+        }.into_any(),
+        (None, KeyType::Zset) => view! {
+            <table class="keys"><tbody>
+                {value.items.iter().map(|i| view! { <tr><td>{i.value.clone()}</td><td>{i.score.map(|s| s.to_string()).unwrap_or_default()}</td></tr> }).collect_view()}
+            </tbody></table>
+        }.into_any(),
+        (None, _) => view! {
+            <ul class="key-items">
+                {value.items.iter().map(|i| view! { <li>{i.value.clone()}</li> }).collect_view()}
+            </ul>
+        }.into_any(),
+    };
+    view! {
+        <section class="glass card" data-testid="key-value">
+            <h2 class="mono key-title">{value.key.clone()}</h2>
+            <p class="muted">{facts}</p>
+            {body}
+            {value.truncated.then(|| view! { <p class="warn-line">"Only the first part is shown."</p> })}
+        </section>
+    }
+}
+
+fn ttl_text(ttl_ms: Option<u64>) -> String {
+    ttl_ms.map(format_ms).unwrap_or_else(|| "none".to_string())
+}
