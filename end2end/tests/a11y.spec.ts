@@ -1,0 +1,21 @@
+// Accessibility basics, checked by axe-core in the browser on every page:
+// no serious or critical violation (contrast, names, roles, labels).
+import AxeBuilder from '@axe-core/playwright';
+import { test, expect } from './fixtures';
+
+const PAGES = ['/', '/?q=prod1', '/dashboard', '/products', '/products/prod1', '/keys?match=db:*&key=db:product:prod1'];
+
+for (const path of PAGES) {
+  test(`no serious accessibility violation on ${path}`, async ({ page }) => {
+    await page.goto(path);
+    await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
+    await page.waitForTimeout(500);
+    const results = await new AxeBuilder({ page }).analyze();
+    // axe really looked: rules ran and passed on this page.
+    expect(results.passes.length).toBeGreaterThan(10);
+    const serious = results.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.length} × ${v.nodes[0]?.target.join(' ')} — ${v.help}`);
+    expect(serious).toEqual([]);
+  });
+}
