@@ -101,7 +101,9 @@ ensure_chromium() {
 
 # Playwright's test runner, without its browser download (we use Debian's).
 ensure_e2e_deps() {
-  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
+  # npm ci again when the lock file changed since the last install.
+  if [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ] \
+     || [ "$ROOT/end2end/package-lock.json" -nt "$ROOT/end2end/node_modules/.package-lock.json" ]; then
     say "installing the browser-test dependencies (npm ci)"
     (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >/dev/null)
   fi
