@@ -19,3 +19,23 @@ for (const path of PAGES) {
     expect(serious).toEqual([]);
   });
 }
+
+test('the search page works from the keyboard alone', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
+  const input = page.getByTestId('search-input');
+  const focused = () => input.evaluate((el) => el === document.activeElement);
+  // Tab from the top of the page (brand, navigation) to the search box.
+  for (let i = 0; i < 12 && !(await focused()); i++) await page.keyboard.press('Tab');
+  expect(await focused()).toBe(true);
+  await page.keyboard.type('prod3');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('source-badge')).toHaveText('DATABASE');
+  // Focus shows, and buttons answer Enter.
+  const everyone = page.getByTestId('history-everyone');
+  await everyone.focus();
+  const ring = await everyone.evaluate((el) => getComputedStyle(el).outlineStyle);
+  expect(ring).not.toBe('none');
+  await page.keyboard.press('Enter');
+  await expect(everyone).toHaveAttribute('aria-pressed', 'true');
+});
