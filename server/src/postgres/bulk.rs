@@ -3,7 +3,7 @@
 //! products for load tests, streamed with `COPY` into a staging table and
 //! upserted from there in batches.
 
-use super::{PgError, PgStore};
+use super::{write, PgError, PgStore, INSERT_KEEP, UPSERT};
 use crate::catalog::seed::{builtin, synthetic, LoadReport, MAX_GENERATED};
 use app::types::Product;
 use std::fmt::Write;
@@ -13,14 +13,6 @@ use std::fmt::Write;
 const LOAD_LOCK: i64 = 0x6361_6368_6573;
 /// Synthetic products per `COPY` and upsert (one transaction each).
 const BATCH: u64 = 50_000;
-
-const INSERT_KEEP: &str = "INSERT INTO products (id, name, price, category, in_stock, features) \
-     VALUES ($1, $2, $3::float8::numeric(12, 2), $4, $5, $6) ON CONFLICT (id) DO NOTHING";
-const INSERT_REPLACE: &str =
-    "INSERT INTO products (id, name, price, category, in_stock, features) \
-     VALUES ($1, $2, $3::float8::numeric(12, 2), $4, $5, $6) \
-     ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, price = EXCLUDED.price, \
-       category = EXCLUDED.category, in_stock = EXCLUDED.in_stock, features = EXCLUDED.features";
 
 /// What a catalog load did (the Redis store's report).
 pub type PgLoadReport = LoadReport;
@@ -50,16 +42,20 @@ impl PgStore {
         }
         let mut report = LoadReport::default();
         for product in &products {
-            let done = sqlx::query(if force { INSERT_REPLACE } else { INSERT_KEEP })
-                .bind(&product.id)
-                .bind(&product.name)
-                .bind(product.price)
-                .bind(&product.category)
-                .bind(product.in_stock)
-                .bind(&product.features)
-                .execute(&mut *tx)
-                .await?;
-            if done.rows_affected() == 1 {
+            // Forced: every product is written as shipped; otherwise only
+            // those that do not exist (a row comes back when one is made).
+            let written = if force {
+                write(UPSERT, product)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map(|_| true)?
+            } else {
+                write(INSERT_KEEP, product)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_some()
+            };
+            if written {
                 report.written += 1;
             } else {
                 report.kept += 1;

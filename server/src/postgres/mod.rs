@@ -71,6 +71,10 @@ const UPSERT: &str = "INSERT INTO products (id, name, price, category, in_stock,
      ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, price = EXCLUDED.price, \
        category = EXCLUDED.category, in_stock = EXCLUDED.in_stock, features = EXCLUDED.features \
      RETURNING (xmax = 0)";
+/// Creates unless the id exists: a row (`true`) when created, none when kept.
+const INSERT_KEEP: &str = "INSERT INTO products (id, name, price, category, in_stock, features) \
+     VALUES ($1, $2, $3::float8::numeric(12, 2), $4, $5, $6) \
+     ON CONFLICT (id) DO NOTHING RETURNING true";
 const DELETE: &str = "DELETE FROM products WHERE id = $1";
 
 /// Below every price and above every price (prices are 0 ..= 1e9).
@@ -272,17 +276,8 @@ impl PgStore {
     /// Creates or replaces a (validated) product; `true` when created. The
     /// table's trigger announces the change at commit.
     pub async fn put(&self, product: &Product) -> Result<bool, PgError> {
-        self.bounded(
-            sqlx::query_scalar(UPSERT)
-                .bind(&product.id)
-                .bind(&product.name)
-                .bind(product.price)
-                .bind(&product.category)
-                .bind(product.in_stock)
-                .bind(&product.features)
-                .fetch_one(&self.pool),
-        )
-        .await
+        self.bounded(write(UPSERT, product).fetch_one(&self.pool))
+            .await
     }
 
     /// Deletes a product; `true` when it existed.
@@ -292,6 +287,20 @@ impl PgStore {
             .await?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// [`UPSERT`] or [`INSERT_KEEP`] with a product's six columns bound.
+fn write<'q>(
+    sql: &'static str,
+    product: &'q Product,
+) -> sqlx::query::QueryScalar<'q, sqlx::Postgres, bool, sqlx::postgres::PgArguments> {
+    sqlx::query_scalar(sql)
+        .bind(&product.id)
+        .bind(&product.name)
+        .bind(product.price)
+        .bind(&product.category)
+        .bind(product.in_stock)
+        .bind(&product.features)
 }
 
 /// Price bounds with the open ends filled in.

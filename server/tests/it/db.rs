@@ -539,23 +539,7 @@ async fn catalog_load_is_idempotent_and_keeps_user_edits(stack: Stack) {
 
     // The explicit re-seed (the `seed --force` command) restores the
     // catalog as shipped.
-    let mut args = stack.store_args();
-    args.extend([
-        "--redis-url".into(),
-        topo.master.url(),
-        "seed".into(),
-        "--force".into(),
-    ]);
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_cachescope"))
-        .args(&args)
-        .output()
-        .await
-        .expect("cachescope seed runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    stack.run_command(&["seed", "--force"]).await;
     assert_eq!(
         again.get_json("/api/db/product/prod3").await.1["data"]["name"],
         "Ultrabook 14\""

@@ -8,6 +8,14 @@ use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
 const TOKEN: &str = "pg-test-token";
+/// Bounds short enough that a test waits little for a PostgreSQL that is
+/// down or frozen.
+const SHORT_PG_TIMEOUTS: [&str; 4] = [
+    "--pg-connect-timeout-ms",
+    "300",
+    "--pg-statement-timeout-ms",
+    "500",
+];
 
 async fn app(stack: &Stack, extra: &[&str]) -> TestApp {
     let mut args = vec!["--admin-token", TOKEN];
@@ -200,16 +208,7 @@ async fn admin_writes_commit_then_invalidate() {
 #[tokio::test]
 async fn postgres_down_then_back() {
     let mut stack = Stack::start(Store::Postgres).await;
-    let app = app(
-        &stack,
-        &[
-            "--pg-connect-timeout-ms",
-            "300",
-            "--pg-statement-timeout-ms",
-            "500",
-        ],
-    )
-    .await;
+    let app = app(&stack, &SHORT_PG_TIMEOUTS).await;
     warm(&app, "/api/products/prod1").await;
 
     stack.pg.as_mut().expect("pg").stop();
@@ -266,16 +265,7 @@ async fn postgres_down_then_back() {
 #[tokio::test]
 async fn a_hung_postgres_gives_503_in_time() {
     let stack = Stack::start(Store::Postgres).await;
-    let app = app(
-        &stack,
-        &[
-            "--pg-connect-timeout-ms",
-            "300",
-            "--pg-statement-timeout-ms",
-            "500",
-        ],
-    )
-    .await;
+    let app = app(&stack, &SHORT_PG_TIMEOUTS).await;
     pg(&stack).pause();
     let started = Instant::now();
     let (status, body) = app.get_json("/api/products/prod5").await;
@@ -360,24 +350,7 @@ async fn cache_and_database_agree_after_random_writes() {
 async fn generate_copies_synthetic_products_that_search_finds() {
     let stack = Stack::start(Store::Postgres).await;
     let app = app(&stack, &[]).await;
-    let mut args = stack.store_args();
-    args.extend([
-        "--redis-url".to_string(),
-        stack.topo.master.url(),
-        "generate".to_string(),
-        "--count".to_string(),
-        "300".to_string(),
-    ]);
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_cachescope"))
-        .args(&args)
-        .output()
-        .await
-        .expect("cachescope generate runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    stack.run_command(&["generate", "--count", "300"]).await;
     assert_eq!(
         pg(&stack).psql("SELECT count(*) FROM products WHERE id LIKE 'syn-%'"),
         "300"

@@ -223,6 +223,24 @@ impl Stack {
         TestApp::spawn_with(&self.topo.master.url(), &[self.topo.replica.url()], &args).await
     }
 
+    /// Runs a maintenance command of the `cachescope` binary (`seed`,
+    /// `generate`, ...) against this stack's store, and checks it succeeded.
+    pub async fn run_command(&self, command: &[&str]) {
+        let mut args = self.store_args();
+        args.extend(["--redis-url".to_string(), self.topo.master.url()]);
+        args.extend(command.iter().map(|a| a.to_string()));
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_cachescope"))
+            .args(&args)
+            .output()
+            .await
+            .expect("cachescope runs");
+        assert!(
+            out.status.success(),
+            "cachescope {command:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// What `/api/db/product/{id}` says as `source` for this store.
     pub fn source(&self) -> &'static str {
         match self.store {
