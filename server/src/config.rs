@@ -85,6 +85,19 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub cache_ttl_secs: u64,
 
+    /// Most products kept in each server's near cache (an in-process tier
+    /// in front of Redis, kept coherent by Redis' client tracking); 0 turns
+    /// the near tier off.
+    #[arg(long, env = "NEAR_CACHE_ENTRIES", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
+    pub near_cache_entries: u64,
+
+    /// Most bytes of answers in the near cache (each entry counts its JSON
+    /// plus a fixed overhead).
+    #[arg(long, env = "NEAR_CACHE_BYTES", default_value_t = 64 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(4_096..=64 * 1024 * 1024 * 1024))]
+    pub near_cache_bytes: u64,
+
     /// Address to listen on (Leptos' own variable; port 8090 by default).
     #[arg(
         long = "addr",
@@ -303,6 +316,14 @@ impl Config {
     /// The admin token, treating an empty value as unset.
     pub fn admin_token(&self) -> Option<&str> {
         self.admin_token.as_deref().filter(|t| !t.is_empty())
+    }
+
+    /// The near cache's bounds.
+    pub fn near_limits(&self) -> crate::cache::NearLimits {
+        crate::cache::NearLimits {
+            entries: self.near_cache_entries,
+            bytes: self.near_cache_bytes,
+        }
     }
 
     /// The Redis call timeout as a [`Duration`].

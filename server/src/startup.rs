@@ -4,8 +4,8 @@
 
 use crate::{
     assets,
-    cache::Cache,
     cache::Invalidator,
+    cache::{Cache, NearCache},
     catalog::ProductDb,
     config::Config,
     config::ProductStore,
@@ -160,6 +160,20 @@ impl Application {
             config.read_from == crate::config::ReadFrom::Replica,
             config.read_max_lag_ms,
         ));
+        let near = Arc::new(NearCache::new(config.near_limits()));
+        if near.enabled() && config.read_from == crate::config::ReadFrom::Replica {
+            tracing::warn!(
+                "READ_FROM=replica: the near cache keeps only what the master answers \
+                 (a replica's answer may be older than the invalidations the master sent)"
+            );
+        }
+        tasks.spawn(crate::cache::near::tracking::run(
+            near.clone(),
+            master.clone(),
+        ));
+        // Serve with the near tier on when Redis answers; when it does not,
+        // start anyway (the tier goes live by itself once Redis is back).
+        near.until_live(config.redis_timeout() * 2).await;
         let cache = Cache::new(
             master,
             db.clone(),
@@ -167,6 +181,7 @@ impl Application {
             stats.clone(),
             hub.clone(),
             reads.clone(),
+            near,
         );
         tasks.spawn(stats.clone().flush_forever());
         tasks.spawn(metrics::batch_lookups(hub.clone()));
@@ -175,6 +190,7 @@ impl Application {
             stats.clone(),
             hub.clone(),
             reads,
+            cache.near().clone(),
             Duration::from_millis(config.metrics_tick_ms),
         ));
         let limiter = crate::ratelimit::RateLimiter::new(

@@ -1,5 +1,6 @@
-//! Recent response times as bars on a logarithmic scale, cache and database in
-//! two colours, so a 100 µs hit and a 5 ms read are both visible.
+//! Recent response times as bars on a logarithmic scale, near cache, Redis
+//! cache and database in three colours, so a 5 µs near hit, a 100 µs Redis
+//! hit and a 5 ms read are all visible.
 
 use super::chart::{ChartAxis, ChartGrid, Frame, Scale, LEFT, WIDTH};
 use crate::format::format_us;
@@ -25,7 +26,7 @@ pub fn LatencyChart(#[prop(into)] samples: Signal<Vec<(Source, u64)>>) -> impl I
             viewBox=format!("0 0 {WIDTH} {}", FRAME.height)
             preserveAspectRatio="none"
             role="img"
-            aria-label="Recent response times, cache and database"
+            aria-label="Recent response times: near cache, Redis cache and database"
             data-testid="latency-chart"
         >
             <ChartGrid scale=Scale::LogMicros frame=FRAME />
@@ -40,6 +41,7 @@ pub fn LatencyChart(#[prop(into)] samples: Signal<Vec<(Source, u64)>>) -> impl I
                     .map(|(i, (source, us))| {
                         let y = FRAME.y(Scale::LogMicros, us as f64);
                         let class = match source {
+                            Source::Near => "bar bar-near",
                             Source::Cache => "bar bar-cache",
                             Source::Database => "bar bar-db",
                         };
@@ -61,6 +63,7 @@ pub fn LatencyChart(#[prop(into)] samples: Signal<Vec<(Source, u64)>>) -> impl I
         </svg>
         </div>
         <div class="legend">
+            <span class="key key-near">"near"</span>
             <span class="key key-cache">"cache"</span>
             <span class="key key-db">"database"</span>
             <span class="muted">"log scale, newest on the right"</span>

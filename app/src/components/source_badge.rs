@@ -4,7 +4,7 @@
 use crate::types::{Source, StoreKind};
 use leptos::prelude::*;
 
-/// `CACHE`, or `DATABASE` followed by the database's name when known.
+/// `NEAR`, `CACHE`, or `DATABASE` followed by the database's name when known.
 #[component]
 pub fn SourceBadge(
     source: Source,
@@ -16,6 +16,7 @@ pub fn SourceBadge(
     testid: Option<&'static str>,
 ) -> impl IntoView {
     let class = match source {
+        Source::Near => "badge badge-near",
         Source::Cache => "badge badge-cache",
         Source::Database => "badge badge-database",
     };

@@ -37,6 +37,16 @@ pub fn DashboardPage() -> impl IntoView {
     let latency_series = Signal::derive(move || {
         vec![
             Series {
+                label: "near p50",
+                class: "s-near",
+                points: series(|p| p.near_p50.map(|us| us as f64)),
+            },
+            Series {
+                label: "near p99",
+                class: "s-near-dim",
+                points: series(|p| p.near_p99.map(|us| us as f64)),
+            },
+            Series {
                 label: "cache p50",
                 class: "s-cache",
                 points: series(|p| p.cache_p50.map(|us| us as f64)),
@@ -72,19 +82,28 @@ pub fn DashboardPage() -> impl IntoView {
         <div class="tiles">
             <div class="glass card tile gauge-tile">
                 <HitGauge ratio=Signal::derive(move || latest.get().map(|t| t.app.hit_ratio).unwrap_or(0.0)) />
-                <span class="tile-label">"app (cache-aside)"</span>
+                <span class="tile-label">"lookups (near + Redis)"</span>
             </div>
             <div class="glass card tile gauge-tile">
                 <HitGauge ratio=Signal::derive(move || master.get().and_then(|m| m.redis_hit_ratio).unwrap_or(0.0)) />
                 <span class="tile-label">"Redis keyspace"</span>
             </div>
+            <TierSplit latest />
             <Tile label="ops/s" testid="ops" value=Signal::derive(move || master.get().and_then(|m| m.ops_per_sec).map(|v| v.to_string())) />
             <Tile label="memory" testid="memory" value=Signal::derive(move || master.get().and_then(|m| m.used_memory).map(format_bytes)) />
             <Tile label="clients" testid="clients" value=Signal::derive(move || master.get().and_then(|m| m.connected_clients).map(|v| v.to_string())) />
             <Tile label="keys" testid="keys" value=Signal::derive(move || master.get().and_then(|m| m.keys).map(|v| v.to_string())) />
+            <NearTile latest />
             <Tile label="lookups" testid="lookups" value=Signal::derive(move || latest.get().map(|t| t.app.lookups.to_string())) />
             <Tile label="throttled (429)" testid="throttled" value=Signal::derive(move || latest.get().map(|t| t.app.throttled.to_string())) />
         </div>
+
+        <p class="muted ratio-note" data-testid="ratio-note">
+            "Two hit ratios: "<strong>"lookups"</strong>" counts every lookup answered without the database, "
+            "by a server's near cache (in process, no round trip) or by Redis; "<strong>"Redis keyspace"</strong>
+            " is Redis' own count of the reads that reached it, so near hits are not in it, and the server's "
+            "own reads (stats, metrics) are."
+        </p>
 
         <div class="columns even">
             <section class="glass card">
@@ -93,7 +112,7 @@ pub fn DashboardPage() -> impl IntoView {
                     scale=Scale::Linear { max: 100.0, label: |v| format!("{v:.0}%") } />
             </section>
             <section class="glass card">
-                <h2>"Response time, cache vs database"</h2>
+                <h2>"Response time by tier"</h2>
                 <TimeChart series=latency_series capacity=TICKS_KEPT label="p50 and p99 over time" scale=Scale::LogMicros />
             </section>
         </div>
@@ -194,6 +213,56 @@ fn Alerts(latest: Memo<Option<MetricsTick>>) -> impl IntoView {
                 .into_any()
         }
     }
+}
+
+/// Where lookups were answered: near cache, Redis, database, as shares with
+/// their words (colour is never the only signal).
+#[component]
+fn TierSplit(latest: Memo<Option<MetricsTick>>) -> impl IntoView {
+    let shares = move || {
+        latest.get().map(|t| {
+            let app = t.app;
+            let all = app.lookups.max(1) as f64;
+            let redis = app.hits.saturating_sub(app.near_hits);
+            [
+                ("near", "split-near", app.near_hits),
+                ("Redis", "split-cache", redis),
+                ("database", "split-db", app.misses),
+            ]
+            .map(|(label, class, count)| (label, class, count, 100.0 * count as f64 / all))
+        })
+    };
+    view! {
+        <div class="glass card tile split-tile" data-testid="tier-split">
+            <ul class="split">
+                {move || shares().map(|shares| shares.into_iter().map(|(label, class, count, pct)| view! {
+                    <li class=class>
+                        <span class="split-label">{label}</span>
+                        <span class="split-value">{format!("{pct:.1}%")}</span>
+                        <span class="split-count muted">{count}</span>
+                    </li>
+                }).collect_view())}
+            </ul>
+            <span class="tile-label">"answered by"</span>
+        </div>
+    }
+}
+
+/// This server's near cache: entries held, and whether it serves.
+#[component]
+fn NearTile(latest: Memo<Option<MetricsTick>>) -> impl IntoView {
+    let value = Signal::derive(move || {
+        latest.get().and_then(|t| t.near).map(|near| {
+            if !near.enabled {
+                "off".to_string()
+            } else if !near.live {
+                "paused".to_string()
+            } else {
+                format!("{} · {}", near.entries, format_bytes(near.bytes))
+            }
+        })
+    });
+    view! { <Tile label="near cache (this server)" testid="near" value /> }
 }
 
 /// One big number.

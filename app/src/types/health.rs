@@ -76,6 +76,32 @@ pub struct StoreHealth {
     pub error: Option<String>,
 }
 
+/// The near cache of the server that answered (each server has its own).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NearHealth {
+    /// Configured on (`NEAR_CACHE_ENTRIES` > 0).
+    pub enabled: bool,
+    /// Serving: its tracking connection to the master is subscribed and
+    /// answered the last heartbeat. While not live it holds nothing.
+    pub live: bool,
+    /// Entries held (products and negative entries).
+    pub entries: u64,
+    /// Bytes held, as weighed against the byte budget.
+    pub bytes: u64,
+    /// Most entries (`NEAR_CACHE_ENTRIES`).
+    pub max_entries: u64,
+    /// Byte budget (`NEAR_CACHE_BYTES`).
+    pub max_bytes: u64,
+    /// Invalidation messages applied since start.
+    pub invalidations: u64,
+    /// Whole-cache flushes since start (tracking connection lost or made
+    /// again, `FLUSHDB`).
+    pub flushes: u64,
+    /// Fills refused because an invalidation raced the Redis read.
+    pub refused_fills: u64,
+}
+
 /// Body of `GET /api/health` (HTTP 200 when the master answers, 503 otherwise).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -88,6 +114,10 @@ pub struct HealthReport {
     /// by servers older than this field.
     #[serde(default)]
     pub store: Option<StoreHealth>,
+    /// This server's near cache (not part of the verdict: without it,
+    /// lookups go to Redis as before).
+    #[serde(default)]
+    pub near: Option<NearHealth>,
     /// When the report was made, in milliseconds since the Unix epoch.
     pub checked_at_ms: u64,
 }
@@ -106,6 +136,7 @@ impl HealthReport {
             status,
             nodes,
             store: None,
+            near: None,
             checked_at_ms,
         }
     }

@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
+    /// The server's own near cache had it (no network round trip).
+    Near,
     /// The Redis cache had it.
     Cache,
     /// The product database had to be read (and the cache was filled).
@@ -16,9 +18,10 @@ pub enum Source {
 }
 
 impl Source {
-    /// The wire name (`"cache"`, `"database"`), as serde writes it.
+    /// The wire name (`"near"`, `"cache"`, `"database"`), as serde writes it.
     pub fn as_str(self) -> &'static str {
         match self {
+            Source::Near => "near",
             Source::Cache => "cache",
             Source::Database => "database",
         }
@@ -27,6 +30,7 @@ impl Source {
     /// The label shown on badges.
     pub fn label(self) -> &'static str {
         match self {
+            Source::Near => "NEAR",
             Source::Cache => "CACHE",
             Source::Database => "DATABASE",
         }
@@ -43,7 +47,8 @@ pub struct ProductLookup {
     pub source: Source,
     /// Server-side time of the whole lookup, in microseconds.
     pub elapsed_us: u64,
-    /// Remaining lifetime of the cache entry, in seconds.
+    /// Remaining lifetime of the cache entry, in seconds (a near-cache entry
+    /// lives exactly as long as the Redis entry it copies).
     pub ttl_s: u64,
 }
 
@@ -96,10 +101,13 @@ pub struct LatencySummary {
     pub count: u64,
 }
 
-/// Cache and database latency percentiles.
+/// Latency percentiles per tier: near cache, Redis cache, database.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LatencyBySource {
+    /// Lookups answered from a server's near cache.
+    #[serde(default)]
+    pub near: LatencySummary,
     /// Lookups answered from the cache.
     pub cache: LatencySummary,
     /// Lookups that read the database.
@@ -113,11 +121,18 @@ pub struct Stats {
     /// The system of record that database reads go to.
     #[serde(default)]
     pub store: Option<StoreKind>,
-    /// Lookups answered from the cache (negative entries included).
+    /// Lookups answered without the database: from a server's near cache
+    /// or from Redis (negative entries included).
     pub hits: u64,
+    /// The part of `hits` answered by a server's near cache, in process:
+    /// these never reach Redis, so Redis' own keyspace hit ratio does not
+    /// count them.
+    #[serde(default)]
+    pub near_hits: u64,
     /// Lookups that read the database.
     pub misses: u64,
-    /// `hits / (hits + misses)`, 0 when there were none.
+    /// `hits / (hits + misses)`, 0 when there were none (near and Redis
+    /// hits together).
     pub hit_ratio: f64,
     /// Every lookup (by id and search).
     pub lookups: u64,

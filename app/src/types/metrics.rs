@@ -1,7 +1,7 @@
 //! Live metrics: what the collector reads from every Redis node each tick, the
 //! replication view (`GET /api/replication`), and the WebSocket messages.
 
-use super::{Failover, HaStatus, HistoryEntry, NodeRole, SentinelStatus, Stats};
+use super::{Failover, HaStatus, HistoryEntry, NearHealth, NodeRole, SentinelStatus, Stats};
 use serde::{Deserialize, Serialize};
 
 /// One node as the collector saw it on one tick. Fields are `None` when the
@@ -59,7 +59,13 @@ pub struct TickPoint {
     pub app_hit_ratio: Option<f64>,
     /// The master's keyspace hit ratio, 0..=1.
     pub redis_hit_ratio: Option<f64>,
-    /// Cache hits' p50 and p99, µs (`None` before any hit).
+    /// Near-cache hits' p50 and p99, µs (`None` before any).
+    #[serde(default)]
+    pub near_p50: Option<u64>,
+    /// See `near_p50`.
+    #[serde(default)]
+    pub near_p99: Option<u64>,
+    /// Redis cache hits' p50 and p99, µs (`None` before any hit).
     pub cache_p50: Option<u64>,
     /// See `cache_p50`.
     pub cache_p99: Option<u64>,
@@ -78,6 +84,8 @@ impl TickPoint {
             at: tick.at,
             app_hit_ratio: (app.lookups > 0).then_some(app.hit_ratio),
             redis_hit_ratio: tick.nodes.first().and_then(|n| n.redis_hit_ratio),
+            near_p50: measured(app.latency_us.near.p50, app.latency_us.near.count),
+            near_p99: measured(app.latency_us.near.p99, app.latency_us.near.count),
             cache_p50: measured(app.latency_us.cache.p50, app.latency_us.cache.count),
             cache_p99: measured(app.latency_us.cache.p99, app.latency_us.cache.count),
             database_p50: measured(app.latency_us.database.p50, app.latency_us.database.count),
@@ -101,6 +109,10 @@ pub struct MetricsTick {
     /// Sentinel's view, when the server follows Sentinels.
     #[serde(default)]
     pub ha: Option<HaStatus>,
+    /// The near cache of the server that sends the tick (each server has
+    /// its own).
+    #[serde(default)]
+    pub near: Option<NearHealth>,
 }
 
 /// Messages the server pushes on `/ws`, tagged by `"type"`.

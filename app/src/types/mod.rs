@@ -23,7 +23,7 @@ pub use query::{
 };
 
 pub use ha::{Failover, HaStatus, SentinelStatus};
-pub use health::{HealthReport, HealthStatus, NodeHealth, NodeRole, StoreHealth};
+pub use health::{HealthReport, HealthStatus, NearHealth, NodeHealth, NodeRole, StoreHealth};
 pub use lookup::{
     HistoryEntry, LatencyBySource, LatencySummary, ProductLookup, ProductMissing, SearchResult,
     Source, Stats, StatsReset,

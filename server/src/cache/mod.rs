@@ -5,10 +5,12 @@
 
 mod invalidate;
 pub mod keys;
+pub mod near;
 mod scripts;
 mod single_flight;
 
 pub use invalidate::Invalidator;
+pub use near::{NearCache, NearLimits};
 
 use crate::{
     error::ApiError,
@@ -47,8 +49,9 @@ pub struct Lookup<T> {
 /// A product's JSON exactly as stored, checked to be a JSON object. A hit is
 /// answered with these bytes spliced into the response: decoding the product
 /// and encoding it again would cost more than the rest of a hit together.
+/// Shared (`Arc`), so a near-cache hit copies no product.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ProductJson(String);
+pub struct ProductJson(Arc<str>);
 
 impl ProductJson {
     /// Checks that `bytes` (from Redis) are one JSON object; anything else
@@ -64,7 +67,7 @@ impl ProductJson {
             return Err(corrupt("not an object".to_string()));
         }
         String::from_utf8(bytes)
-            .map(ProductJson)
+            .map(|text| ProductJson(text.into()))
             .map_err(|e| corrupt(e.to_string()))
     }
 
@@ -92,12 +95,13 @@ pub struct Cache {
     reads: Arc<ReadTarget>,
     products: SingleFlight<Result<Filled<Option<ProductJson>>, ApiError>>,
     searches: SingleFlight<Result<Filled<ProductPage>, ApiError>>,
+    near: Arc<NearCache>,
 }
 
 impl Cache {
     /// A cache on `master` in front of `db`, entries living `ttl` (+0–10%);
     /// lookups are counted in `stats` and announced on `hub`; cache reads go
-    /// where `reads` says.
+    /// where `reads` says; hot products are kept in `near` too.
     pub fn new(
         master: Node,
         db: Store,
@@ -105,6 +109,7 @@ impl Cache {
         stats: Arc<Recorder>,
         hub: Arc<Hub>,
         reads: Arc<ReadTarget>,
+        near: Arc<NearCache>,
     ) -> Self {
         Cache {
             master,
@@ -115,7 +120,13 @@ impl Cache {
             reads,
             products: SingleFlight::default(),
             searches: SingleFlight::default(),
+            near,
         }
+    }
+
+    /// The near tier (for its figures, and for tests).
+    pub fn near(&self) -> &Arc<NearCache> {
+        &self.near
     }
 
     /// The configured TTL plus up to 10% random jitter, so entries made
@@ -126,19 +137,57 @@ impl Cache {
         base + RandomState::new().hash_one(Instant::now()) % (spread + 1)
     }
 
-    /// Looks a product up by id: one round trip on a hit (`GET` + `PTTL`
-    /// pipelined); on a miss one database read shared by concurrent misses.
+    /// Looks a product up by id: in the near cache first (no round trip);
+    /// then in Redis (`GET` + `PTTL` pipelined, one round trip), keeping what
+    /// the master answered in the near cache; on a miss one database read
+    /// shared by concurrent misses.
     pub async fn product(&self, id: &ProductId) -> Result<Lookup<Option<ProductJson>>, ApiError> {
         let started = Instant::now();
+        if let Some(entry) = self.near.product(id.as_str(), started) {
+            let elapsed_us = started.elapsed().as_micros() as u64;
+            self.stats
+                .telemetry
+                .lookup(Source::Near, entry.value.is_some(), elapsed_us);
+            self.stats.record_near(elapsed_us, || {
+                let entry = HistoryEntry {
+                    query: LookupQuery::Product(id.clone()),
+                    source: Source::Near,
+                    elapsed_us,
+                    at: now_ms(),
+                };
+                self.hub.lookup(&entry);
+                entry
+            });
+            return Ok(Lookup {
+                ttl_s: entry.ttl_ms(started) / 1000,
+                value: entry.value.clone(),
+                source: Source::Near,
+                elapsed_us,
+            });
+        }
+        let ticket = self.near.ticket(id.as_str());
         let key = keys::product(id.as_str());
         let query = LookupQuery::Product(id.clone());
         let id = id.as_str();
-        let filled = match self
-            .first_read(|node| async move { self.read_product(&node, id).await })
-            .await?
-        {
-            Some(hit) => hit,
-            None => self.products.run(&key, || self.fill_product(id)).await.0?,
+        let master = self.master.addr();
+        let hit = self
+            .first_read(|node| {
+                let master = &master;
+                async move {
+                    let from_master = node.addr() == *master;
+                    Ok((self.read_product(&node, id).await?, from_master))
+                }
+            })
+            .await?;
+        let filled = match hit {
+            (Some(hit), from_master) => {
+                // Only the master's answers are fenced by its invalidations.
+                if let (Some(ticket), true) = (ticket, from_master) {
+                    self.near.fill(id, ticket, hit.value.clone(), hit.ttl_ms);
+                }
+                hit
+            }
+            (None, _) => self.products.run(&key, || self.fill_product(id)).await.0?,
         };
         let found = filled.value.is_some();
         Ok(self.finish(started, filled, query, found))
@@ -235,7 +284,7 @@ impl Cache {
                 };
                 let stored = self.store(self.master.script::<i64>(&fill).await);
                 Ok(Filled {
-                    value: Some(ProductJson(json)),
+                    value: Some(ProductJson(json.into())),
                     source: Source::Database,
                     ttl_ms: if stored { ttl_ms } else { 0 },
                 })

@@ -5,6 +5,7 @@
 
 use super::{hub::Hub, reads::ReadTarget};
 use crate::{
+    cache::NearCache,
     stats::Recorder,
     topology::{now_ms, Info, Node, Topology},
 };
@@ -29,13 +30,15 @@ pub async fn run(
     stats: Arc<Recorder>,
     hub: Arc<Hub>,
     reads: Arc<ReadTarget>,
+    near: Arc<NearCache>,
     every: Duration,
 ) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let metrics = collect(&topology, &stats, &reads).await;
+        let mut metrics = collect(&topology, &stats, &reads).await;
+        metrics.near = Some(near.health());
         reads.update(&topology, &metrics.nodes);
         hub.publish_metrics(metrics);
     }
@@ -101,6 +104,7 @@ pub async fn collect(topology: &Topology, stats: &Recorder, reads: &ReadTarget) 
         app: app.unwrap_or_default(),
         reads_from: reads.describe(topology),
         ha: topology.ha_status(),
+        near: None,
     }
 }
 

@@ -86,6 +86,7 @@ impl Default for Telemetry {
 
 fn source_name(source: Source) -> &'static str {
     match source {
+        Source::Near => "near",
         Source::Cache => "cache",
         Source::Database => "database",
     }

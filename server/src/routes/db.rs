@@ -80,7 +80,9 @@ pub async fn put_product(
         )));
     }
     product.validate().map_err(ApiError::BadRequest)?;
-    let (created, durability) = state.db.put_and_wait(&product).await?;
+    let written = state.db.put_and_wait(&product).await;
+    state.cache.near().evict(id.as_str());
+    let (created, durability) = written?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -110,7 +112,9 @@ pub async fn delete_product(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<ProductId>,
 ) -> Result<Json<ProductDeleted>, ApiError> {
-    match state.db.delete_and_wait(&id).await? {
+    let deleted = state.db.delete_and_wait(&id).await;
+    state.cache.near().evict(id.as_str());
+    match deleted? {
         (true, durability) => Ok(Json(ProductDeleted {
             deleted: id,
             replicas_acked: durability.replicas_acked,

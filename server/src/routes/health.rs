@@ -35,7 +35,8 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthRe
             error: Some(error.to_string()),
         },
     };
-    let report = report.with_store(store);
+    let mut report = report.with_store(store);
+    report.near = Some(state.cache.near().health());
     let status = match report.status {
         HealthStatus::Down => StatusCode::SERVICE_UNAVAILABLE,
         HealthStatus::Ok | HealthStatus::Degraded => StatusCode::OK,

@@ -215,6 +215,9 @@ pub async fn delete(
         .master()
         .query(redis::cmd("UNLINK").arg(&key))
         .await?;
+    if let Some(id) = key.strip_prefix(cache_keys::PRODUCT_PREFIX) {
+        state.cache.near().evict(id);
+    }
     Ok(Json(KeyDeleted {
         key,
         deleted: removed == 1,

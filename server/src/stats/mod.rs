@@ -4,6 +4,7 @@
 //! holds with what is not flushed yet.
 
 pub mod histogram;
+mod tally;
 
 use crate::topology::{Node, StoreError};
 use app::types::{HistoryEntry, LatencyBySource, Source, Stats, StoreKind};
@@ -19,9 +20,13 @@ pub const HISTORY_LEN: usize = 50;
 pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
 const COUNTERS: &str = "stats:counters";
+const LATENCY_NEAR: &str = "stats:latency:near";
 const LATENCY_CACHE: &str = "stats:latency:cache";
 const LATENCY_DATABASE: &str = "stats:latency:database";
 const HISTORY: &str = "stats:history";
+
+/// A latency histogram as Redis holds it: bucket → count.
+type Buckets = HashMap<u32, u64>;
 
 /// What is counted but not yet in Redis.
 #[derive(Debug, Default, Clone)]
@@ -38,6 +43,15 @@ struct Pending {
 }
 
 impl Pending {
+    /// Adds a lookup to the history, forgetting the oldest beyond
+    /// [`HISTORY_LEN`].
+    fn remember(&mut self, entry: HistoryEntry) {
+        self.history.push_back(entry);
+        if self.history.len() > HISTORY_LEN {
+            self.history.pop_front();
+        }
+    }
+
     fn merge_older(&mut self, older: Pending) {
         self.hits += older.hits;
         self.misses += older.misses;
@@ -64,6 +78,8 @@ pub struct Recorder {
     master: Node,
     store: StoreKind,
     pending: Mutex<Pending>,
+    /// Near-cache hits, counted without a lock.
+    near: tally::Tally,
     /// The same events as process-lifetime Prometheus series (`/metrics`).
     pub telemetry: crate::metrics::prometheus::Telemetry,
 }
@@ -76,6 +92,7 @@ impl Recorder {
             master,
             store,
             pending: Mutex::new(Pending::default()),
+            near: tally::Tally::default(),
             telemetry: Default::default(),
         }
     }
@@ -104,26 +121,38 @@ impl Recorder {
         self.pending().limiter_bypassed += 1;
     }
 
+    /// Counts one near-cache hit without waiting on any lock; its history
+    /// entry (built by `entry` only if used) is kept when the history is
+    /// free at that instant, and skipped under contention (the history shows
+    /// the last few lookups; at thousands per second, skipping one changes
+    /// nothing a person can see).
+    pub fn record_near(&self, elapsed_us: u64, entry: impl FnOnce() -> HistoryEntry) {
+        self.near.record(elapsed_us);
+        if let Ok(mut pending) = self.pending.try_lock() {
+            pending.remember(entry());
+        }
+    }
+
     /// Counts one lookup (in memory only).
     pub fn record(&self, source: Source, elapsed_us: u64, history: Option<HistoryEntry>) {
-        let bucket = histogram::bucket(elapsed_us);
         let mut pending = self.pending();
         let latency = match source {
+            Source::Near => None,
             Source::Cache => {
                 pending.hits += 1;
-                &mut pending.cache_latency
+                Some(&mut pending.cache_latency)
             }
             Source::Database => {
                 pending.misses += 1;
-                &mut pending.database_latency
+                Some(&mut pending.database_latency)
             }
         };
-        *latency.entry(bucket).or_insert(0) += 1;
+        match latency {
+            Some(latency) => *latency.entry(histogram::bucket(elapsed_us)).or_insert(0) += 1,
+            None => self.near.record(elapsed_us),
+        }
         if let Some(entry) = history {
-            pending.history.push_back(entry);
-            if pending.history.len() > HISTORY_LEN {
-                pending.history.pop_front();
-            }
+            pending.remember(entry);
         }
     }
 
@@ -131,7 +160,9 @@ impl Recorder {
     /// kept for the next flush, so a Redis outage loses nothing.
     pub async fn flush(&self) -> Result<(), StoreError> {
         let batch = std::mem::take(&mut *self.pending());
-        if batch.hits == 0
+        let near = self.near.take();
+        if near.hits == 0
+            && batch.hits == 0
             && batch.misses == 0
             && batch.fill_failures == 0
             && batch.throttled == 0
@@ -144,7 +175,7 @@ impl Recorder {
         pipe.cmd("HINCRBY")
             .arg(COUNTERS)
             .arg("hits")
-            .arg(batch.hits)
+            .arg(batch.hits + near.hits)
             .ignore();
         pipe.cmd("HINCRBY")
             .arg(COUNTERS)
@@ -152,6 +183,7 @@ impl Recorder {
             .arg(batch.misses)
             .ignore();
         for (field, count) in [
+            ("near_hits", near.hits),
             ("fill_failures", batch.fill_failures),
             ("throttled", batch.throttled),
             ("limiter_bypassed", batch.limiter_bypassed),
@@ -165,6 +197,7 @@ impl Recorder {
             }
         }
         for (key, counts) in [
+            (LATENCY_NEAR, &near.latency),
             (LATENCY_CACHE, &batch.cache_latency),
             (LATENCY_DATABASE, &batch.database_latency),
         ] {
@@ -189,6 +222,7 @@ impl Recorder {
             Ok(()) => Ok(()),
             Err(error) => {
                 self.pending().merge_older(batch);
+                self.near.restore(&near);
                 Err(error)
             }
         }
@@ -210,15 +244,19 @@ impl Recorder {
     pub async fn stats(&self) -> Result<Stats, StoreError> {
         let mut pipe = redis::pipe();
         pipe.cmd("HGETALL").arg(COUNTERS);
+        pipe.cmd("HGETALL").arg(LATENCY_NEAR);
         pipe.cmd("HGETALL").arg(LATENCY_CACHE);
         pipe.cmd("HGETALL").arg(LATENCY_DATABASE);
-        let (counters, cache, database): (
+        let (counters, near_latency, cache, database): (
             HashMap<String, u64>,
-            HashMap<u32, u64>,
-            HashMap<u32, u64>,
+            Buckets,
+            Buckets,
+            Buckets,
         ) = self.master.pipe(&pipe).await?;
         let pending = self.pending().clone();
-        let hits = counters.get("hits").copied().unwrap_or(0) + pending.hits;
+        let near = self.near.peek();
+        let hits = counters.get("hits").copied().unwrap_or(0) + pending.hits + near.hits;
+        let near_hits = counters.get("near_hits").copied().unwrap_or(0) + near.hits;
         let misses = counters.get("misses").copied().unwrap_or(0) + pending.misses;
         let merge = |shared: HashMap<u32, u64>, local: &BTreeMap<u32, u64>| {
             let mut all: BTreeMap<u32, u64> = shared.into_iter().collect();
@@ -231,6 +269,7 @@ impl Recorder {
         Ok(Stats {
             store: Some(self.store),
             hits,
+            near_hits,
             misses,
             hit_ratio: if lookups == 0 {
                 0.0
@@ -244,6 +283,7 @@ impl Recorder {
             limiter_bypassed: counters.get("limiter_bypassed").copied().unwrap_or(0)
                 + pending.limiter_bypassed,
             latency_us: LatencyBySource {
+                near: merge(near_latency, &near.latency),
                 cache: merge(cache, &pending.cache_latency),
                 database: merge(database, &pending.database_latency),
             },
@@ -274,11 +314,13 @@ impl Recorder {
     /// Forgets every count and the history, here and in Redis.
     pub async fn reset(&self) -> Result<(), StoreError> {
         *self.pending() = Pending::default();
+        self.near.clear();
         let _: () = self
             .master
             .query(
                 redis::cmd("DEL")
                     .arg(COUNTERS)
+                    .arg(LATENCY_NEAR)
                     .arg(LATENCY_CACHE)
                     .arg(LATENCY_DATABASE)
                     .arg(HISTORY),

@@ -296,6 +296,55 @@ impl Node {
         self.link.addr()
     }
 
+    /// Dials a dedicated RESP3 connection to the server this handle points
+    /// at now (same credentials, TLS and timeouts), whose server pushes
+    /// (`invalidate` messages, and a disconnection notice) go to `pushes`.
+    /// Returns it with the address it reached. Used for client-side caching
+    /// (`CLIENT TRACKING`), which must not share the request connection.
+    pub async fn dial_resp3(
+        &self,
+        pushes: impl redis::aio::AsyncPushSender,
+    ) -> Result<(redis::aio::MultiplexedConnection, Arc<str>), StoreError> {
+        let (addr, client) = {
+            let guard = self.link.current.read().unwrap_or_else(|e| e.into_inner());
+            (guard.addr.clone(), guard.client.clone())
+        };
+        let info = client.get_connection_info().clone();
+        let redis_settings = info
+            .redis_settings()
+            .clone()
+            .set_protocol(redis::ProtocolVersion::RESP3);
+        let info = info.set_redis_settings(redis_settings);
+        let bad = |e: redis::RedisError| StoreError::BadUrl {
+            reason: e.detail().unwrap_or(e.category()).to_string(),
+        };
+        let tls = matches!(info.addr(), ConnectionAddr::TcpTls { .. });
+        let client = match self.link.tls_roots.as_deref() {
+            Some(roots) if tls => Client::build_with_tls(
+                info,
+                redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(roots.clone()),
+                },
+            ),
+            _ => Client::open(info),
+        }
+        .map_err(bad)?;
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(self.timeout))
+            .set_response_timeout(Some(self.timeout))
+            .set_push_sender(pushes);
+        let dial = client.get_multiplexed_async_connection_with_config(&config);
+        match tokio::time::timeout(self.timeout, dial).await {
+            Ok(Ok(conn)) => Ok((conn, addr)),
+            Ok(Err(source)) => Err(classify(addr.to_string(), source)),
+            Err(_) => Err(StoreError::Timeout {
+                addr: addr.to_string(),
+                ms: self.timeout.as_millis() as u64,
+            }),
+        }
+    }
+
     /// The timeout applied to every call.
     pub fn timeout(&self) -> Duration {
         self.timeout

@@ -1,0 +1,387 @@
+//! The near cache: a second, in-process tier in front of the Redis cache, so
+//! a hot product is answered without a network round trip.
+//!
+//! Coherence comes from Redis itself (server-assisted client-side caching,
+//! see [`tracking`]): a connection in `CLIENT TRACKING ON BCAST` mode hears of
+//! every change to a `cache:product:` key and of every bump of the search
+//! generation, and evicts the entry here. While that connection is not known
+//! to be alive the near cache serves nothing and keeps nothing.
+//!
+//! An entry is only ever made from a Redis read of the *master* (the node
+//! the tracking connection listens to), and only if no invalidation of its
+//! key (nor a flush) was heard between the moment the read was sent and the
+//! moment the entry is stored: a read that raced a write can never leave the
+//! old value behind. That is what [`Ticket`] checks.
+//!
+//! Bounds: an entry count (`NEAR_CACHE_ENTRIES`), a byte budget
+//! (`NEAR_CACHE_BYTES`), and the Redis entry's own expiry (an entry never
+//! outlives the Redis key it copies).
+
+pub mod tracking;
+
+use super::ProductJson;
+use app::types::NearHealth;
+use moka::{policy::Expiry, sync::Cache as Moka};
+use std::{
+    hash::{BuildHasher, RandomState},
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+/// Fences: invalidations bump the stripe of their key. More stripes make an
+/// unrelated invalidation less likely to refuse a fill (a refused fill only
+/// costs the next request a Redis read).
+const STRIPES: usize = 1024;
+
+/// Bytes counted for an entry besides its JSON: the key, the moka node, the
+/// answer's fixed parts.
+const ENTRY_OVERHEAD: usize = 160;
+
+/// What the near tier holds for a product: the answer's bytes, prepared once.
+#[derive(Debug)]
+pub struct NearProduct {
+    /// The product's JSON (`None`: a negative entry, the id does not exist).
+    pub value: Option<ProductJson>,
+    /// When the Redis entry this copies expires.
+    pub expires_at: Instant,
+}
+
+impl NearProduct {
+    /// Remaining lifetime at `now`, in milliseconds (0 once expired).
+    pub fn ttl_ms(&self, now: Instant) -> u64 {
+        self.expires_at.saturating_duration_since(now).as_millis() as u64
+    }
+
+    fn bytes(&self) -> usize {
+        self.value.as_ref().map_or(0, |json| json.as_str().len())
+    }
+}
+
+/// Entries expire with the Redis key they copy.
+struct UntilRedisExpiry;
+
+impl Expiry<String, Arc<NearProduct>> for UntilRedisExpiry {
+    fn expire_after_create(
+        &self,
+        _key: &String,
+        value: &Arc<NearProduct>,
+        created_at: Instant,
+    ) -> Option<Duration> {
+        Some(value.expires_at.saturating_duration_since(created_at))
+    }
+}
+
+/// How big the near cache may grow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NearLimits {
+    /// Most entries (0: the near tier is off).
+    pub entries: u64,
+    /// Most bytes of answers (JSON plus a fixed overhead per entry).
+    pub bytes: u64,
+}
+
+/// A promise taken before a Redis read: the read's answer may be stored in
+/// the near cache only if nothing invalidated its key since.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket {
+    epoch: u64,
+    stripe: usize,
+    fence: u64,
+}
+
+/// Counters of the near tier (process lifetime), for `/api/stats` and
+/// `/metrics`.
+#[derive(Debug, Default)]
+struct Counters {
+    invalidations: AtomicU64,
+    flushes: AtomicU64,
+    refused_fills: AtomicU64,
+}
+
+/// The in-process tier. Shared by every request; every method takes `&self`.
+pub struct NearCache {
+    limits: NearLimits,
+    products: Moka<String, Arc<NearProduct>>,
+    /// Bumped by every flush and every change of the tracking connection.
+    epoch: AtomicU64,
+    /// Whether the tracking connection is alive: the tier serves and fills
+    /// only then.
+    live: AtomicBool,
+    fences: Box<[AtomicU64]>,
+    hasher: RandomState,
+    counters: Counters,
+}
+
+impl NearCache {
+    /// An empty near cache bounded by `limits`; it serves nothing until the
+    /// tracking connection says it is live ([`NearCache::go_live`]).
+    pub fn new(limits: NearLimits) -> Self {
+        let entries = limits.entries.max(1);
+        let bytes = limits.bytes.max(1);
+        // Every entry weighs at least bytes / entries, so the byte budget
+        // also caps the entry count.
+        let floor = (bytes / entries).clamp(1, u64::from(u32::MAX));
+        let products = Moka::builder()
+            .max_capacity(bytes)
+            .weigher(move |_key: &String, value: &Arc<NearProduct>| {
+                let weight = (value.bytes() + ENTRY_OVERHEAD) as u64;
+                weight.max(floor).min(u64::from(u32::MAX)) as u32
+            })
+            .expire_after(UntilRedisExpiry)
+            .build();
+        NearCache {
+            limits,
+            products,
+            epoch: AtomicU64::new(0),
+            live: AtomicBool::new(false),
+            fences: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
+            hasher: RandomState::new(),
+            counters: Counters::default(),
+        }
+    }
+
+    /// Whether the tier is configured on (`NEAR_CACHE_ENTRIES` > 0).
+    pub fn enabled(&self) -> bool {
+        self.limits.entries > 0
+    }
+
+    /// Whether the tier serves right now (on, and its tracking connection
+    /// alive).
+    pub fn live(&self) -> bool {
+        self.enabled() && self.live.load(Ordering::SeqCst)
+    }
+
+    fn stripe(&self, id: &str) -> usize {
+        (self.hasher.hash_one(id) as usize) % STRIPES
+    }
+
+    /// The product's entry, if the tier serves and holds one that has not
+    /// expired at `now`.
+    pub fn product(&self, id: &str, now: Instant) -> Option<Arc<NearProduct>> {
+        if !self.live() {
+            return None;
+        }
+        self.products.get(id).filter(|entry| entry.expires_at > now)
+    }
+
+    /// Taken before the Redis read whose answer may fill the tier (`None`:
+    /// the tier does not serve now, so nothing will be stored).
+    pub fn ticket(&self, id: &str) -> Option<Ticket> {
+        if !self.live() {
+            return None;
+        }
+        let stripe = self.stripe(id);
+        Some(Ticket {
+            epoch: self.epoch.load(Ordering::SeqCst),
+            stripe,
+            fence: self.fences[stripe].load(Ordering::SeqCst),
+        })
+    }
+
+    fn still_valid(&self, ticket: &Ticket) -> bool {
+        self.live.load(Ordering::SeqCst)
+            && self.epoch.load(Ordering::SeqCst) == ticket.epoch
+            && self.fences[ticket.stripe].load(Ordering::SeqCst) == ticket.fence
+    }
+
+    /// Stores what a master read found (`value`, living `ttl_ms` more), if
+    /// no invalidation of the key came since `ticket` was taken. The check
+    /// is made again after storing: an invalidation that slipped in between
+    /// is then undone here (the invalidating side bumps the fence before it
+    /// evicts, so one of the two always removes the entry).
+    pub fn fill(&self, id: &str, ticket: Ticket, value: Option<ProductJson>, ttl_ms: u64) {
+        if ttl_ms == 0 || !self.still_valid(&ticket) {
+            self.counters.refused_fills.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let entry = NearProduct {
+            value,
+            expires_at: Instant::now() + Duration::from_millis(ttl_ms),
+        };
+        self.products.insert(id.to_string(), Arc::new(entry));
+        if !self.still_valid(&ticket) {
+            self.products.invalidate(id);
+            self.counters.refused_fills.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// A Redis key changed (tracking said so): forgets the product it holds.
+    /// Keys outside the product prefix are ignored.
+    pub fn invalidate_key(&self, key: &[u8]) {
+        let Some(id) = key.strip_prefix(super::keys::PRODUCT_PREFIX.as_bytes()) else {
+            return;
+        };
+        let Ok(id) = std::str::from_utf8(id) else {
+            return;
+        };
+        self.evict(id);
+        self.counters.invalidations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Forgets one product, and refuses fills from reads already under way.
+    /// Called on a tracking message, and by this server's own writes right
+    /// after they invalidated Redis, so the writer reads its own write at once
+    /// (other servers within the invalidation delay).
+    pub fn evict(&self, id: &str) {
+        self.fences[self.stripe(id)].fetch_add(1, Ordering::SeqCst);
+        self.products.invalidate(id);
+    }
+
+    /// Forgets everything (FLUSHDB, or the tracking connection changed).
+    pub fn flush(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.products.invalidate_all();
+        self.counters.flushes.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The tracking connection is subscribed: start serving, from empty.
+    pub fn go_live(&self) {
+        self.flush();
+        self.live.store(true, Ordering::SeqCst);
+    }
+
+    /// The tracking connection is lost or in doubt: stop serving and forget
+    /// everything, since invalidations may be missed from now on.
+    pub fn go_dark(&self) {
+        self.live.store(false, Ordering::SeqCst);
+        self.flush();
+    }
+
+    /// Waits until the tier serves, `within` at most (`false`: it does not
+    /// yet, e.g. Redis is down; it will go live by itself later).
+    pub async fn until_live(&self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        while !self.live() {
+            if !self.enabled() || Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        true
+    }
+
+    /// The tier's figures now (entry count and bytes after pending
+    /// evictions are applied).
+    pub fn health(&self) -> NearHealth {
+        self.products.run_pending_tasks();
+        NearHealth {
+            enabled: self.enabled(),
+            live: self.live(),
+            entries: self.products.entry_count(),
+            bytes: self.products.weighted_size(),
+            max_entries: self.limits.entries,
+            max_bytes: self.limits.bytes,
+            invalidations: self.counters.invalidations.load(Ordering::Relaxed),
+            flushes: self.counters.flushes.load(Ordering::Relaxed),
+            refused_fills: self.counters.refused_fills.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The configured bounds.
+    pub fn limits(&self) -> NearLimits {
+        self.limits
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(id: &str) -> ProductJson {
+        ProductJson::from_stored(id, format!(r#"{{"id":"{id}"}}"#).into_bytes()).unwrap()
+    }
+
+    fn live(limits: NearLimits) -> NearCache {
+        let near = NearCache::new(limits);
+        near.go_live();
+        near
+    }
+
+    const SMALL: NearLimits = NearLimits {
+        entries: 100,
+        bytes: 1 << 20,
+    };
+
+    #[test]
+    fn serves_only_while_live() {
+        let near = live(SMALL);
+        let ticket = near.ticket("p1").unwrap();
+        near.fill("p1", ticket, Some(json("p1")), 10_000);
+        assert!(near.product("p1", Instant::now()).is_some());
+        near.go_dark();
+        assert!(near.product("p1", Instant::now()).is_none());
+        assert!(near.ticket("p1").is_none());
+        near.go_live();
+        assert!(near.product("p1", Instant::now()).is_none(), "flushed");
+    }
+
+    #[test]
+    fn an_invalidation_during_the_read_refuses_the_fill() {
+        let near = live(SMALL);
+        let ticket = near.ticket("p1").unwrap();
+        near.invalidate_key(b"cache:product:p1");
+        near.fill("p1", ticket, Some(json("p1")), 10_000);
+        assert!(near.product("p1", Instant::now()).is_none());
+        // A flush in between refuses it too.
+        let ticket = near.ticket("p1").unwrap();
+        near.flush();
+        near.fill("p1", ticket, Some(json("p1")), 10_000);
+        assert!(near.product("p1", Instant::now()).is_none());
+        assert_eq!(near.health().refused_fills, 2);
+        // Other prefixes are not products.
+        let ticket = near.ticket("p1").unwrap();
+        near.invalidate_key(b"db:product:p1");
+        near.fill("p1", ticket, None, 10_000);
+        let entry = near.product("p1", Instant::now()).unwrap();
+        assert!(entry.value.is_none(), "a negative entry");
+        near.invalidate_key(b"cache:product:p1");
+        assert!(near.product("p1", Instant::now()).is_none());
+    }
+
+    #[test]
+    fn entries_expire_with_redis() {
+        let near = live(SMALL);
+        let ticket = near.ticket("p1").unwrap();
+        near.fill("p1", ticket, Some(json("p1")), 1_500);
+        let entry = near.product("p1", Instant::now()).unwrap();
+        let ttl = entry.ttl_ms(Instant::now());
+        assert!((1_000..=1_500).contains(&ttl), "{ttl}");
+        let later = Instant::now() + Duration::from_millis(1_600);
+        assert!(near.product("p1", later).is_none());
+    }
+
+    #[test]
+    fn bounded_by_entries_and_bytes() {
+        let near = live(NearLimits {
+            entries: 1_000,
+            bytes: 1 << 30,
+        });
+        for i in 0..100_000 {
+            let id = format!("p{i}");
+            let ticket = near.ticket(&id).unwrap();
+            near.fill(&id, ticket, Some(json(&id)), 60_000);
+        }
+        let health = near.health();
+        assert!(health.entries <= 1_000, "{health:?}");
+        assert!(health.entries >= 100, "{health:?}");
+
+        let near = live(NearLimits {
+            entries: 1_000_000,
+            bytes: 64 * 1024,
+        });
+        for i in 0..100_000 {
+            let id = format!("p{i}");
+            let ticket = near.ticket(&id).unwrap();
+            near.fill(&id, ticket, Some(json(&id)), 60_000);
+        }
+        let health = near.health();
+        assert!(health.bytes <= 64 * 1024, "{health:?}");
+        assert!(
+            health.entries <= 64 * 1024 / ENTRY_OVERHEAD as u64,
+            "{health:?}"
+        );
+    }
+}
