@@ -95,3 +95,25 @@ test('a dashboard opened later shows the last minutes at once', async ({ page, c
   expect(await points()).toBeGreaterThanOrEqual(before);
   expect(consoleErrors).toEqual([]);
 });
+
+test('the dashboard splits lookups by tier and shows the near cache', async ({ page, request, consoleErrors }) => {
+  await page.goto('/dashboard');
+  await expect(page.getByTestId('feed-status')).toHaveText('Live');
+  // The near cache of this server is live; its entries are counted.
+  await expect(page.getByTestId('near')).toHaveText(/^\d+ · [\d.]+ (B|KiB|MiB)$/);
+  // Repeated lookups of one id end in the near cache.
+  for (let n = 0; n < 10; n++) {
+    expect((await request.get('/api/products/prod21')).status()).toBe(200);
+  }
+  const split = page.getByTestId('tier-split');
+  await expect(split).toContainText('near');
+  await expect(split).toContainText('Redis');
+  await expect(split).toContainText('database');
+  await expect
+    .poll(async () => Number((await split.locator('.split-near .split-count').textContent()) ?? '0'))
+    .toBeGreaterThan(0);
+  await expect(page.getByTestId('live-lookups').getByText('NEAR').first()).toBeVisible();
+  // The two hit ratios are explained in words.
+  await expect(page.getByTestId('ratio-note')).toContainText('near hits are not in it');
+  expect(consoleErrors).toEqual([]);
+});

@@ -1,6 +1,6 @@
 import { test, expect } from './fixtures';
 
-test('searching an id twice: DATABASE, then CACHE with a TTL counting down', async ({ page, consoleErrors }) => {
+test('searching an id again and again: DATABASE, then CACHE, then NEAR, with a TTL counting down', async ({ page, consoleErrors }) => {
   await page.goto('/');
   const input = page.getByTestId('search-input');
   const badge = page.getByTestId('source-badge');
@@ -18,6 +18,19 @@ test('searching an id twice: DATABASE, then CACHE with a TTL counting down', asy
   const first = await seconds();
   expect(first).toBeGreaterThan(50);
   await expect.poll(seconds, { timeout: 5_000 }).toBeLessThan(first);
+
+  // Then the server's own near cache answers, with the same countdown (the
+  // first Redis hit may be refused by the invalidation of the server's own
+  // fill: ask until NEAR).
+  await expect
+    .poll(async () => {
+      await page.getByTestId('search-submit').click();
+      await expect(page.getByTestId('result-product')).toBeVisible();
+      return badge.textContent();
+    }, { timeout: 10_000 })
+    .toBe('NEAR');
+  expect(await seconds()).toBeLessThan(first);
+  expect(await seconds()).toBeGreaterThan(45);
 
   // Words go to the search, and the history lists both kinds, clickable.
   await input.fill('noise cancelling');
