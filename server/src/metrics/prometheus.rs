@@ -65,6 +65,15 @@ pub struct Telemetry {
     throttled: Counter,
     limiter_bypassed: Counter,
     fill_failures: Counter,
+    /// The near tier's series, looked up once: a near hit must not hash
+    /// label sets (handles share the family's atomics).
+    near: NearSeries,
+}
+
+struct NearSeries {
+    found: Counter,
+    not_found: Counter,
+    latency: Histogram,
 }
 
 fn latency_histogram() -> Histogram {
@@ -74,12 +83,31 @@ fn latency_histogram() -> Histogram {
 
 impl Default for Telemetry {
     fn default() -> Self {
+        let lookups: Family<LookupLabels, Counter> = Family::default();
+        let latency: Family<SourceLabels, Histogram, fn() -> Histogram> =
+            Family::new_with_constructor(latency_histogram);
+        let count = |outcome| {
+            lookups
+                .get_or_create(&LookupLabels {
+                    source: "near",
+                    outcome,
+                })
+                .clone()
+        };
+        let near = NearSeries {
+            found: count("found"),
+            not_found: count("not_found"),
+            latency: latency
+                .get_or_create(&SourceLabels { source: "near" })
+                .clone(),
+        };
         Telemetry {
-            lookups: Family::default(),
-            latency: Family::new_with_constructor(latency_histogram),
+            lookups,
+            latency,
             throttled: Counter::default(),
             limiter_bypassed: Counter::default(),
             fill_failures: Counter::default(),
+            near,
         }
     }
 }
@@ -96,6 +124,16 @@ impl Telemetry {
     /// One lookup: where it was answered from, whether the product or search
     /// was found, and how long it took.
     pub fn lookup(&self, source: Source, found: bool, elapsed_us: u64) {
+        if source == Source::Near {
+            let count = if found {
+                &self.near.found
+            } else {
+                &self.near.not_found
+            };
+            count.inc();
+            self.near.latency.observe(elapsed_us as f64 / 1e6);
+            return;
+        }
         let source = source_name(source);
         let outcome = if found { "found" } else { "not_found" };
         self.lookups

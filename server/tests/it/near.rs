@@ -214,24 +214,6 @@ async fn a_write_through_one_server_reaches_the_other_within_the_invalidation_de
     assert!(health["invalidations"].as_u64() >= Some(200), "{health}");
 }
 
-/// Benchmark (run by `scripts/bench.sh` on a release build): the
-/// invalidation delay between two servers over 1,000 writes.
-#[tokio::test]
-#[ignore = "benchmark: scripts/bench.sh runs it"]
-async fn bench_invalidation_delay() {
-    let topo = Topology::start().await;
-    let a = app(&topo, &[]).await;
-    let b = app(&topo, &[]).await;
-    let delays = invalidation_delays(&a, &b, 1_000).await;
-    println!(
-        "INVALIDATION_DELAY writes={} p50_us={} p99_us={} max_us={}",
-        delays.len(),
-        percentile(&delays, 50).as_micros(),
-        percentile(&delays, 99).as_micros(),
-        percentile(&delays, 100).as_micros()
-    );
-}
-
 #[tokio::test]
 async fn a_del_typed_in_redis_cli_evicts_in_every_server() {
     let topo = Topology::start().await;
