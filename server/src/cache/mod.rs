@@ -169,20 +169,17 @@ impl Cache {
         let key = keys::product(id.as_str());
         let query = LookupQuery::Product(id.clone());
         let id = id.as_str();
-        let master = self.master.addr();
         let hit = self
-            .first_read(|node| {
-                let master = &master;
-                async move {
-                    let from_master = node.addr() == *master;
-                    Ok((self.read_product(&node, id).await?, from_master))
-                }
+            .first_read(|node| async move {
+                let tracked = ticket.is_some() && self.near.tracks(&node.addr());
+                Ok((self.read_product(&node, id).await?, tracked))
             })
             .await?;
         let filled = match hit {
-            (Some(hit), from_master) => {
-                // Only the master's answers are fenced by its invalidations.
-                if let (Some(ticket), true) = (ticket, from_master) {
+            (Some(hit), tracked) => {
+                // Only the tracked node's answers are fenced by the
+                // invalidations the near cache hears.
+                if let (Some(ticket), true) = (ticket, tracked) {
                     self.near.fill(id, ticket, hit.value.clone(), hit.ttl_ms);
                 }
                 hit

@@ -26,7 +26,7 @@ use std::{
     hash::{BuildHasher, RandomState},
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
-        Arc,
+        Arc, RwLock,
     },
     time::{Duration, Instant},
 };
@@ -110,6 +110,9 @@ pub struct NearCache {
     /// Whether the tracking connection is alive: the tier serves and fills
     /// only then.
     live: AtomicBool,
+    /// `host:port` of the node the tracking connection listens to: only its
+    /// answers may fill the tier.
+    tracked: RwLock<Option<Arc<str>>>,
     fences: Box<[AtomicU64]>,
     hasher: RandomState,
     counters: Counters,
@@ -137,6 +140,7 @@ impl NearCache {
             products,
             epoch: AtomicU64::new(0),
             live: AtomicBool::new(false),
+            tracked: RwLock::new(None),
             fences: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
             hasher: RandomState::new(),
             counters: Counters::default(),
@@ -237,16 +241,30 @@ impl NearCache {
         self.counters.flushes.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The tracking connection is subscribed: start serving, from empty.
-    pub fn go_live(&self) {
+    /// The tracking connection to `addr` is subscribed: start serving,
+    /// from empty.
+    pub fn go_live(&self, addr: Arc<str>) {
+        *self.tracked.write().unwrap_or_else(|e| e.into_inner()) = Some(addr);
         self.flush();
         self.live.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether answers from the node at `addr` may fill the tier: only the
+    /// tracked node's invalidations fence them (a replica, or a new master
+    /// the tracking connection has not moved to yet, may be behind).
+    pub fn tracks(&self, addr: &str) -> bool {
+        self.tracked
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_deref()
+            .is_some_and(|tracked| tracked == addr)
     }
 
     /// The tracking connection is lost or in doubt: stop serving and forget
     /// everything, since invalidations may be missed from now on.
     pub fn go_dark(&self) {
         self.live.store(false, Ordering::SeqCst);
+        *self.tracked.write().unwrap_or_else(|e| e.into_inner()) = None;
         self.flush();
     }
 
@@ -296,7 +314,7 @@ mod tests {
 
     fn live(limits: NearLimits) -> NearCache {
         let near = NearCache::new(limits);
-        near.go_live();
+        near.go_live("127.0.0.1:6379".into());
         near
     }
 
@@ -314,7 +332,9 @@ mod tests {
         near.go_dark();
         assert!(near.product("p1", Instant::now()).is_none());
         assert!(near.ticket("p1").is_none());
-        near.go_live();
+        assert!(!near.tracks("127.0.0.1:6379"));
+        near.go_live("127.0.0.1:6379".into());
+        assert!(near.tracks("127.0.0.1:6379") && !near.tracks("127.0.0.1:6380"));
         assert!(near.product("p1", Instant::now()).is_none(), "flushed");
     }
 

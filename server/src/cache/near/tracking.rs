@@ -78,7 +78,7 @@ async fn follow(near: &NearCache, master: &Node) -> Result<(), Lost> {
         .arg("PREFIX")
         .arg(keys::PRODUCT_PREFIX);
     bounded(timeout, &addr, subscribe.query_async::<()>(&mut conn)).await?;
-    near.go_live();
+    near.go_live(addr.clone());
     tracing::info!(%addr, "near cache live (tracking {})", keys::PRODUCT_PREFIX);
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
