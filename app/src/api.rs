@@ -65,6 +65,38 @@ pub fn get(
     }
 }
 
+/// `DELETE` of an admin API path with a bearer token, from the browser (a
+/// person's action: pages never write while they render). The answer's JSON
+/// is decoded like [`get_json`]'s.
+pub async fn delete_json<T: DeserializeOwned>(
+    path: String,
+    token: String,
+) -> Result<T, ApiFailure> {
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        let response = gloo_net::http::Request::delete(&path)
+            .header("Authorization", &format!("Bearer {token}"))
+            .send()
+            .await
+            .map_err(|e| {
+                ApiFailure::unreachable(format!("cannot reach the cachescope server: {e}"))
+            })?;
+        let status = response.status();
+        let body = response.text().await.map_err(|e| ApiFailure {
+            status: Some(status),
+            error: format!("the server's answer was cut short: {e}"),
+        })?;
+        decode(status, &body)
+    }
+    #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+    {
+        let _ = token;
+        Err(ApiFailure::unreachable(format!(
+            "{path}: writes are sent from the browser only"
+        )))
+    }
+}
+
 /// Decodes an answer: a body of the expected type is data whatever the status
 /// (a 503 health report still lists the nodes); otherwise the server's
 /// `{"error"}` sentence, or a generic message.

@@ -12,10 +12,14 @@ export default async function globalSetup(_config: FullConfig) {
   const master = startRedis(masterPort);
   const replica = startRedis(replicaPort, masterPort);
   await waitFor('redis-server nodes', 10_000, async () => (await listening(masterPort)) && (await listening(replicaPort)));
+  // The admin token of the test server (the key browser's eviction test).
+  const adminToken = `e2e-${Math.random().toString(36).slice(2)}`;
+  process.env.CACHESCOPE_ADMIN_TOKEN = adminToken;
   const server = startServer({
     REDIS_URL: `redis://127.0.0.1:${masterPort}`,
     REDIS_REPLICA_URLS: `redis://127.0.0.1:${replicaPort}`,
     LEPTOS_SITE_ADDR: `127.0.0.1:${serverPort}`,
+    ADMIN_TOKEN: adminToken,
   });
   const base = `http://127.0.0.1:${serverPort}`;
   process.env.CACHESCOPE_URL = base;

@@ -35,3 +35,25 @@ test('a product page links to its key', async ({ page }) => {
   await page.getByTestId('detail-key').click();
   await expect(page.getByTestId('key-text')).toContainText('"id": "prod1"');
 });
+
+test('evicting a cache entry from the key browser forces the next lookup to the database', async ({ page, request, consoleErrors }) => {
+  // Make the entry: a lookup that reads the database fills the cache.
+  expect((await request.get('/api/products/prod2')).status()).toBe(200);
+  await page.goto('/keys?key=cache%3Aproduct%3Aprod2');
+  await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
+  await expect(page.getByTestId('key-text')).toContainText('"id": "prod2"');
+  // A wrong token is refused, and the entry stays.
+  await page.getByTestId('evict-token').fill('not-the-token');
+  await page.getByTestId('evict-submit').click();
+  await expect(page.getByTestId('evict-outcome')).toContainText('token');
+  await page.getByTestId('evict-token').fill(process.env.CACHESCOPE_ADMIN_TOKEN!);
+  await page.getByTestId('evict-submit').click();
+  await expect(page.getByTestId('evict-outcome')).toContainText('Evicted');
+  const after = await (await request.get('/api/products/prod2')).json();
+  expect(after.source).toBe('database');
+  // Keys outside the cache offer no eviction.
+  await page.goto('/keys?key=db%3Aproduct%3Aprod2');
+  await expect(page.getByTestId('key-text')).toContainText('"id": "prod2"');
+  await expect(page.getByTestId('evict')).toHaveCount(0);
+  expect(consoleErrors.filter((e) => !e.startsWith('Failed to load resource'))).toEqual([]);
+});

@@ -7,7 +7,7 @@
 
 use crate::api;
 use crate::format::{format_bytes, format_ms};
-use crate::types::{percent_encode, KeyInfo, KeyPage, KeyQuery, KeyType, KeyValue};
+use crate::types::{percent_encode, KeyDeleted, KeyInfo, KeyPage, KeyQuery, KeyType, KeyValue};
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
@@ -236,13 +236,67 @@ fn ValueCard(value: KeyValue) -> impl IntoView {
             </ul>
         }.into_any(),
     };
+    let evictable = value.key.starts_with("cache:");
+    let key = value.key.clone();
     view! {
         <section class="glass card" data-testid="key-value">
             <h2 class="mono key-title">{value.key.clone()}</h2>
             <p class="muted">{facts}</p>
             {body}
             {value.truncated.then(|| view! { <p class="warn-line">"Only the first part is shown."</p> })}
+            {evictable.then(|| view! { <Evict key /> })}
         </section>
+    }
+}
+
+/// Evicts a cache entry (admin token required), so a person can force a
+/// miss and watch the next lookup read the database. The token is kept in
+/// this form only, never stored.
+#[component]
+fn Evict(key: String) -> impl IntoView {
+    let token = RwSignal::new(String::new());
+    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let busy = RwSignal::new(false);
+    let product = key
+        .strip_prefix("cache:product:")
+        .map(|id| format!("/?q={}", percent_encode(id)));
+    let evict = {
+        let key = key.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let path = format!("/api/keys?key={}", percent_encode(&key));
+            busy.set(true);
+            leptos::task::spawn_local(async move {
+                let answer: Result<KeyDeleted, _> =
+                    api::delete_json(path, token.get_untracked()).await;
+                outcome.set(Some(match answer {
+                    Ok(done) if done.deleted => {
+                        Ok("Evicted: the next lookup reads the database.".into())
+                    }
+                    Ok(_) => Ok("Already gone (expired or evicted).".into()),
+                    Err(failure) => Err(failure.error),
+                }));
+                busy.set(false);
+            });
+        }
+    };
+    view! {
+        <form class="evict" on:submit=evict data-testid="evict">
+            <label class="field">
+                <span>"Admin token"</span>
+                <input type="password" autocomplete="off" data-testid="evict-token"
+                    prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev)) />
+            </label>
+            <button class="button" type="submit" data-testid="evict-submit" disabled=move || busy.get()>"Evict"</button>
+            {move || outcome.get().map(|outcome| match outcome {
+                Ok(text) => view! {
+                    <p class="ok-line" role="status" data-testid="evict-outcome">{text}
+                        {product.clone().map(|href| view! { " " <a href=href>"Look it up"</a> })}
+                    </p>
+                }.into_any(),
+                Err(error) => view! { <p class="alert alert-down" role="alert" data-testid="evict-outcome">{error}</p> }.into_any(),
+            })}
+        </form>
     }
 }
 
