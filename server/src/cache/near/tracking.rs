@@ -36,17 +36,22 @@ pub async fn run(near: Arc<NearCache>, master: Node) {
     if !near.enabled() {
         return;
     }
+    // Loud once per outage (a live tier going dark, or the first failed
+    // subscription: an ACL without CLIENT, say), quiet while every retry
+    // fails the same way.
+    let mut warned = false;
     loop {
-        if let Err(error) = follow(&near, &master).await {
-            // Loud once when a live tier goes dark, quiet while Redis stays
-            // away and every retry fails.
-            if near.live() {
+        let result = follow(&near, &master).await;
+        let was_live = near.live();
+        near.go_dark();
+        if let Err(error) = result {
+            if was_live || !warned {
                 tracing::warn!(%error, "near cache off until tracking resumes");
             } else {
                 tracing::debug!(%error, "near cache tracking not subscribed; retrying");
             }
+            warned = true;
         }
-        near.go_dark();
         tokio::time::sleep(RETRY).await;
     }
 }
