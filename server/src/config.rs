@@ -85,15 +85,15 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub cache_ttl_secs: u64,
 
-    /// Most products kept in each server's near cache (an in-process tier
-    /// in front of Redis, kept coherent by Redis' client tracking); 0 turns
-    /// the near tier off.
+    /// Most products (and, apart, most searches) kept in each server's near
+    /// cache (an in-process tier in front of Redis, kept coherent by Redis'
+    /// client tracking); 0 turns the near tier off.
     #[arg(long, env = "NEAR_CACHE_ENTRIES", default_value_t = 10_000,
           value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
     pub near_cache_entries: u64,
 
-    /// Most bytes of answers in the near cache (each entry counts its JSON
-    /// plus a fixed overhead).
+    /// Most bytes of answers in the near cache, for products and for searches
+    /// each (an entry counts its JSON plus a fixed overhead).
     #[arg(long, env = "NEAR_CACHE_BYTES", default_value_t = 64 * 1024 * 1024,
           value_parser = clap::value_parser!(u64).range(4_096..=64 * 1024 * 1024 * 1024))]
     pub near_cache_bytes: u64,

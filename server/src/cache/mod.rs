@@ -94,7 +94,7 @@ pub struct Cache {
     hub: Arc<Hub>,
     reads: Arc<ReadTarget>,
     products: SingleFlight<Result<Filled<Option<ProductJson>>, ApiError>>,
-    searches: SingleFlight<Result<Filled<ProductPage>, ApiError>>,
+    searches: SingleFlight<Result<Filled<Arc<ProductPage>>, ApiError>>,
     near: Arc<NearCache>,
 }
 
@@ -331,19 +331,53 @@ impl Cache {
         }
     }
 
-    /// Cache-aside search keyed by the canonical form of the query, under the
-    /// current write generation.
-    pub async fn search(&self, query: &SearchParams) -> Result<Lookup<ProductPage>, ApiError> {
+    /// Cache-aside search keyed by the canonical form of the query: the near
+    /// cache first, then Redis under the current write generation (keeping
+    /// what the tracked master answered near), then the database.
+    pub async fn search(&self, query: &SearchParams) -> Result<Lookup<Arc<ProductPage>>, ApiError> {
         let started = Instant::now();
         let canonical = query.canonical();
-        let (generation, hit) = self
+        if let Some(entry) = self.near.search(&canonical, started) {
+            let elapsed_us = started.elapsed().as_micros() as u64;
+            self.stats
+                .telemetry
+                .lookup(Source::Near, entry.page.total > 0, elapsed_us);
+            self.stats.record_near(elapsed_us, || {
+                let entry = HistoryEntry {
+                    query: LookupQuery::Search(query.clone()),
+                    source: Source::Near,
+                    elapsed_us,
+                    at: now_ms(),
+                };
+                self.hub.lookup(&entry);
+                entry
+            });
+            return Ok(Lookup {
+                ttl_s: entry.ttl_ms(started) / 1000,
+                value: entry.page.clone(),
+                source: Source::Near,
+                elapsed_us,
+            });
+        }
+        let ticket = self.near.search_ticket();
+        let (generation, hit, tracked) = self
             .first_read(|node| {
                 let canonical = &canonical;
-                async move { self.read_search(&node, canonical).await }
+                async move {
+                    let tracked = ticket.is_some() && self.near.tracks(&node.addr());
+                    let (generation, hit) = self.read_search(&node, canonical).await?;
+                    Ok((generation, hit, tracked))
+                }
             })
             .await?;
         let filled = match hit {
-            Some(hit) => hit,
+            Some((hit, bytes)) => {
+                if let (Some(ticket), true) = (ticket, tracked) {
+                    self.near
+                        .fill_search(&canonical, ticket, hit.value.clone(), bytes, hit.ttl_ms);
+                }
+                hit
+            }
             None => {
                 let flight_key = format!("{generation}:{canonical}");
                 self.searches
@@ -359,22 +393,26 @@ impl Cache {
     }
 
     /// The current write generation and, if cached under it, the search's
-    /// entry (one script, one round trip).
+    /// entry with its JSON size (one script, one round trip).
     async fn read_search(
         &self,
         node: &Node,
         canonical: &str,
-    ) -> Result<(String, Option<Filled<ProductPage>>), ApiError> {
+    ) -> Result<(String, Option<(Filled<Arc<ProductPage>>, usize)>), ApiError> {
         let mut read = scripts::READ_SEARCH.prepare_invoke();
         read.arg(canonical);
         let (generation, cached, pttl): (String, Option<String>, i64) = node.script(&read).await?;
-        let hit = cached
-            .and_then(|json| serde_json::from_str::<ProductPage>(&json).ok())
-            .map(|page| Filled {
-                value: page,
-                source: Source::Cache,
-                ttl_ms: pttl.max(0) as u64,
-            });
+        let hit = cached.and_then(|json| {
+            let page = serde_json::from_str::<ProductPage>(&json).ok()?;
+            Some((
+                Filled {
+                    value: Arc::new(page),
+                    source: Source::Cache,
+                    ttl_ms: pttl.max(0) as u64,
+                },
+                json.len(),
+            ))
+        });
         Ok((generation, hit))
     }
 
@@ -385,8 +423,8 @@ impl Cache {
         query: &SearchParams,
         canonical: &str,
         generation: &str,
-    ) -> Result<Filled<ProductPage>, ApiError> {
-        if let (current, Some(hit)) = self.read_search(&self.master, canonical).await? {
+    ) -> Result<Filled<Arc<ProductPage>>, ApiError> {
+        if let (current, Some((hit, _))) = self.read_search(&self.master, canonical).await? {
             if current == generation {
                 return Ok(hit);
             }
@@ -398,7 +436,7 @@ impl Cache {
         fill.arg(generation).arg(canonical).arg(&json).arg(ttl_ms);
         let stored = self.store(self.master.script::<i64>(&fill).await);
         Ok(Filled {
-            value: page,
+            value: Arc::new(page),
             source: Source::Database,
             ttl_ms: if stored { ttl_ms } else { 0 },
         })

@@ -82,6 +82,7 @@ pub async fn put_product(
     product.validate().map_err(ApiError::BadRequest)?;
     let written = state.db.put_and_wait(&product).await;
     state.cache.near().evict(id.as_str());
+    state.cache.near().flush_searches();
     let (created, durability) = written?;
     let status = if created {
         StatusCode::CREATED
@@ -114,6 +115,7 @@ pub async fn delete_product(
 ) -> Result<Json<ProductDeleted>, ApiError> {
     let deleted = state.db.delete_and_wait(&id).await;
     state.cache.near().evict(id.as_str());
+    state.cache.near().flush_searches();
     match deleted? {
         (true, durability) => Ok(Json(ProductDeleted {
             deleted: id,

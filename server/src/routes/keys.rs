@@ -215,9 +215,9 @@ pub async fn delete(
         .master()
         .query(redis::cmd("UNLINK").arg(&key))
         .await?;
-    if let Some(id) = key.strip_prefix(cache_keys::PRODUCT_PREFIX) {
-        state.cache.near().evict(id);
-    }
+    // This server at once; the others when their tracking connection hears
+    // of the UNLINK.
+    state.cache.near().invalidate_key(key.as_bytes());
     Ok(Json(KeyDeleted {
         key,
         deleted: removed == 1,

@@ -3,7 +3,8 @@
 use super::extract::{ApiPath, ApiQuery};
 use crate::{cache::ProductJson, error::ApiError, state::AppState};
 use app::types::{
-    ApiErrorBody, ProductId, ProductLookup, ProductMissing, SearchParams, SearchResult, Source,
+    ApiErrorBody, ProductId, ProductLookup, ProductMissing, ProductPage, SearchParams,
+    SearchResult, Source,
 };
 use axum::{
     extract::State,
@@ -11,7 +12,8 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use std::{collections::HashMap, fmt::Write};
+use serde::{ser::SerializeStruct, Serialize};
+use std::{collections::HashMap, fmt::Write, sync::Arc};
 
 /// `{"data", "source", "elapsed_us", "ttl_s"}`; a 404 still says where the
 /// answer came from (a negative cache entry, or the database).
@@ -73,17 +75,39 @@ fn product_body(data: &ProductJson, source: Source, elapsed_us: u64, ttl_s: u64)
 pub async fn search(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<HashMap<String, String>>,
-) -> Result<Json<SearchResult>, ApiError> {
+) -> Result<Json<SearchAnswer>, ApiError> {
     let query = SearchParams::parse(&params).map_err(ApiError::BadRequest)?;
     let lookup = state.cache.search(&query).await?;
-    Ok(Json(SearchResult {
-        items: lookup.value.items,
-        total: lookup.value.total,
+    Ok(Json(SearchAnswer {
+        page: lookup.value,
         source: lookup.source,
         elapsed_us: lookup.elapsed_us,
         ttl_s: lookup.ttl_s,
         query,
     }))
+}
+
+/// [`SearchResult`] written from a shared page (a near hit's page is not
+/// copied for each answer): the same JSON, field for field.
+pub struct SearchAnswer {
+    page: Arc<ProductPage>,
+    source: Source,
+    elapsed_us: u64,
+    ttl_s: u64,
+    query: SearchParams,
+}
+
+impl Serialize for SearchAnswer {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut answer = serializer.serialize_struct("SearchResult", 6)?;
+        answer.serialize_field("items", &self.page.items)?;
+        answer.serialize_field("total", &self.page.total)?;
+        answer.serialize_field("source", &self.source)?;
+        answer.serialize_field("elapsed_us", &self.elapsed_us)?;
+        answer.serialize_field("ttl_s", &self.ttl_s)?;
+        answer.serialize_field("query", &self.query)?;
+        answer.end()
+    }
 }
 
 #[cfg(test)]
@@ -116,6 +140,47 @@ mod tests {
                 }
             );
         }
+    }
+
+    #[test]
+    fn a_shared_page_is_written_as_the_contract_json() {
+        let product = Product {
+            id: "prod1".into(),
+            name: "Lamp".into(),
+            price: 12.5,
+            category: "home".into(),
+            in_stock: false,
+            features: vec![],
+        };
+        let query = SearchParams::parse(
+            &[("q".to_string(), "Lamp".to_string())]
+                .into_iter()
+                .collect(),
+        )
+        .unwrap();
+        let answer = SearchAnswer {
+            page: Arc::new(ProductPage {
+                items: vec![product.clone()],
+                total: 7,
+            }),
+            source: Source::Near,
+            elapsed_us: 3,
+            ttl_s: 42,
+            query: query.clone(),
+        };
+        let parsed: SearchResult =
+            serde_json::from_str(&serde_json::to_string(&answer).unwrap()).unwrap();
+        assert_eq!(
+            parsed,
+            SearchResult {
+                items: vec![product],
+                total: 7,
+                source: Source::Near,
+                elapsed_us: 3,
+                ttl_s: 42,
+                query,
+            }
+        );
     }
 
     #[test]

@@ -215,6 +215,59 @@ async fn a_write_through_one_server_reaches_the_other_within_the_invalidation_de
 }
 
 #[tokio::test]
+async fn searches_go_near_and_any_product_write_drops_them_everywhere() {
+    let topo = Topology::start().await;
+    let a = app(&topo, &[]).await;
+    let b = app(&topo, &[]).await;
+    let path = "/api/search?q=smartwatch";
+    for server in [&a, &b] {
+        let (_, first) = server.get_json(path).await;
+        assert_ne!(first["source"], "near");
+        let near = warm_near(server, path).await;
+        assert_eq!(near["items"], first["items"]);
+        assert_eq!(near["query"], first["query"]);
+        assert!(near["ttl_s"].as_u64().is_some_and(|t| t > 50), "{near}");
+    }
+    let (_, product) = a.get_json("/api/db/product/prod5").await;
+    let mut changed = product["data"].clone();
+    changed["price"] = json!(123.45);
+    let (status, _) = a
+        .send(
+            Method::PUT,
+            "/api/db/product/prod5",
+            Some(&changed),
+            Some(TOKEN),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // The writer at once; the other server within the invalidation delay.
+    let (_, mine) = a.get_json(path).await;
+    assert_eq!(mine["items"][0]["price"], 123.45, "{mine}");
+    let seen = eventually(Duration::from_secs(1), || async {
+        b.get_json(path).await.1["items"][0]["price"] == 123.45
+    })
+    .await;
+    assert!(seen, "B kept the old search: {}", b.get_json(path).await.1);
+    // A search entry deleted by hand leaves every near cache too.
+    warm_near(&b, path).await;
+    let keys =
+        crate::support::catalog::scan(&mut topo.master.conn().await, "cache:search:*:*").await;
+    let mut conn = topo.master.conn().await;
+    for key in keys {
+        let _: () = redis::cmd("DEL")
+            .arg(key)
+            .query_async(&mut conn)
+            .await
+            .expect("DEL");
+    }
+    let dropped = eventually(Duration::from_secs(1), || async {
+        b.get_json(path).await.1["source"] == "database"
+    })
+    .await;
+    assert!(dropped, "the near copy outlived its Redis entry's DEL");
+}
+
+#[tokio::test]
 async fn a_del_typed_in_redis_cli_evicts_in_every_server() {
     let topo = Topology::start().await;
     let a = app(&topo, &[]).await;

@@ -1,10 +1,10 @@
 //! The near cache: a second, in-process tier in front of the Redis cache, so
-//! a hot product is answered without a network round trip.
+//! a hot product or search is answered without a network round trip.
 //!
 //! Coherence comes from Redis itself (server-assisted client-side caching,
 //! see [`tracking`]): a connection in `CLIENT TRACKING ON BCAST` mode hears of
-//! every change to a `cache:product:` key and of every bump of the search
-//! generation, and evicts the entry here. While that connection is not known
+//! every change to a `cache:product:` or `cache:search:` key (the search
+//! generation included), and evicts the entry here. While that connection is not known
 //! to be alive the near cache serves nothing and keeps nothing.
 //!
 //! An entry is only ever made from a Redis read of the *master* (the node
@@ -20,7 +20,7 @@
 pub mod tracking;
 
 use super::ProductJson;
-use app::types::NearHealth;
+use app::types::{NearHealth, ProductPage};
 use moka::{policy::Expiry, sync::Cache as Moka};
 use std::{
     hash::{BuildHasher, RandomState},
@@ -60,6 +60,24 @@ impl NearProduct {
     }
 }
 
+/// What the near tier holds for a search: its page, shared by every hit.
+#[derive(Debug)]
+pub struct NearSearch {
+    /// The page of results.
+    pub page: Arc<ProductPage>,
+    /// When the Redis entry this copies expires.
+    pub expires_at: Instant,
+    /// The JSON size of the page (its weight).
+    bytes: usize,
+}
+
+impl NearSearch {
+    /// Remaining lifetime at `now`, in milliseconds (0 once expired).
+    pub fn ttl_ms(&self, now: Instant) -> u64 {
+        self.expires_at.saturating_duration_since(now).as_millis() as u64
+    }
+}
+
 /// Entries expire with the Redis key they copy.
 struct UntilRedisExpiry;
 
@@ -74,7 +92,19 @@ impl Expiry<String, Arc<NearProduct>> for UntilRedisExpiry {
     }
 }
 
-/// How big the near cache may grow.
+impl Expiry<String, Arc<NearSearch>> for UntilRedisExpiry {
+    fn expire_after_create(
+        &self,
+        _key: &String,
+        value: &Arc<NearSearch>,
+        created_at: Instant,
+    ) -> Option<Duration> {
+        Some(value.expires_at.saturating_duration_since(created_at))
+    }
+}
+
+/// How big the near cache may grow: products and searches are each held
+/// within these bounds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NearLimits {
     /// Most entries (0: the near tier is off).
@@ -105,6 +135,11 @@ struct Counters {
 pub struct NearCache {
     limits: NearLimits,
     products: Moka<String, Arc<NearProduct>>,
+    /// Searches by canonical form, valid for the search generation they
+    /// were read under: every bump of the generation flushes them.
+    searches: Moka<String, Arc<NearSearch>>,
+    /// Bumped by every flush of the searches (a generation bump).
+    search_fence: AtomicU64,
     /// Bumped by every flush and every change of the tracking connection.
     epoch: AtomicU64,
     /// Whether the tracking connection is alive: the tier serves and fills
@@ -127,17 +162,26 @@ impl NearCache {
         // Every entry weighs at least bytes / entries, so the byte budget
         // also caps the entry count.
         let floor = (bytes / entries).clamp(1, u64::from(u32::MAX));
+        let weight = move |bytes: usize| {
+            ((bytes + ENTRY_OVERHEAD) as u64)
+                .max(floor)
+                .min(u64::from(u32::MAX)) as u32
+        };
         let products = Moka::builder()
             .max_capacity(bytes)
-            .weigher(move |_key: &String, value: &Arc<NearProduct>| {
-                let weight = (value.bytes() + ENTRY_OVERHEAD) as u64;
-                weight.max(floor).min(u64::from(u32::MAX)) as u32
-            })
+            .weigher(move |_key: &String, value: &Arc<NearProduct>| weight(value.bytes()))
+            .expire_after(UntilRedisExpiry)
+            .build();
+        let searches = Moka::builder()
+            .max_capacity(bytes)
+            .weigher(move |key: &String, value: &Arc<NearSearch>| weight(key.len() + value.bytes))
             .expire_after(UntilRedisExpiry)
             .build();
         NearCache {
             limits,
             products,
+            searches,
+            search_fence: AtomicU64::new(0),
             epoch: AtomicU64::new(0),
             live: AtomicBool::new(false),
             tracked: RwLock::new(None),
@@ -212,9 +256,91 @@ impl NearCache {
         }
     }
 
-    /// A Redis key changed (tracking said so): forgets the product it holds.
-    /// Keys outside the product prefix are ignored.
+    /// The search's entry, if the tier serves and holds one that has not
+    /// expired at `now`.
+    pub fn search(&self, canonical: &str, now: Instant) -> Option<Arc<NearSearch>> {
+        if !self.live() {
+            return None;
+        }
+        self.searches
+            .get(canonical)
+            .filter(|entry| entry.expires_at > now)
+    }
+
+    /// Taken before the Redis read whose answer may fill the search tier.
+    pub fn search_ticket(&self) -> Option<Ticket> {
+        if !self.live() {
+            return None;
+        }
+        Some(Ticket {
+            epoch: self.epoch.load(Ordering::SeqCst),
+            stripe: STRIPES,
+            fence: self.search_fence.load(Ordering::SeqCst),
+        })
+    }
+
+    fn search_ticket_holds(&self, ticket: &Ticket) -> bool {
+        self.live.load(Ordering::SeqCst)
+            && self.epoch.load(Ordering::SeqCst) == ticket.epoch
+            && self.search_fence.load(Ordering::SeqCst) == ticket.fence
+    }
+
+    /// Stores a search page a master read found (its JSON `bytes` long,
+    /// living `ttl_ms` more), if the search generation did not move since
+    /// `ticket` was taken; checked again after storing, as for products.
+    pub fn fill_search(
+        &self,
+        canonical: &str,
+        ticket: Ticket,
+        page: Arc<ProductPage>,
+        bytes: usize,
+        ttl_ms: u64,
+    ) {
+        if ttl_ms == 0 || !self.search_ticket_holds(&ticket) {
+            self.counters.refused_fills.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let entry = NearSearch {
+            page,
+            expires_at: Instant::now() + Duration::from_millis(ttl_ms),
+            bytes,
+        };
+        self.searches.insert(canonical.to_string(), Arc::new(entry));
+        if !self.search_ticket_holds(&ticket) {
+            self.searches.invalidate(canonical);
+            self.counters.refused_fills.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Forgets every search (the search generation moved: a product
+    /// changed), and refuses fills from reads already under way.
+    pub fn flush_searches(&self) {
+        self.search_fence.fetch_add(1, Ordering::SeqCst);
+        self.searches.invalidate_all();
+    }
+
+    /// A Redis key changed (tracking said so): forgets the product it holds,
+    /// the search it holds, or every search when the search generation
+    /// moved. Other keys are ignored.
     pub fn invalidate_key(&self, key: &[u8]) {
+        if key == super::keys::SEARCH_GENERATION.as_bytes() {
+            self.flush_searches();
+            self.counters.invalidations.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        // `cache:search:<generation>:<canonical>`: that one search.
+        if let Some(rest) = key.strip_prefix(super::keys::SEARCH_PREFIX.as_bytes()) {
+            let canonical = rest
+                .iter()
+                .position(|b| *b == b':')
+                .and_then(|colon| std::str::from_utf8(&rest[colon + 1..]).ok());
+            if let Some(canonical) = canonical {
+                self.search_fence.fetch_add(1, Ordering::SeqCst);
+                self.searches.invalidate(canonical);
+                self.counters.invalidations.fetch_add(1, Ordering::Relaxed);
+            }
+            return;
+        }
         let Some(id) = key.strip_prefix(super::keys::PRODUCT_PREFIX.as_bytes()) else {
             return;
         };
@@ -238,6 +364,7 @@ impl NearCache {
     pub fn flush(&self) {
         self.epoch.fetch_add(1, Ordering::SeqCst);
         self.products.invalidate_all();
+        self.searches.invalidate_all();
         self.counters.flushes.fetch_add(1, Ordering::Relaxed);
     }
 
@@ -285,11 +412,12 @@ impl NearCache {
     /// evictions are applied).
     pub fn health(&self) -> NearHealth {
         self.products.run_pending_tasks();
+        self.searches.run_pending_tasks();
         NearHealth {
             enabled: self.enabled(),
             live: self.live(),
-            entries: self.products.entry_count(),
-            bytes: self.products.weighted_size(),
+            entries: self.products.entry_count() + self.searches.entry_count(),
+            bytes: self.products.weighted_size() + self.searches.weighted_size(),
             max_entries: self.limits.entries,
             max_bytes: self.limits.bytes,
             invalidations: self.counters.invalidations.load(Ordering::Relaxed),
@@ -359,6 +487,36 @@ mod tests {
         assert!(entry.value.is_none(), "a negative entry");
         near.invalidate_key(b"cache:product:p1");
         assert!(near.product("p1", Instant::now()).is_none());
+    }
+
+    #[test]
+    fn a_generation_bump_flushes_searches_and_refuses_racing_fills() {
+        let near = live(SMALL);
+        let page = Arc::new(ProductPage {
+            items: vec![],
+            total: 0,
+        });
+        let ticket = near.search_ticket().unwrap();
+        near.fill_search("q=a", ticket, page.clone(), 10, 10_000);
+        assert!(near.search("q=a", Instant::now()).is_some());
+        // A product write elsewhere only evicts that product...
+        near.invalidate_key(b"cache:product:p1");
+        assert!(near.search("q=a", Instant::now()).is_some());
+        // ...but its generation bump drops every search.
+        near.invalidate_key(b"cache:search:gen");
+        assert!(near.search("q=a", Instant::now()).is_none());
+        let ticket = near.search_ticket().unwrap();
+        near.invalidate_key(b"cache:search:gen");
+        near.fill_search("q=a", ticket, page.clone(), 10, 10_000);
+        assert!(near.search("q=a", Instant::now()).is_none(), "raced a bump");
+        // One search's key deleted by hand: that search only.
+        for canonical in ["q=a", "q=b|category=x"] {
+            let ticket = near.search_ticket().unwrap();
+            near.fill_search(canonical, ticket, page.clone(), 10, 10_000);
+        }
+        near.invalidate_key(b"cache:search:7:q=b|category=x");
+        assert!(near.search("q=b|category=x", Instant::now()).is_none());
+        assert!(near.search("q=a", Instant::now()).is_some());
     }
 
     #[test]

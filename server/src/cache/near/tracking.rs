@@ -1,8 +1,10 @@
 //! Keeps the near cache coherent: one RESP3 connection to the master in
-//! `CLIENT TRACKING ON BCAST PREFIX cache:product:` mode. Redis pushes an
-//! `invalidate` message for every change of a key under the prefix (a write
-//! through any server instance, an expiry, an eviction, a `DEL` typed in
-//! redis-cli), or a null after `FLUSHDB`/`FLUSHALL`; each one evicts here.
+//! `CLIENT TRACKING ON BCAST PREFIX cache:product: PREFIX cache:search:`
+//! mode. Redis pushes an `invalidate` message for every change of a key
+//! under those prefixes (a write through any server instance, a fill, an
+//! expiry, an eviction, a `DEL` typed in redis-cli; a bump of the search
+//! generation), or a null after `FLUSHDB`/`FLUSHALL`; each one evicts here
+//! (a generation bump evicts every search).
 //!
 //! Broadcasting mode was chosen over the default mode because the default
 //! mode only tracks keys read *on the tracking connection itself* (or on a
@@ -81,10 +83,12 @@ async fn follow(near: &NearCache, master: &Node) -> Result<(), Lost> {
         .arg("ON")
         .arg("BCAST")
         .arg("PREFIX")
-        .arg(keys::PRODUCT_PREFIX);
+        .arg(keys::PRODUCT_PREFIX)
+        .arg("PREFIX")
+        .arg(keys::SEARCH_PREFIX);
     bounded(timeout, &addr, subscribe.query_async::<()>(&mut conn)).await?;
     near.go_live(addr.clone());
-    tracing::info!(%addr, "near cache live (tracking {})", keys::PRODUCT_PREFIX);
+    tracing::info!(%addr, "near cache live (tracking {} and {})", keys::PRODUCT_PREFIX, keys::SEARCH_PREFIX);
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
