@@ -82,7 +82,7 @@ pub fn DashboardPage() -> impl IntoView {
         <div class="tiles">
             <div class="glass card tile gauge-tile">
                 <HitGauge ratio=Signal::derive(move || latest.get().map(|t| t.app.hit_ratio).unwrap_or(0.0)) />
-                <span class="tile-label">"lookups (near + Redis)"</span>
+                <span class="tile-label">"lookups"</span>
             </div>
             <div class="glass card tile gauge-tile">
                 <HitGauge ratio=Signal::derive(move || master.get().and_then(|m| m.redis_hit_ratio).unwrap_or(0.0)) />
@@ -248,21 +248,29 @@ fn TierSplit(latest: Memo<Option<MetricsTick>>) -> impl IntoView {
     }
 }
 
-/// This server's near cache: entries held, and whether it serves.
+/// This server's near cache: entries held (and their bytes), or whether it
+/// is off or paused.
 #[component]
 fn NearTile(latest: Memo<Option<MetricsTick>>) -> impl IntoView {
-    let value = Signal::derive(move || {
-        latest.get().and_then(|t| t.near).map(|near| {
-            if !near.enabled {
-                "off".to_string()
-            } else if !near.live {
-                "paused".to_string()
-            } else {
-                format!("{} · {}", near.entries, format_bytes(near.bytes))
-            }
-        })
-    });
-    view! { <Tile label="near cache (this server)" testid="near" value /> }
+    let near = move || latest.get().and_then(|t| t.near);
+    let value = move || match near() {
+        None => "—".to_string(),
+        Some(near) if !near.enabled => "off".to_string(),
+        Some(near) if !near.live => "paused".to_string(),
+        Some(near) => near.entries.to_string(),
+    };
+    let bytes = move || {
+        near()
+            .filter(|near| near.enabled && near.live)
+            .map(|near| format!("entries · {}", format_bytes(near.bytes)))
+    };
+    view! {
+        <div class="glass card tile">
+            <span class="tile-value" data-testid="near">{value}</span>
+            <span class="tile-sub" data-testid="near-bytes">{bytes}</span>
+            <span class="tile-label">"near cache (this server)"</span>
+        </div>
+    }
 }
 
 /// One big number.
