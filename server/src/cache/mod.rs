@@ -144,26 +144,13 @@ impl Cache {
     pub async fn product(&self, id: &ProductId) -> Result<Lookup<Option<ProductJson>>, ApiError> {
         let started = Instant::now();
         if let Some(entry) = self.near.product(id.as_str(), started) {
-            let elapsed_us = started.elapsed().as_micros() as u64;
-            self.stats
-                .telemetry
-                .lookup(Source::Near, entry.value.is_some(), elapsed_us);
-            self.stats.record_near(elapsed_us, || {
-                let entry = HistoryEntry {
-                    query: LookupQuery::Product(id.clone()),
-                    source: Source::Near,
-                    elapsed_us,
-                    at: now_ms(),
-                };
-                self.hub.lookup(&entry);
-                entry
-            });
-            return Ok(Lookup {
-                ttl_s: entry.ttl_ms(started) / 1000,
-                value: entry.value.clone(),
-                source: Source::Near,
-                elapsed_us,
-            });
+            let found = entry.value.is_some();
+            let ttl_ms = entry.ttl_ms(started);
+            return Ok(
+                self.near_hit(started, entry.value.clone(), found, ttl_ms, || {
+                    LookupQuery::Product(id.clone())
+                }),
+            );
         }
         let ticket = self.near.ticket(id.as_str());
         let key = keys::product(id.as_str());
@@ -338,26 +325,13 @@ impl Cache {
         let started = Instant::now();
         let canonical = query.canonical();
         if let Some(entry) = self.near.search(&canonical, started) {
-            let elapsed_us = started.elapsed().as_micros() as u64;
-            self.stats
-                .telemetry
-                .lookup(Source::Near, entry.page.total > 0, elapsed_us);
-            self.stats.record_near(elapsed_us, || {
-                let entry = HistoryEntry {
-                    query: LookupQuery::Search(query.clone()),
-                    source: Source::Near,
-                    elapsed_us,
-                    at: now_ms(),
-                };
-                self.hub.lookup(&entry);
-                entry
-            });
-            return Ok(Lookup {
-                ttl_s: entry.ttl_ms(started) / 1000,
-                value: entry.page.clone(),
-                source: Source::Near,
-                elapsed_us,
-            });
+            let found = entry.page.total > 0;
+            let ttl_ms = entry.ttl_ms(started);
+            return Ok(
+                self.near_hit(started, entry.page.clone(), found, ttl_ms, || {
+                    LookupQuery::Search(query.clone())
+                }),
+            );
         }
         let ticket = self.near.search_ticket();
         let (generation, hit, tracked) = self
@@ -491,6 +465,37 @@ impl Cache {
             }
         }
         Err(error)
+    }
+
+    /// Stops the clock on a near hit, counts it without a lock, offers it to
+    /// the history and the live feed (`query` is only built if they take
+    /// it), and shapes the answer.
+    fn near_hit<T>(
+        &self,
+        started: Instant,
+        value: T,
+        found: bool,
+        ttl_ms: u64,
+        query: impl FnOnce() -> LookupQuery,
+    ) -> Lookup<T> {
+        let elapsed_us = started.elapsed().as_micros() as u64;
+        self.stats.telemetry.lookup(Source::Near, found, elapsed_us);
+        self.stats.record_near(elapsed_us, || {
+            let entry = HistoryEntry {
+                query: query(),
+                source: Source::Near,
+                elapsed_us,
+                at: now_ms(),
+            };
+            self.hub.lookup(&entry);
+            entry
+        });
+        Lookup {
+            value,
+            source: Source::Near,
+            elapsed_us,
+            ttl_s: ttl_ms / 1000,
+        }
     }
 
     /// Stops the clock, counts the lookup, announces it, and shapes the answer.

@@ -100,6 +100,30 @@ pub fn connection_info(url: &str) -> Result<ConnectionInfo, StoreError> {
     })
 }
 
+/// The driver's refusal of connection settings, without the URL.
+fn bad_url(e: redis::RedisError) -> StoreError {
+    StoreError::BadUrl {
+        reason: e.detail().unwrap_or(e.category()).to_string(),
+    }
+}
+
+/// A client for `info`; a `rediss://` node is verified against the PEM
+/// certificates `tls_roots` when given (else the system's trust store).
+fn client_for(info: ConnectionInfo, tls_roots: Option<&Vec<u8>>) -> Result<Client, StoreError> {
+    let tls = matches!(info.addr(), ConnectionAddr::TcpTls { .. });
+    match tls_roots {
+        Some(roots) if tls => Client::build_with_tls(
+            info,
+            redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(roots.clone()),
+            },
+        ),
+        _ => Client::open(info),
+    }
+    .map_err(bad_url)
+}
+
 /// `host:port` of a connection's address.
 fn display_addr(info: &ConnectionInfo) -> Arc<str> {
     match info.addr() {
@@ -238,23 +262,9 @@ impl Node {
         tls_roots: Option<&Vec<u8>>,
     ) -> Result<Current, StoreError> {
         let addr = display_addr(&info);
-        let bad = |e: redis::RedisError| StoreError::BadUrl {
-            reason: e.detail().unwrap_or(e.category()).to_string(),
-        };
-        let tls = matches!(info.addr(), ConnectionAddr::TcpTls { .. });
-        let client = match tls_roots {
-            Some(roots) if tls => Client::build_with_tls(
-                info,
-                redis::TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(roots.clone()),
-                },
-            ),
-            _ => Client::open(info),
-        }
-        .map_err(bad)?;
-        let conn =
-            ConnectionManager::new_lazy_with_config(client.clone(), config.clone()).map_err(bad)?;
+        let client = client_for(info, tls_roots)?;
+        let conn = ConnectionManager::new_lazy_with_config(client.clone(), config.clone())
+            .map_err(bad_url)?;
         Ok(Current {
             generation,
             addr,
@@ -315,21 +325,7 @@ impl Node {
             .clone()
             .set_protocol(redis::ProtocolVersion::RESP3);
         let info = info.set_redis_settings(redis_settings);
-        let bad = |e: redis::RedisError| StoreError::BadUrl {
-            reason: e.detail().unwrap_or(e.category()).to_string(),
-        };
-        let tls = matches!(info.addr(), ConnectionAddr::TcpTls { .. });
-        let client = match self.link.tls_roots.as_deref() {
-            Some(roots) if tls => Client::build_with_tls(
-                info,
-                redis::TlsCertificates {
-                    client_tls: None,
-                    root_cert: Some(roots.clone()),
-                },
-            ),
-            _ => Client::open(info),
-        }
-        .map_err(bad)?;
+        let client = client_for(info, self.link.tls_roots.as_deref())?;
         let config = redis::AsyncConnectionConfig::new()
             .set_connection_timeout(Some(self.timeout))
             .set_response_timeout(Some(self.timeout))
