@@ -20,6 +20,11 @@ export default async function globalSetup(_config: FullConfig) {
     REDIS_REPLICA_URLS: `redis://127.0.0.1:${replicaPort}`,
     LEPTOS_SITE_ADDR: `127.0.0.1:${serverPort}`,
     ADMIN_TOKEN: adminToken,
+    // The browser tests share two cores with Chromium, PostgreSQL and other
+    // servers; a load spike once held a Redis answer past the 500 ms default
+    // (a page then shows the outage). Timeouts are the Rust drills' subject,
+    // not these tests'.
+    REDIS_TIMEOUT_MS: '2000',
   });
   const base = `http://127.0.0.1:${serverPort}`;
   process.env.CACHESCOPE_URL = base;
