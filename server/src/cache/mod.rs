@@ -325,10 +325,10 @@ impl Cache {
         let started = Instant::now();
         let canonical = query.canonical();
         if let Some(entry) = self.near.search(&canonical, started) {
-            let found = entry.page.total > 0;
+            let found = entry.value.total > 0;
             let ttl_ms = entry.ttl_ms(started);
             return Ok(
-                self.near_hit(started, entry.page.clone(), found, ttl_ms, || {
+                self.near_hit(started, entry.value.clone(), found, ttl_ms, || {
                     LookupQuery::Search(query.clone())
                 }),
             );

@@ -158,7 +158,7 @@ pub async fn value(
             answer.items = first_elements(&node, "SSCAN", &key, 1)
                 .await?
                 .into_iter()
-                .map(|mut e| plain(e.remove(0)))
+                .map(|mut e| plain(e.pop().unwrap_or_default()))
                 .collect();
         }
         KeyType::Hash => {

@@ -40,63 +40,38 @@ const STRIPES: usize = 1024;
 /// answer's fixed parts.
 const ENTRY_OVERHEAD: usize = 160;
 
-/// What the near tier holds for a product: the answer's bytes, prepared once.
+/// What the near tier holds for one key: the answer's value, prepared once
+/// and shared by every hit, with the expiry of the Redis entry it copies.
 #[derive(Debug)]
-pub struct NearProduct {
-    /// The product's JSON (`None`: a negative entry, the id does not exist).
-    pub value: Option<ProductJson>,
+pub struct Near<V> {
+    /// A product's JSON (`None`: a negative entry), or a search's page.
+    pub value: V,
     /// When the Redis entry this copies expires.
     pub expires_at: Instant,
-}
-
-impl NearProduct {
-    /// Remaining lifetime at `now`, in milliseconds (0 once expired).
-    pub fn ttl_ms(&self, now: Instant) -> u64 {
-        self.expires_at.saturating_duration_since(now).as_millis() as u64
-    }
-
-    fn bytes(&self) -> usize {
-        self.value.as_ref().map_or(0, |json| json.as_str().len())
-    }
-}
-
-/// What the near tier holds for a search: its page, shared by every hit.
-#[derive(Debug)]
-pub struct NearSearch {
-    /// The page of results.
-    pub page: Arc<ProductPage>,
-    /// When the Redis entry this copies expires.
-    pub expires_at: Instant,
-    /// The JSON size of the page (its weight).
+    /// The JSON size of the value (its weight).
     bytes: usize,
 }
 
-impl NearSearch {
+impl<V> Near<V> {
     /// Remaining lifetime at `now`, in milliseconds (0 once expired).
     pub fn ttl_ms(&self, now: Instant) -> u64 {
         self.expires_at.saturating_duration_since(now).as_millis() as u64
     }
 }
+
+/// A product held near: its JSON, or `None` for an absent id.
+pub type NearProduct = Near<Option<ProductJson>>;
+/// A search held near: its page of results.
+pub type NearSearch = Near<Arc<ProductPage>>;
 
 /// Entries expire with the Redis key they copy.
 struct UntilRedisExpiry;
 
-impl Expiry<String, Arc<NearProduct>> for UntilRedisExpiry {
+impl<V> Expiry<String, Arc<Near<V>>> for UntilRedisExpiry {
     fn expire_after_create(
         &self,
         _key: &String,
-        value: &Arc<NearProduct>,
-        created_at: Instant,
-    ) -> Option<Duration> {
-        Some(value.expires_at.saturating_duration_since(created_at))
-    }
-}
-
-impl Expiry<String, Arc<NearSearch>> for UntilRedisExpiry {
-    fn expire_after_create(
-        &self,
-        _key: &String,
-        value: &Arc<NearSearch>,
+        value: &Arc<Near<V>>,
         created_at: Instant,
     ) -> Option<Duration> {
         Some(value.expires_at.saturating_duration_since(created_at))
@@ -114,13 +89,18 @@ pub struct NearLimits {
 }
 
 /// A promise taken before a Redis read: the read's answer may be stored in
-/// the near cache only if nothing invalidated its key since.
+/// the near cache only if nothing invalidated its key since (neither a flush,
+/// which moves the epoch, nor a change counted by the key's fence).
 #[derive(Debug, Clone, Copy)]
 pub struct Ticket {
     epoch: u64,
-    stripe: usize,
+    fence_index: usize,
     fence: u64,
 }
+
+/// The fence of every search (after the products' stripes): a generation
+/// bump or a changed search entry moves it.
+const SEARCH_FENCE: usize = STRIPES;
 
 /// Counters of the near tier (process lifetime), for `/api/stats` and
 /// `/metrics`.
@@ -138,8 +118,6 @@ pub struct NearCache {
     /// Searches by canonical form, valid for the search generation they
     /// were read under: every bump of the generation flushes them.
     searches: Moka<String, Arc<NearSearch>>,
-    /// Bumped by every flush of the searches (a generation bump).
-    search_fence: AtomicU64,
     /// Bumped by every flush and every change of the tracking connection.
     epoch: AtomicU64,
     /// Whether the tracking connection is alive: the tier serves and fills
@@ -148,6 +126,7 @@ pub struct NearCache {
     /// `host:port` of the node the tracking connection listens to: only its
     /// answers may fill the tier.
     tracked: RwLock<Option<Arc<str>>>,
+    /// One counter per stripe of product ids, then [`SEARCH_FENCE`].
     fences: Box<[AtomicU64]>,
     hasher: RandomState,
     counters: Counters,
@@ -169,7 +148,7 @@ impl NearCache {
         };
         let products = Moka::builder()
             .max_capacity(bytes)
-            .weigher(move |_key: &String, value: &Arc<NearProduct>| weight(value.bytes()))
+            .weigher(move |_key: &String, value: &Arc<NearProduct>| weight(value.bytes))
             .expire_after(UntilRedisExpiry)
             .build();
         let searches = Moka::builder()
@@ -181,11 +160,10 @@ impl NearCache {
             limits,
             products,
             searches,
-            search_fence: AtomicU64::new(0),
             epoch: AtomicU64::new(0),
             live: AtomicBool::new(false),
             tracked: RwLock::new(None),
-            fences: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
+            fences: (0..=SEARCH_FENCE).map(|_| AtomicU64::new(0)).collect(),
             hasher: RandomState::new(),
             counters: Counters::default(),
         }
@@ -209,85 +187,66 @@ impl NearCache {
     /// The product's entry, if the tier serves and holds one that has not
     /// expired at `now`.
     pub fn product(&self, id: &str, now: Instant) -> Option<Arc<NearProduct>> {
-        if !self.live() {
-            return None;
-        }
-        self.products.get(id).filter(|entry| entry.expires_at > now)
+        self.fresh(&self.products, id, now)
     }
 
-    /// Taken before the Redis read whose answer may fill the tier (`None`:
-    /// the tier does not serve now, so nothing will be stored).
-    pub fn ticket(&self, id: &str) -> Option<Ticket> {
+    /// The search's entry, if the tier serves and holds one that has not
+    /// expired at `now`.
+    pub fn search(&self, canonical: &str, now: Instant) -> Option<Arc<NearSearch>> {
+        self.fresh(&self.searches, canonical, now)
+    }
+
+    fn fresh<V: Send + Sync + 'static>(
+        &self,
+        cache: &Moka<String, Arc<Near<V>>>,
+        key: &str,
+        now: Instant,
+    ) -> Option<Arc<Near<V>>> {
         if !self.live() {
             return None;
         }
-        let stripe = self.stripe(id);
+        cache.get(key).filter(|entry| entry.expires_at > now)
+    }
+
+    /// Taken before the Redis read whose answer may fill the tier with a
+    /// product (`None`: the tier does not serve now, so nothing will be
+    /// stored).
+    pub fn ticket(&self, id: &str) -> Option<Ticket> {
+        self.ticket_on(self.stripe(id))
+    }
+
+    /// Like [`NearCache::ticket`], for a search.
+    pub fn search_ticket(&self) -> Option<Ticket> {
+        self.ticket_on(SEARCH_FENCE)
+    }
+
+    fn ticket_on(&self, fence_index: usize) -> Option<Ticket> {
+        if !self.live() {
+            return None;
+        }
         Some(Ticket {
             epoch: self.epoch.load(Ordering::SeqCst),
-            stripe,
-            fence: self.fences[stripe].load(Ordering::SeqCst),
+            fence_index,
+            fence: self.fences[fence_index].load(Ordering::SeqCst),
         })
     }
 
     fn still_valid(&self, ticket: &Ticket) -> bool {
         self.live.load(Ordering::SeqCst)
             && self.epoch.load(Ordering::SeqCst) == ticket.epoch
-            && self.fences[ticket.stripe].load(Ordering::SeqCst) == ticket.fence
+            && self.fences[ticket.fence_index].load(Ordering::SeqCst) == ticket.fence
     }
 
-    /// Stores what a master read found (`value`, living `ttl_ms` more), if
-    /// no invalidation of the key came since `ticket` was taken. The check
-    /// is made again after storing: an invalidation that slipped in between
-    /// is then undone here (the invalidating side bumps the fence before it
-    /// evicts, so one of the two always removes the entry).
+    /// Stores what a master read found for a product (`value`, living
+    /// `ttl_ms` more), if no invalidation of the key came since `ticket`
+    /// was taken.
     pub fn fill(&self, id: &str, ticket: Ticket, value: Option<ProductJson>, ttl_ms: u64) {
-        if ttl_ms == 0 || !self.still_valid(&ticket) {
-            self.counters.refused_fills.fetch_add(1, Ordering::Relaxed);
-            return;
-        }
-        let entry = NearProduct {
-            value,
-            expires_at: Instant::now() + Duration::from_millis(ttl_ms),
-        };
-        self.products.insert(id.to_string(), Arc::new(entry));
-        if !self.still_valid(&ticket) {
-            self.products.invalidate(id);
-            self.counters.refused_fills.fetch_add(1, Ordering::Relaxed);
-        }
+        let bytes = value.as_ref().map_or(0, |json| json.as_str().len());
+        self.store(&self.products, id, ticket, value, bytes, ttl_ms);
     }
 
-    /// The search's entry, if the tier serves and holds one that has not
-    /// expired at `now`.
-    pub fn search(&self, canonical: &str, now: Instant) -> Option<Arc<NearSearch>> {
-        if !self.live() {
-            return None;
-        }
-        self.searches
-            .get(canonical)
-            .filter(|entry| entry.expires_at > now)
-    }
-
-    /// Taken before the Redis read whose answer may fill the search tier.
-    pub fn search_ticket(&self) -> Option<Ticket> {
-        if !self.live() {
-            return None;
-        }
-        Some(Ticket {
-            epoch: self.epoch.load(Ordering::SeqCst),
-            stripe: STRIPES,
-            fence: self.search_fence.load(Ordering::SeqCst),
-        })
-    }
-
-    fn search_ticket_holds(&self, ticket: &Ticket) -> bool {
-        self.live.load(Ordering::SeqCst)
-            && self.epoch.load(Ordering::SeqCst) == ticket.epoch
-            && self.search_fence.load(Ordering::SeqCst) == ticket.fence
-    }
-
-    /// Stores a search page a master read found (its JSON `bytes` long,
-    /// living `ttl_ms` more), if the search generation did not move since
-    /// `ticket` was taken; checked again after storing, as for products.
+    /// Stores a search page a master read found (its JSON `bytes` long), if
+    /// the searches' fence did not move since `ticket` was taken.
     pub fn fill_search(
         &self,
         canonical: &str,
@@ -296,18 +255,34 @@ impl NearCache {
         bytes: usize,
         ttl_ms: u64,
     ) {
-        if ttl_ms == 0 || !self.search_ticket_holds(&ticket) {
+        self.store(&self.searches, canonical, ticket, page, bytes, ttl_ms);
+    }
+
+    /// The fenced insert: refused if `ticket` no longer holds, and checked
+    /// again after storing, so an invalidation that slipped in between is
+    /// undone here (the invalidating side bumps the fence before it evicts,
+    /// so one of the two always removes the entry).
+    fn store<V: Send + Sync + 'static>(
+        &self,
+        cache: &Moka<String, Arc<Near<V>>>,
+        key: &str,
+        ticket: Ticket,
+        value: V,
+        bytes: usize,
+        ttl_ms: u64,
+    ) {
+        if ttl_ms == 0 || !self.still_valid(&ticket) {
             self.counters.refused_fills.fetch_add(1, Ordering::Relaxed);
             return;
         }
-        let entry = NearSearch {
-            page,
+        let entry = Near {
+            value,
             expires_at: Instant::now() + Duration::from_millis(ttl_ms),
             bytes,
         };
-        self.searches.insert(canonical.to_string(), Arc::new(entry));
-        if !self.search_ticket_holds(&ticket) {
-            self.searches.invalidate(canonical);
+        cache.insert(key.to_string(), Arc::new(entry));
+        if !self.still_valid(&ticket) {
+            cache.invalidate(key);
             self.counters.refused_fills.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -315,7 +290,7 @@ impl NearCache {
     /// Forgets every search (the search generation moved: a product
     /// changed), and refuses fills from reads already under way.
     pub fn flush_searches(&self) {
-        self.search_fence.fetch_add(1, Ordering::SeqCst);
+        self.fences[SEARCH_FENCE].fetch_add(1, Ordering::SeqCst);
         self.searches.invalidate_all();
     }
 
@@ -335,7 +310,7 @@ impl NearCache {
                 .position(|b| *b == b':')
                 .and_then(|colon| std::str::from_utf8(&rest[colon + 1..]).ok());
             if let Some(canonical) = canonical {
-                self.search_fence.fetch_add(1, Ordering::SeqCst);
+                self.fences[SEARCH_FENCE].fetch_add(1, Ordering::SeqCst);
                 self.searches.invalidate(canonical);
                 self.counters.invalidations.fetch_add(1, Ordering::Relaxed);
             }
