@@ -12,6 +12,9 @@ export default defineConfig({
   retries: 0,
   reporter: [['list']],
   use: {
+    // The browser's language, so the pages' default (English) is what tests read;
+    // i18n.spec.ts opens French contexts of its own.
+    locale: 'en-US',
     trace: 'off',
     screenshot: 'only-on-failure',
     launchOptions: {

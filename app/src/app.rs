@@ -15,6 +15,7 @@ use leptos_router::{
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    crate::i18n::provide_locale();
     // Effects run only in the browser: this flips once the wasm app is live,
     // so people (and browser tests) can tell a hydrated page from HTML alone.
     let (hydrated, set_hydrated) = signal(false);

@@ -14,6 +14,7 @@ pub mod api;
 pub mod app;
 pub mod components;
 pub mod format;
+pub mod i18n;
 pub mod live;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -11,16 +11,18 @@ test('the dashboard moves with lookups and alerts when a replica stops', async (
 
   // Lookups make the numbers move, and stream into the live list.
   const lookups = page.getByTestId('lookups');
-  await expect(lookups).toHaveText(/^\d+$/);
-  const before = Number(await lookups.textContent());
+  // Counts are written for the page's language: `1,234` in English.
+  const count = async (el: any) => Number(((await el.textContent()) ?? '0').replace(/,/g, ''));
+  await expect(lookups).toHaveText(/^[\d,]+$/);
+  const before = await count(lookups);
   for (let n = 1; n <= 6; n++) {
     expect((await request.get(`/api/products/prod${n + 10}`)).status()).toBe(200);
   }
-  await expect.poll(async () => Number(await lookups.textContent())).toBeGreaterThanOrEqual(before + 6);
+  await expect.poll(async () => count(lookups)).toBeGreaterThanOrEqual(before + 6);
   await expect(page.getByTestId('live-lookups')).toContainText("prod16");
   // A search shows as what was searched, never as its cache key.
   expect((await request.get('/api/search?q=SMARTPHONE%20premium&category=electronics&max_price=1000')).status()).toBe(200);
-  await expect(page.getByTestId('live-lookups')).toContainText('premium smartphone · electronics · ≤ $1000');
+  await expect(page.getByTestId('live-lookups')).toContainText('premium smartphone · electronics · ≤ $1,000');
   await expect(page.getByTestId('live-lookups')).not.toContainText('q=');
 
   // Stop the replica: the alert shows within a few seconds.
@@ -100,7 +102,7 @@ test('the dashboard splits lookups by tier and shows the near cache', async ({ p
   await page.goto('/dashboard');
   await expect(page.getByTestId('feed-status')).toHaveText('Live');
   // The near cache of this server is live; its entries are counted.
-  await expect(page.getByTestId('near')).toHaveText(/^\d+$/);
+  await expect(page.getByTestId('near')).toHaveText(/^[\d,]+$/);
   await expect(page.getByTestId('near-bytes')).toHaveText(/^entries · [\d.]+ (B|KiB|MiB)$/);
   // Repeated lookups of one id end in the near cache.
   for (let n = 0; n < 10; n++) {
@@ -111,7 +113,7 @@ test('the dashboard splits lookups by tier and shows the near cache', async ({ p
   await expect(split).toContainText('Redis');
   await expect(split).toContainText('database');
   await expect
-    .poll(async () => Number((await split.locator('.split-near .split-count').textContent()) ?? '0'))
+    .poll(async () => Number(((await split.locator('.split-near .split-count').textContent()) ?? '0').replace(/,/g, '')))
     .toBeGreaterThan(0);
   await expect(page.getByTestId('live-lookups').getByText('NEAR').first()).toBeVisible();
   // The two hit ratios are explained in words.

@@ -1,12 +1,16 @@
 // Every page at a phone's width and a laptop's: nothing wider than the
 // screen (no horizontal scrolling), and no text smaller than 11 px (SVG text
-// measured as drawn, after its viewBox scales it).
+// measured as drawn, after its viewBox scales it). French, whose words are
+// longer, is checked at the phone's width too.
 import { test, expect } from './fixtures';
 
 const PAGES = ['/', '/dashboard', '/products', '/products/prod1', '/keys?match=db:*&key=db:product:prod1'];
 
-for (const width of [390, 1440]) {
-  test(`no overflow and no tiny text at ${width} px`, async ({ page, request, consoleErrors }) => {
+const CASES: [number, 'en' | 'fr'][] = [[390, 'en'], [1440, 'en'], [390, 'fr']];
+
+for (const [width, lang] of CASES) {
+  test(`no overflow and no tiny text at ${width} px in ${lang}`, async ({ page, request, baseURL, consoleErrors }) => {
+    await page.context().addCookies([{ name: 'lang', value: lang, url: baseURL! }]);
     // Something to show: a search answer, history, chart bars.
     await request.get('/api/products/prod1');
     await request.get('/api/search?q=smartphone');
@@ -19,7 +23,7 @@ for (const width of [390, 1440]) {
         await page.getByTestId('search-submit').click();
         await expect(page.getByTestId('source-badge')).toBeVisible();
       }
-      if (path === '/dashboard') await expect(page.getByTestId('feed-status')).toHaveText('Live');
+      if (path === '/dashboard') await expect(page.getByTestId('feed-status')).toHaveText(lang === 'fr' ? 'En direct' : 'Live');
       const layout = await page.evaluate(() => {
         const doc = document.documentElement;
         const small: string[] = [];

@@ -11,7 +11,7 @@ test('browse a category and sort it by price', async ({ page, consoleErrors }) =
 
   // Pick a category: only its products remain, cheapest first.
   const books = page.locator('[data-testid=category][data-name=books]');
-  const expected = Number(await books.locator('.count').textContent());
+  const expected = Number((await books.locator('.count').textContent())!.replace(/,/g, ''));
   await books.click();
   await expect(page).toHaveURL(/category=books/);
   await expect(books).toHaveAttribute('aria-current', 'true');

@@ -363,7 +363,10 @@ fn log_load(report: crate::catalog::seed::LoadReport) {
 fn router(state: AppState) -> Router {
     let page_context = {
         let local = local_api(routes::api().with_state(state.clone()));
-        move || provide_context(local.clone())
+        move || {
+            provide_context(local.clone());
+            routes::locale::provide_page_locale();
+        }
     };
     let shell_options = state.leptos_options.clone();
     let allowed_hosts = Arc::new(AllowedHosts::new(

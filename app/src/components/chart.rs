@@ -8,6 +8,7 @@
 //! keeps a fixed height and stretches to the width (`preserveAspectRatio
 //! = none`, strokes that do not scale), so it stays readable on a phone.
 
+use crate::types::Locale;
 use leptos::prelude::*;
 
 /// Width of every chart's `viewBox`.
@@ -51,8 +52,8 @@ pub enum Scale {
     Linear {
         /// The top of the axis.
         max: f64,
-        /// A tick's label.
-        label: fn(f64) -> String,
+        /// A tick's label, in the page's language.
+        label: fn(f64, Locale) -> String,
     },
     /// Microseconds on a log scale, 10 µs ..= 1 s, so a 100 µs hit and a
     /// 5 ms read are both visible.
@@ -69,10 +70,10 @@ impl Scale {
     }
 
     /// The grid lines: value and label.
-    pub fn grid(self) -> Vec<(f64, String)> {
+    pub fn grid(self, locale: Locale) -> Vec<(f64, String)> {
         match self {
             Scale::Linear { max, label } => (0..=4)
-                .map(|i| (max * i as f64 / 4.0, label(max * i as f64 / 4.0)))
+                .map(|i| (max * i as f64 / 4.0, label(max * i as f64 / 4.0, locale)))
                 .collect(),
             Scale::LogMicros => [
                 (100.0, "100 µs"),
@@ -91,7 +92,7 @@ impl Scale {
 #[component]
 pub fn ChartGrid(scale: Scale, frame: Frame) -> impl IntoView {
     scale
-        .grid()
+        .grid(Locale::default())
         .into_iter()
         .map(|(value, _)| {
             let y = frame.y(scale, value);
@@ -107,7 +108,7 @@ pub fn ChartAxis(scale: Scale, frame: Frame) -> impl IntoView {
     view! {
         <div class=format!("chart-axis {}", frame.class) aria-hidden="true">
             {scale
-                .grid()
+                .grid(crate::i18n::use_locale())
                 .into_iter()
                 .map(|(value, text)| {
                     let at = (scale.fraction(value) * 100.0).round() as u32;
@@ -137,15 +138,15 @@ mod tests {
         assert_eq!(y(1e6), frame.top, "1 s is the top");
         let linear = Scale::Linear {
             max: 100.0,
-            label: |v| format!("{v:.0}%"),
+            label: |v, _| format!("{v:.0}%"),
         };
         assert_eq!(
-            linear.grid().last().map(|(_, l)| l.clone()),
+            linear.grid(Locale::En).last().map(|(_, l)| l.clone()),
             Some("100%".into())
         );
         // Every label lands on a position the stylesheet has a rule for.
         for scale in [linear, Scale::LogMicros] {
-            for (value, _) in scale.grid() {
+            for (value, _) in scale.grid(Locale::En) {
                 let at = (scale.fraction(value) * 100.0).round() as u32;
                 assert!([0, 20, 25, 40, 50, 60, 75, 80, 100].contains(&at), "{at}");
             }

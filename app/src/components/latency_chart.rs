@@ -4,6 +4,7 @@
 
 use super::chart::{ChartAxis, ChartGrid, Frame, Scale, LEFT, WIDTH};
 use crate::format::format_us;
+use crate::i18n::use_texts;
 use crate::types::Source;
 use leptos::prelude::*;
 
@@ -18,6 +19,7 @@ const FRAME: Frame = Frame {
 /// Bars for `samples` (oldest first), each `(source, elapsed_us)`.
 #[component]
 pub fn LatencyChart(#[prop(into)] samples: Signal<Vec<(Source, u64)>>) -> impl IntoView {
+    let t = use_texts();
     view! {
         <div class="chart-frame">
         <ChartAxis scale=Scale::LogMicros frame=FRAME />
@@ -26,7 +28,7 @@ pub fn LatencyChart(#[prop(into)] samples: Signal<Vec<(Source, u64)>>) -> impl I
             viewBox=format!("0 0 {WIDTH} {}", FRAME.height)
             preserveAspectRatio="none"
             role="img"
-            aria-label="Recent response times: near cache, Redis cache and database"
+            aria-label=t.search.chart_label
             data-testid="latency-chart"
         >
             <ChartGrid scale=Scale::LogMicros frame=FRAME />
@@ -54,7 +56,7 @@ pub fn LatencyChart(#[prop(into)] samples: Signal<Vec<(Source, u64)>>) -> impl I
                                 height=(base - y).max(1.0)
                                 rx="2"
                             >
-                                <title>{format!("{}: {}", source.label(), format_us(us))}</title>
+                                <title>{format!("{}: {}", t.common.badge(source), format_us(us, t.locale))}</title>
                             </rect>
                         }
                     })
@@ -63,10 +65,10 @@ pub fn LatencyChart(#[prop(into)] samples: Signal<Vec<(Source, u64)>>) -> impl I
         </svg>
         </div>
         <div class="legend">
-            <span class="key key-near">"near"</span>
-            <span class="key key-cache">"cache"</span>
-            <span class="key key-db">"database"</span>
-            <span class="muted">"log scale, newest on the right"</span>
+            <span class="key key-near">{t.common.tier_near}</span>
+            <span class="key key-cache">{t.common.tier_cache}</span>
+            <span class="key key-db">{t.common.tier_database}</span>
+            <span class="muted">{t.search.chart_note}</span>
         </div>
     }
 }

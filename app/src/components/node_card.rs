@@ -45,7 +45,7 @@ impl Fact {
 /// a node and read its state without depending on the wording.
 #[component]
 pub fn NodeCard(
-    /// `master`, `replica`, or `node` when unknown.
+    /// `master`, `replica`, or `node` when unknown, in the page's language.
     role: &'static str,
     /// `host:port`.
     addr: String,
@@ -61,13 +61,14 @@ pub fn NodeCard(
     error: Option<String>,
 ) -> impl IntoView {
     let state = if up { "up" } else { "down" };
+    let state_text = crate::i18n::use_texts().common.state(up);
     let data_addr = addr.clone();
     view! {
         <article class=format!("node node-{state}") data-addr=data_addr data-up=up.to_string() data-testid=testid>
             <header class="node-head">
                 <span class="dot" aria-hidden="true"></span>
                 <span class="role">{role}</span>
-                <span class="state">{state}</span>
+                <span class="state">{state_text}</span>
             </header>
             <div class="addr">{addr}</div>
             <dl class="facts">

@@ -1,6 +1,7 @@
 //! A product as a glass tile in a listing.
 
 use crate::format::format_price;
+use crate::i18n::use_texts;
 use crate::types::Product;
 use leptos::prelude::*;
 
@@ -8,10 +9,11 @@ use leptos::prelude::*;
 #[component]
 pub fn ProductCard(product: Product) -> impl IntoView {
     let href = format!("/products/{}", product.id);
+    let t = use_texts();
     let stock = if product.in_stock {
-        "In stock"
+        t.common.in_stock
     } else {
-        "Out of stock"
+        t.common.out_of_stock
     };
     view! {
         <a class="product glass" href=href data-testid="product" data-id=product.id.clone()>
@@ -20,7 +22,7 @@ pub fn ProductCard(product: Product) -> impl IntoView {
                 <span class=if product.in_stock { "stock in" } else { "stock out" }>{stock}</span>
             </div>
             <h3>{product.name.clone()}</h3>
-            <div class="price" data-testid="price">{format_price(product.price)}</div>
+            <div class="price" data-testid="price">{format_price(product.price, t.locale)}</div>
             <ul class="features">
                 {product.features.into_iter().take(3).map(|f| view! { <li>{f}</li> }).collect_view()}
             </ul>

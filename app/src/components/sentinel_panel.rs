@@ -3,6 +3,7 @@
 //! names, whether a failover could happen now, and the failovers seen.
 
 use crate::format::{clock, format_ms};
+use crate::i18n::use_texts;
 use crate::types::{Failover, HaStatus};
 use leptos::prelude::*;
 
@@ -14,6 +15,8 @@ const RECENT_MS: u64 = 60_000;
 /// same story.
 #[component]
 pub fn FailoverBanner(ha: HaStatus, now: u64) -> impl IntoView {
+    let t = use_texts();
+    let s = &t.sentinel;
     let recent = ha
         .failovers
         .first()
@@ -22,20 +25,20 @@ pub fn FailoverBanner(ha: HaStatus, now: u64) -> impl IntoView {
     view! {
         {ha.failover_in_progress.then(|| view! {
             <div class="alert alert-warn" role="alert" data-testid="failover-banner">
-                <strong>"Failover in progress. "</strong>
-                "The master is down and the Sentinels are promoting a replica. Reads continue from the replicas; writes are refused (503) until the switch."
+                <strong>{s.in_progress}</strong>
+                {s.in_progress_body}
             </div>
         })}
         {(!ha.failover_in_progress).then_some(recent).flatten().map(|f| view! {
             <div class="alert alert-ok" role="status" data-testid="failover-done">
-                <strong>"Failover complete. "</strong>
-                {format!("{} replaced {} as master in {}.", f.to, f.from, format_ms(f.duration_ms))}
+                <strong>{s.complete}</strong>
+                {(s.complete_body)(&f.to, &f.from, &format_ms(f.duration_ms, t.locale))}
             </div>
         })}
         {(!ha.quorum_ok).then(|| view! {
             <div class="alert alert-down" role="alert" data-testid="no-quorum">
-                <strong>"No failover possible. "</strong>
-                {format!("The Sentinels cannot reach a majority: {}", ha.quorum_detail)}
+                <strong>{s.no_quorum_title}</strong>
+                {(s.no_quorum_body)(&ha.quorum_detail)}
             </div>
         })}
     }
@@ -44,15 +47,14 @@ pub fn FailoverBanner(ha: HaStatus, now: u64) -> impl IntoView {
 /// Each Sentinel, the quorum, and the failover history.
 #[component]
 pub fn SentinelPanel(ha: HaStatus) -> impl IntoView {
+    let t = use_texts();
+    let s = &t.sentinel;
     let up = ha.sentinels.iter().filter(|s| s.up).count();
     let total = ha.sentinels.len();
     let (pill, quorum) = if ha.quorum_ok {
-        (
-            "pill pill-ok",
-            format!("quorum reachable · {up} of {total} up"),
-        )
+        ("pill pill-ok", (s.quorum_ok)(up, total))
     } else {
-        ("pill pill-down", format!("no quorum · {up} of {total} up"))
+        ("pill pill-down", (s.quorum_missing)(up, total))
     };
     let failovers = ha.failovers.clone();
     view! {
@@ -62,22 +64,23 @@ pub fn SentinelPanel(ha: HaStatus) -> impl IntoView {
                     <h2>"Sentinel"</h2>
                     <span class=pill data-testid="quorum"><span class="pill-dot"></span>{quorum}</span>
                 </div>
-                <span class="muted">{format!("master name {}", ha.master_name)}</span>
+                <span class="muted">{(s.master_name)(&ha.master_name)}</span>
             </div>
             <div class="nodes">
                 {ha.sentinels.into_iter().map(|s| {
                     let state = if s.up { "up" } else { "down" };
+                    let s_up = s.up;
                     let addr = s.addr.clone();
                     view! {
                         <article class=format!("node node-{state}") data-testid="sentinel" data-addr=addr data-up=s.up.to_string()>
                             <header class="node-head">
                                 <span class="dot" aria-hidden="true"></span>
-                                <span class="role">"sentinel"</span>
-                                <span class="state">{state}</span>
+                                <span class="role">{t.sentinel.role}</span>
+                                <span class="state">{t.common.state(s_up)}</span>
                             </header>
                             <div class="addr">{s.addr}</div>
                             <dl class="facts">
-                                <dt>"Master"</dt>
+                                <dt>{t.sentinel.master}</dt>
                                 <dd data-testid="sentinel-master">{s.master_addr.unwrap_or_else(|| "—".into())}</dd>
                             </dl>
                             {s.error.map(|e| view! { <p class="error-line">{e}</p> })}
@@ -85,20 +88,20 @@ pub fn SentinelPanel(ha: HaStatus) -> impl IntoView {
                     }
                 }).collect_view()}
             </div>
-            <h3 class="subhead">"Failovers"</h3>
+            <h3 class="subhead">{s.failovers}</h3>
             {if failovers.is_empty() {
-                view! { <p class="muted" data-testid="no-failovers">"None since this server started."</p> }.into_any()
+                view! { <p class="muted" data-testid="no-failovers">{s.none_yet}</p> }.into_any()
             } else {
                 view! {
                     <table class="latency failovers" data-testid="failovers">
-                        <thead><tr><th>"When (UTC)"</th><th>"From"</th><th>"To"</th><th>"Took"</th></tr></thead>
+                        <thead><tr><th>{s.when}</th><th>{s.from}</th><th>{s.to}</th><th>{s.took}</th></tr></thead>
                         <tbody>
                             {failovers.into_iter().map(|f: Failover| view! {
                                 <tr>
                                     <td>{clock(f.at)}</td>
                                     <td class="mono">{f.from}</td>
                                     <td class="mono">{f.to}</td>
-                                    <td>{format_ms(f.duration_ms)}</td>
+                                    <td>{format_ms(f.duration_ms, t.locale)}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

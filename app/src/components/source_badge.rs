@@ -1,6 +1,7 @@
 //! Where an answer came from, as a badge with its word (never colour alone),
 //! and for a database read, which database (Redis or PostgreSQL).
 
+use crate::i18n::use_texts;
 use crate::types::{Source, StoreKind};
 use leptos::prelude::*;
 
@@ -29,7 +30,7 @@ pub fn SourceBadge(
     // One element, so the badge takes one cell of the grids it sits in.
     view! {
         <span class="source">
-            <span class=class data-testid=testid>{source.label()}</span>
+            <span class=class data-testid=testid>{use_texts().common.badge(source)}</span>
             {store_name}
         </span>
     }

@@ -15,7 +15,7 @@ const FRAME: Frame = Frame {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     /// Legend text.
-    pub label: &'static str,
+    pub label: String,
     /// CSS class of the line (its colour).
     pub class: &'static str,
     /// Oldest first; `None` leaves a gap.

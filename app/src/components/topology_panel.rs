@@ -3,6 +3,7 @@
 
 use crate::api;
 use crate::components::{Fact, NodeCard, StatusPill};
+use crate::i18n::use_texts;
 use crate::types::{ApiFailure, HealthReport, HealthStatus, NodeHealth};
 use leptos::prelude::*;
 
@@ -12,6 +13,7 @@ const REFRESH_MS: u64 = 2_000;
 /// A glass card with the nodes of the topology.
 #[component]
 pub fn TopologyPanel() -> impl IntoView {
+    let t = &use_texts().topology;
     let (tick, set_tick) = signal(0u64);
     let (live, set_live) = signal(true);
     let health = Resource::new(move || tick.get(), |_| api::health());
@@ -33,22 +35,22 @@ pub fn TopologyPanel() -> impl IntoView {
     view! {
         <section class="glass card topology" aria-labelledby="topology-title">
             <div class="card-head">
-                <h2 id="topology-title">"Topology"</h2>
+                <h2 id="topology-title">{t.title}</h2>
                 <button
                     class="button ghost"
                     data-testid="live-toggle"
                     aria-pressed=move || live.get().to_string()
                     on:click=move |_| set_live.update(|l| *l = !*l)
                 >
-                    {move || if live.get() { "Pause live updates" } else { "Resume live updates" }}
+                    {move || if live.get() { t.pause } else { t.resume }}
                 </button>
             </div>
             <p class="muted">
                 {move || {
                     if live.get() {
-                        format!("Every node is probed every {} s.", REFRESH_MS / 1000)
+                        (t.probed_every)(REFRESH_MS / 1000)
                     } else {
-                        "Live updates paused.".to_string()
+                        t.paused.to_string()
                     }
                 }}
             </p>
@@ -64,11 +66,12 @@ pub fn TopologyPanel() -> impl IntoView {
 /// The verdict, the nodes, or a readable explanation of why there are none.
 #[component]
 fn Topology(report: Result<HealthReport, ApiFailure>) -> impl IntoView {
+    let t = &use_texts().topology;
     match report {
         Err(failure) => view! {
             <StatusPill status=Some(HealthStatus::Down) />
             <div class="alert alert-down" role="alert">
-                <strong>"No health report. "</strong>
+                <strong>{t.no_report}</strong>
                 {failure.error}
             </div>
         }
@@ -86,10 +89,8 @@ fn Topology(report: Result<HealthReport, ApiFailure>) -> impl IntoView {
                     .then(|| {
                         view! {
                             <div class="alert alert-down" role="alert" data-testid="master-down">
-                                <strong>"Redis master unreachable. "</strong>
-                                {format!(
-                                    "Nothing answers at {master_addr}. Start the local topology with scripts/redis-up.sh; this page recovers by itself.",
-                                )}
+                                <strong>{t.master_unreachable}</strong>
+                                {(t.nothing_answers)(&master_addr)}
                             </div>
                         }
                     })}
@@ -104,23 +105,30 @@ fn Topology(report: Result<HealthReport, ApiFailure>) -> impl IntoView {
 
 /// A node's health as a node card: latency, and the replication link.
 fn health_card(node: NodeHealth) -> impl IntoView {
+    let t = use_texts();
     let latency = node
         .latency_us
-        .map(|us| format!("{:.2} ms", us as f64 / 1000.0))
+        .map(|us| format_latency(us, t.locale))
         .unwrap_or_else(|| "—".to_string());
-    let mut facts = vec![Fact::new("Latency", latency)];
+    let mut facts = vec![Fact::new(t.common.latency, latency)];
     if let Some(link) = node.link_status.clone() {
-        facts.push(Fact::new("Link", link.clone()).class(format!("link-{link}")));
+        facts.push(Fact::new(t.common.link, link.clone()).class(format!("link-{link}")));
     }
     let warning = (node.role != node.expected_role).then(|| {
-        format!(
-            "configured as {}, reports {}",
-            node.expected_role.label(),
-            node.role.label()
+        (t.topology.unexpected_role)(
+            t.common.role(Some(node.expected_role)),
+            t.common.role(Some(node.role)),
         )
     });
     view! {
-        <NodeCard role=node.role.label() addr=node.addr up=node.up testid="node" facts
+        <NodeCard role=t.common.role(Some(node.role)) addr=node.addr up=node.up testid="node" facts
             warning error=node.error />
     }
+}
+
+/// A node's round trip in ms with two decimals (`0.23 ms`): finer than
+/// [`crate::format::format_us`] for the sub-millisecond pings of a healthy node.
+fn format_latency(us: u64, locale: crate::types::Locale) -> String {
+    use crate::format::{format_decimal, with_unit};
+    with_unit(format_decimal(us as f64 / 1000.0, 2, locale), "ms", locale)
 }

@@ -5,7 +5,8 @@
 use crate::components::{
     Fact, FailoverBanner, HitGauge, NodeCard, Scale, SentinelPanel, Series, SourceBadge, TimeChart,
 };
-use crate::format::{format_bytes, format_us};
+use crate::format::{format_bytes, format_count, format_percent, format_us, with_unit};
+use crate::i18n::{use_texts, Texts};
 use crate::live::{use_live_feed, FeedStatus, LiveFeed, TICKS_KEPT};
 use crate::types::{MetricsTick, NodeMetrics, NodeRole, TickPoint};
 use leptos::prelude::*;
@@ -13,6 +14,10 @@ use leptos::prelude::*;
 /// The live dashboard.
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    let t = use_texts();
+    let d = &t.dashboard;
+    let c = &t.common;
+    let loc = t.locale;
     let feed = use_live_feed();
     let latest = Memo::new(move |_| feed.latest());
     let master = Memo::new(move |_| latest.get().and_then(|t| t.nodes.first().cloned()));
@@ -23,12 +28,12 @@ pub fn DashboardPage() -> impl IntoView {
     let ratio_series = Signal::derive(move || {
         vec![
             Series {
-                label: "app hit ratio",
+                label: d.series_app_ratio.to_string(),
                 class: "s-app",
                 points: series(|p| p.app_hit_ratio.map(|r| r * 100.0)),
             },
             Series {
-                label: "Redis hit ratio",
+                label: d.series_redis_ratio.to_string(),
                 class: "s-redis",
                 points: series(|p| p.redis_hit_ratio.map(|r| r * 100.0)),
             },
@@ -37,32 +42,32 @@ pub fn DashboardPage() -> impl IntoView {
     let latency_series = Signal::derive(move || {
         vec![
             Series {
-                label: "near p50",
+                label: (d.series_p50)(c.tier_near),
                 class: "s-near",
                 points: series(|p| p.near_p50.map(|us| us as f64)),
             },
             Series {
-                label: "near p99",
+                label: (d.series_p99)(c.tier_near),
                 class: "s-near-dim",
                 points: series(|p| p.near_p99.map(|us| us as f64)),
             },
             Series {
-                label: "cache p50",
+                label: (d.series_p50)(c.tier_cache),
                 class: "s-cache",
                 points: series(|p| p.cache_p50.map(|us| us as f64)),
             },
             Series {
-                label: "cache p99",
+                label: (d.series_p99)(c.tier_cache),
                 class: "s-cache-dim",
                 points: series(|p| p.cache_p99.map(|us| us as f64)),
             },
             Series {
-                label: "database p50",
+                label: (d.series_p50)(c.tier_database),
                 class: "s-db",
                 points: series(|p| p.database_p50.map(|us| us as f64)),
             },
             Series {
-                label: "database p99",
+                label: (d.series_p99)(c.tier_database),
                 class: "s-db-dim",
                 points: series(|p| p.database_p99.map(|us| us as f64)),
             },
@@ -72,7 +77,7 @@ pub fn DashboardPage() -> impl IntoView {
     view! {
         <section class="glass card dash-head">
             <div class="card-head">
-                <h2>"Live dashboard"</h2>
+                <h2>{d.title}</h2>
                 <FeedPill feed />
             </div>
             {move || latest.get().and_then(|t| t.ha.map(|ha| view! { <FailoverBanner ha now=t.at /> }))}
@@ -82,45 +87,46 @@ pub fn DashboardPage() -> impl IntoView {
         <div class="tiles">
             <div class="glass card tile gauge-tile">
                 <HitGauge ratio=Signal::derive(move || latest.get().map(|t| t.app.hit_ratio).unwrap_or(0.0)) />
-                <span class="tile-label">"lookups"</span>
+                <span class="tile-label">{d.gauge_lookups}</span>
             </div>
             <div class="glass card tile gauge-tile">
                 <HitGauge ratio=Signal::derive(move || master.get().and_then(|m| m.redis_hit_ratio).unwrap_or(0.0)) />
-                <span class="tile-label">"Redis keyspace"</span>
+                <span class="tile-label">{d.gauge_keyspace}</span>
             </div>
             <TierSplit latest />
-            <Tile label="ops/s" testid="ops" value=Signal::derive(move || master.get().and_then(|m| m.ops_per_sec).map(|v| v.to_string())) />
-            <Tile label="memory" testid="memory" value=Signal::derive(move || master.get().and_then(|m| m.used_memory).map(format_bytes)) />
-            <Tile label="clients" testid="clients" value=Signal::derive(move || master.get().and_then(|m| m.connected_clients).map(|v| v.to_string())) />
-            <Tile label="keys" testid="keys" value=Signal::derive(move || master.get().and_then(|m| m.keys).map(|v| v.to_string())) />
+            <Tile label=d.ops testid="ops" value=Signal::derive(move || master.get().and_then(|m| m.ops_per_sec).map(|v| format_count(v, loc))) />
+            <Tile label=d.memory testid="memory" value=Signal::derive(move || master.get().and_then(|m| m.used_memory).map(|b| format_bytes(b, loc))) />
+            <Tile label=d.clients testid="clients" value=Signal::derive(move || master.get().and_then(|m| m.connected_clients).map(|v| format_count(v, loc))) />
+            <Tile label=d.keys testid="keys" value=Signal::derive(move || master.get().and_then(|m| m.keys).map(|v| format_count(v, loc))) />
             <NearTile latest />
-            <Tile label="lookups" testid="lookups" value=Signal::derive(move || latest.get().map(|t| t.app.lookups.to_string())) />
-            <Tile label="throttled (429)" testid="throttled" value=Signal::derive(move || latest.get().map(|t| t.app.throttled.to_string())) />
+            <Tile label=d.lookups testid="lookups" value=Signal::derive(move || latest.get().map(|t| format_count(t.app.lookups, loc))) />
+            <Tile label=d.throttled testid="throttled" value=Signal::derive(move || latest.get().map(|t| format_count(t.app.throttled, loc))) />
         </div>
 
         <p class="muted ratio-note" data-testid="ratio-note">
-            "Two hit ratios: "<strong>"lookups"</strong>" counts every lookup answered without the database, "
-            "by a server's near cache (in process, no round trip) or by Redis; "<strong>"Redis keyspace"</strong>
-            " is Redis' own count of the reads that reached it, so near hits are not in it, and the server's "
-            "own reads (stats, metrics) are."
+            {d.ratio_note.map(|(text, strong)| if strong {
+                view! { <strong>{text}</strong> }.into_any()
+            } else {
+                text.into_any()
+            })}
         </p>
 
         <div class="columns even">
             <section class="glass card">
-                <h2>"Hit ratio, last minutes"</h2>
-                <TimeChart series=ratio_series capacity=TICKS_KEPT label="Hit ratio over time"
-                    scale=Scale::Linear { max: 100.0, label: |v| format!("{v:.0}%") } />
+                <h2>{d.ratio_chart}</h2>
+                <TimeChart series=ratio_series capacity=TICKS_KEPT label=d.ratio_chart_label
+                    scale=Scale::Linear { max: 100.0, label: |v, l| format_percent(v / 100.0, 0, l) } />
             </section>
             <section class="glass card">
-                <h2>"Response time by tier"</h2>
-                <TimeChart series=latency_series capacity=TICKS_KEPT label="p50 and p99 over time" scale=Scale::LogMicros />
+                <h2>{d.latency_chart}</h2>
+                <TimeChart series=latency_series capacity=TICKS_KEPT label=d.latency_chart_label scale=Scale::LogMicros />
             </section>
         </div>
 
         <section class="glass card">
             <div class="card-head">
-                <h2>"Replication"</h2>
-                <span class="muted">{move || latest.get().map(|t| format!("cache reads from {}", t.reads_from)).unwrap_or_default()}</span>
+                <h2>{d.replication}</h2>
+                <span class="muted">{move || latest.get().map(|tick| (d.reads_from)(&tick.reads_from)).unwrap_or_default()}</span>
             </div>
             <div class="nodes">
                 {move || latest.get().map(|t| t.nodes.into_iter().map(|node| view! { <ReplicaCard node /> }).collect_view())}
@@ -130,13 +136,13 @@ pub fn DashboardPage() -> impl IntoView {
         {move || latest.get().and_then(|t| t.ha).map(|ha| view! { <SentinelPanel ha /> })}
 
         <section class="glass card">
-            <h2>"Live lookups"</h2>
+            <h2>{d.live_lookups}</h2>
             <ul class="history" data-testid="live-lookups">
                 {move || feed.lookups.get().into_iter().take(12).map(|e| view! {
                     <li class="history-item static">
                         <SourceBadge source=e.source store=Signal::derive(move || latest.get().and_then(|t| t.app.store)) />
-                        <span class="history-query">{e.query.label()}</span>
-                        <span class="history-time">{format_us(e.elapsed_us)}</span>
+                        <span class="history-query">{crate::pages::query_label(&e.query, t)}</span>
+                        <span class="history-time">{format_us(e.elapsed_us, loc)}</span>
                     </li>
                 }).collect_view()}
             </ul>
@@ -147,14 +153,13 @@ pub fn DashboardPage() -> impl IntoView {
 /// "Live", or "Reconnecting in 2 s (attempt 3)".
 #[component]
 fn FeedPill(feed: LiveFeed) -> impl IntoView {
+    let t = use_texts();
+    let d = &t.dashboard;
     let text = move || match feed.status.get() {
-        FeedStatus::Connecting => "Connecting…".to_string(),
-        FeedStatus::Live => "Live".to_string(),
+        FeedStatus::Connecting => d.feed_connecting.to_string(),
+        FeedStatus::Live => d.feed_live.to_string(),
         FeedStatus::Reconnecting { attempt, in_ms } => {
-            format!(
-                "Reconnecting in {:.1} s (attempt {attempt})",
-                in_ms as f64 / 1000.0
-            )
+            (d.feed_reconnecting)(in_ms as f64 / 1000.0, attempt, t.locale)
         }
     };
     let class = move || match feed.status.get() {
@@ -168,43 +173,35 @@ fn FeedPill(feed: LiveFeed) -> impl IntoView {
 /// A banner per node that is down, syncing, or whose link is broken.
 #[component]
 fn Alerts(latest: Memo<Option<MetricsTick>>) -> impl IntoView {
+    let t = use_texts();
+    let d = &t.dashboard;
     move || {
         let Some(tick) = latest.get() else {
-            return view! { <p class="muted">"Waiting for the first metrics…"</p> }.into_any();
+            return view! { <p class="muted">{d.waiting}</p> }.into_any();
         };
         let alerts: Vec<(String, &'static str)> = tick
             .nodes
             .iter()
             .filter_map(|n| {
-                let role = n.role.map(NodeRole::label).unwrap_or("node");
+                let role = t.common.role(n.role);
                 if !n.up {
                     Some((
-                        format!(
-                            "Redis {role} {} is down: {}",
-                            n.addr,
-                            n.error.clone().unwrap_or_default()
-                        ),
+                        (d.node_down)(role, &n.addr, n.error.as_deref().unwrap_or_default()),
                         "alert alert-down",
                     ))
                 } else if n.syncing {
-                    Some((
-                        format!("Replica {} is syncing with its master.", n.addr),
-                        "alert alert-warn",
-                    ))
+                    Some(((d.syncing)(&n.addr), "alert alert-warn"))
                 } else if n.role == Some(NodeRole::Replica)
                     && n.link_status.as_deref() != Some("up")
                 {
-                    Some((
-                        format!("Replica {} has no link to its master.", n.addr),
-                        "alert alert-warn",
-                    ))
+                    Some(((d.no_link)(&n.addr), "alert alert-warn"))
                 } else {
                     None
                 }
             })
             .collect();
         if alerts.is_empty() {
-            view! { <p class="muted ok-line" data-testid="all-clear">"All nodes up and in sync."</p> }.into_any()
+            view! { <p class="muted ok-line" data-testid="all-clear">{d.all_clear}</p> }.into_any()
         } else {
             alerts
                 .into_iter()
@@ -219,17 +216,18 @@ fn Alerts(latest: Memo<Option<MetricsTick>>) -> impl IntoView {
 /// their words (colour is never the only signal).
 #[component]
 fn TierSplit(latest: Memo<Option<MetricsTick>>) -> impl IntoView {
+    let t = use_texts();
     let shares = move || {
-        latest.get().map(|t| {
-            let app = t.app;
+        latest.get().map(|tick| {
+            let app = tick.app;
             let all = app.lookups.max(1) as f64;
             let redis = app.hits.saturating_sub(app.near_hits);
             [
-                ("near", "split-near", app.near_hits),
+                (t.common.tier_near, "split-near", app.near_hits),
                 ("Redis", "split-cache", redis),
-                ("database", "split-db", app.misses),
+                (t.common.tier_database, "split-db", app.misses),
             ]
-            .map(|(label, class, count)| (label, class, count, 100.0 * count as f64 / all))
+            .map(|(label, class, count)| (label, class, count, count as f64 / all))
         })
     };
     view! {
@@ -238,12 +236,12 @@ fn TierSplit(latest: Memo<Option<MetricsTick>>) -> impl IntoView {
                 {move || shares().map(|shares| shares.into_iter().map(|(label, class, count, pct)| view! {
                     <li class=class>
                         <span class="split-label">{label}</span>
-                        <span class="split-value">{format!("{pct:.1}%")}</span>
-                        <span class="split-count muted">{count}</span>
+                        <span class="split-value">{format_percent(pct, 1, t.locale)}</span>
+                        <span class="split-count muted">{format_count(count, t.locale)}</span>
                     </li>
                 }).collect_view())}
             </ul>
-            <span class="tile-label">"answered by"</span>
+            <span class="tile-label">{t.dashboard.answered_by}</span>
         </div>
     }
 }
@@ -252,23 +250,25 @@ fn TierSplit(latest: Memo<Option<MetricsTick>>) -> impl IntoView {
 /// is off or paused.
 #[component]
 fn NearTile(latest: Memo<Option<MetricsTick>>) -> impl IntoView {
-    let near = move || latest.get().and_then(|t| t.near);
+    let t = use_texts();
+    let d = &t.dashboard;
+    let near = move || latest.get().and_then(|tick| tick.near);
     let value = move || match near() {
         None => "—".to_string(),
-        Some(near) if !near.enabled => "off".to_string(),
-        Some(near) if !near.live => "paused".to_string(),
-        Some(near) => near.entries.to_string(),
+        Some(near) if !near.enabled => d.near_off.to_string(),
+        Some(near) if !near.live => d.near_paused.to_string(),
+        Some(near) => format_count(near.entries, t.locale),
     };
     let bytes = move || {
         near()
             .filter(|near| near.enabled && near.live)
-            .map(|near| format!("entries · {}", format_bytes(near.bytes)))
+            .map(|near| (d.near_bytes)(&format_bytes(near.bytes, t.locale)))
     };
     view! {
         <div class="glass card tile">
             <span class="tile-value" data-testid="near">{value}</span>
             <span class="tile-sub" data-testid="near-bytes">{bytes}</span>
-            <span class="tile-label">"near cache (this server)"</span>
+            <span class="tile-label">{d.near_title}</span>
         </div>
     }
 }
@@ -291,27 +291,40 @@ fn Tile(
 /// One node's replication facts, in the shared node card.
 #[component]
 fn ReplicaCard(node: NodeMetrics) -> impl IntoView {
-    let opt = |v: Option<u64>, unit: &str| {
-        v.map(|v| format!("{v}{unit}"))
-            .unwrap_or_else(|| "—".to_string())
+    let t: &'static Texts = use_texts();
+    let d = &t.dashboard;
+    let loc = t.locale;
+    let dash = || "—".to_string();
+    let unit = |v: Option<u64>, unit: &str| {
+        v.map(|v| with_unit(format_count(v, loc), unit, loc))
+            .unwrap_or_else(dash)
     };
-    let mut facts = vec![Fact::new("Offset", opt(node.offset, ""))];
+    let mut facts = vec![Fact::new(
+        d.offset,
+        node.offset.map(|o| o.to_string()).unwrap_or_else(dash),
+    )];
     if node.role == Some(NodeRole::Replica) {
         let link = node.link_status.clone().unwrap_or_default();
         facts.extend([
+            Fact::new(t.common.link, node.link_status.clone().unwrap_or_else(dash))
+                .class(format!("link-{link}")),
             Fact::new(
-                "Link",
-                node.link_status.clone().unwrap_or_else(|| "—".into()),
+                d.behind,
+                node.lag_bytes
+                    .map(|b| format_bytes(b, loc))
+                    .unwrap_or_else(dash),
             )
-            .class(format!("link-{link}")),
-            Fact::new("Behind", opt(node.lag_bytes, " B")).testid("lag-bytes"),
-            Fact::new("Heartbeat", opt(node.heartbeat_ms, " ms")).testid("heartbeat"),
-            Fact::new("Lag", opt(node.lag_s, " s")),
-            Fact::new("Last I/O", opt(node.last_io_s, " s ago")),
+            .testid("lag-bytes"),
+            Fact::new(d.heartbeat, unit(node.heartbeat_ms, "ms")).testid("heartbeat"),
+            Fact::new(d.lag, unit(node.lag_s, "s")),
+            Fact::new(
+                d.last_io,
+                node.last_io_s.map(d.seconds_ago).unwrap_or_else(dash),
+            ),
         ]);
     }
     view! {
-        <NodeCard role=node.role.map(NodeRole::label).unwrap_or("node") addr=node.addr up=node.up
+        <NodeCard role=t.common.role(node.role) addr=node.addr up=node.up
             testid="repl-node" facts warning=None error=node.error />
     }
 }

@@ -7,6 +7,7 @@
 
 use crate::api;
 use crate::format::{format_bytes, format_ms};
+use crate::i18n::{use_texts, Texts};
 use crate::types::{percent_encode, KeyDeleted, KeyInfo, KeyPage, KeyQuery, KeyType, KeyValue};
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
@@ -38,6 +39,8 @@ pub fn key_href(key: &str) -> String {
 /// Pattern box, type filter, keys, and the chosen key's value.
 #[component]
 pub fn KeysPage() -> impl IntoView {
+    let t = use_texts();
+    let k = &t.keys;
     let url = use_query_map();
     let scan = Memo::new(move |_| {
         let q = url.read();
@@ -118,28 +121,28 @@ pub fn KeysPage() -> impl IntoView {
     view! {
         <section class="glass card keys-page">
             <div class="card-head">
-                <h2>"Keys"</h2>
-                <span class="muted">"One SCAN step at a time; never KEYS."</span>
+                <h2>{k.title}</h2>
+                <span class="muted">{k.intro}</span>
             </div>
             <Form method="GET" action="/keys" attr:class="keys-form">
                 <input class="search-input" type="search" name="match" maxlength="256" autocomplete="off"
-                    aria-label="Key pattern" placeholder="Pattern, like db:* or cache:product:*"
+                    aria-label=k.pattern_label placeholder=k.pattern_placeholder
                     data-testid="keys-pattern" prop:value=move || scan.get().pattern />
-                <select name="type" aria-label="Key type" data-testid="keys-type"
+                <select name="type" aria-label=k.type_label data-testid="keys-type"
                     prop:value=move || scan.get().kind.map(KeyType::as_str).unwrap_or("")>
-                    <option value="">"All types"</option>
+                    <option value="">{k.all_types}</option>
                     {TYPES.map(|t| view! { <option value=t.as_str()>{t.as_str()}</option> })}
                 </select>
-                <button class="button" type="submit" data-testid="keys-submit">"Scan"</button>
+                <button class="button" type="submit" data-testid="keys-submit">{k.scan}</button>
             </Form>
-            <Transition fallback=|| view! { <p class="muted">"Scanning…"</p> }>
+            <Transition fallback=move || view! { <p class="muted">{k.scanning}</p> }>
                 {move || first.get().map(|page| match page {
                     Err(failure) => view! { <div class="alert alert-down" role="alert">{failure.error}</div> }.into_any(),
                     Ok(page) => {
                         let pattern = scan.get_untracked().pattern;
                         view! {
                             <p class="muted" data-testid="keys-total">
-                                {format!("{} keys in the database; matching {pattern}:", page.total)}
+                                {(k.total)(page.total, &pattern, t.locale)}
                             </p>
                             <KeyTable keys=page.keys more chosen />
                         }.into_any()
@@ -149,7 +152,7 @@ pub fn KeysPage() -> impl IntoView {
             {move || cursor.get().map(|_| view! {
                 <button class="button ghost" type="button" data-testid="keys-more"
                     disabled=move || loading.get() on:click=load_more>
-                    {move || if loading.get() { "Loading…" } else { "Load more" }}
+                    {move || if loading.get() { k.loading } else { k.load_more }}
                 </button>
             })}
         </section>
@@ -171,6 +174,8 @@ fn KeyTable(
     more: RwSignal<Vec<KeyInfo>>,
     chosen: Memo<Option<String>>,
 ) -> impl IntoView {
+    let t = use_texts();
+    let k = &t.keys;
     let row = move |info: KeyInfo| {
         let href = key_href(&info.key);
         let is_chosen = {
@@ -181,8 +186,8 @@ fn KeyTable(
             <tr class=move || if is_chosen() { "chosen" } else { "" }>
                 <td class="key-name"><a href=href data-testid="key-link">{info.key.clone()}</a></td>
                 <td>{info.kind.as_str()}</td>
-                <td>{ttl_text(info.ttl_ms)}</td>
-                <td>{info.bytes.map(format_bytes).unwrap_or_default()}</td>
+                <td>{ttl_text(info.ttl_ms, t)}</td>
+                <td>{info.bytes.map(|b| format_bytes(b, t.locale)).unwrap_or_default()}</td>
             </tr>
         }
     };
@@ -190,7 +195,7 @@ fn KeyTable(
     view! {
         <div class="table-scroll">
             <table class="keys" data-testid="keys">
-                <thead><tr><th>"Key"</th><th>"Type"</th><th>"TTL"</th><th>"Size"</th></tr></thead>
+                <thead><tr><th>{k.key}</th><th>{k.kind}</th><th>{k.ttl}</th><th>{k.size}</th></tr></thead>
                 <tbody>
                     {keys.into_iter().map(row).collect_view()}
                     {move || more.get().into_iter().map(row).collect_view()}
@@ -198,7 +203,7 @@ fn KeyTable(
             </table>
         </div>
         {move || (empty && more.with(Vec::is_empty)).then(|| view! {
-            <p class="muted" data-testid="keys-none">"No matching key in the steps scanned so far."</p>
+            <p class="muted" data-testid="keys-none">{k.none}</p>
         })}
     }
 }
@@ -206,16 +211,21 @@ fn KeyTable(
 /// One key's value, as its type shows best.
 #[component]
 fn ValueCard(value: KeyValue) -> impl IntoView {
+    let t = use_texts();
+    let k = &t.keys;
     let facts = format!(
-        "{} · {} · TTL {} · {}{}",
+        "{} · {} · TTL {} · {} · {}",
         value.kind.as_str(),
         value.encoding.clone().unwrap_or_default(),
-        ttl_text(value.ttl_ms),
-        value.bytes.map(format_bytes).unwrap_or_default(),
+        ttl_text(value.ttl_ms, t),
+        value
+            .bytes
+            .map(|b| format_bytes(b, t.locale))
+            .unwrap_or_default(),
         if value.kind == KeyType::String {
-            format!(" · {} bytes", value.length)
+            (k.bytes)(value.length, t.locale)
         } else {
-            format!(" · {} elements", value.length)
+            (k.elements)(value.length, t.locale)
         },
     );
     let body = match (&value.text, value.kind) {
@@ -243,7 +253,7 @@ fn ValueCard(value: KeyValue) -> impl IntoView {
             <h2 class="mono key-title">{value.key.clone()}</h2>
             <p class="muted">{facts}</p>
             {body}
-            {value.truncated.then(|| view! { <p class="warn-line">"Only the first part is shown."</p> })}
+            {value.truncated.then(|| view! { <p class="warn-line">{k.truncated}</p> })}
             {evictable.then(|| view! { <Evict key /> })}
         </section>
     }
@@ -254,8 +264,9 @@ fn ValueCard(value: KeyValue) -> impl IntoView {
 /// this form only, never stored.
 #[component]
 fn Evict(key: String) -> impl IntoView {
+    let k = &use_texts().keys;
     let token = RwSignal::new(String::new());
-    let outcome = RwSignal::new(None::<Result<String, String>>);
+    let outcome = RwSignal::new(None::<Result<&'static str, String>>);
     let busy = RwSignal::new(false);
     let product = key
         .strip_prefix("cache:product:")
@@ -270,10 +281,8 @@ fn Evict(key: String) -> impl IntoView {
                 let answer: Result<KeyDeleted, _> =
                     api::delete_json(path, token.get_untracked()).await;
                 outcome.set(Some(match answer {
-                    Ok(done) if done.deleted => {
-                        Ok("Evicted: the next lookup reads the database.".into())
-                    }
-                    Ok(_) => Ok("Already gone (expired or evicted).".into()),
+                    Ok(done) if done.deleted => Ok(k.evicted),
+                    Ok(_) => Ok(k.already_gone),
                     Err(failure) => Err(failure.error),
                 }));
                 busy.set(false);
@@ -283,15 +292,15 @@ fn Evict(key: String) -> impl IntoView {
     view! {
         <form class="evict" on:submit=evict data-testid="evict">
             <label class="field">
-                <span>"Admin token"</span>
+                <span>{k.admin_token}</span>
                 <input type="password" autocomplete="off" data-testid="evict-token"
                     prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev)) />
             </label>
-            <button class="button" type="submit" data-testid="evict-submit" disabled=move || busy.get()>"Evict"</button>
+            <button class="button" type="submit" data-testid="evict-submit" disabled=move || busy.get()>{k.evict}</button>
             {move || outcome.get().map(|outcome| match outcome {
                 Ok(text) => view! {
                     <p class="ok-line" role="status" data-testid="evict-outcome">{text}
-                        {product.clone().map(|href| view! { " " <a href=href>"Look it up"</a> })}
+                        {product.clone().map(|href| view! { " " <a href=href>{k.look_up}</a> })}
                     </p>
                 }.into_any(),
                 Err(error) => view! { <p class="alert alert-down" role="alert" data-testid="evict-outcome">{error}</p> }.into_any(),
@@ -300,6 +309,8 @@ fn Evict(key: String) -> impl IntoView {
     }
 }
 
-fn ttl_text(ttl_ms: Option<u64>) -> String {
-    ttl_ms.map(format_ms).unwrap_or_else(|| "none".to_string())
+fn ttl_text(ttl_ms: Option<u64>, t: &Texts) -> String {
+    ttl_ms
+        .map(|ms| format_ms(ms, t.locale))
+        .unwrap_or_else(|| t.keys.no_ttl.to_string())
 }

@@ -15,3 +15,15 @@ pub use not_found::NotFound;
 pub use product_detail::ProductDetailPage;
 pub use products::ProductsPage;
 pub use search::SearchPage;
+
+use crate::format::format_price_compact;
+use crate::i18n::Texts;
+use crate::types::LookupQuery;
+
+/// What was looked up, as the search page's history and the dashboard's
+/// live lookups show it, in the page's language.
+pub fn query_label(query: &LookupQuery, t: &Texts) -> String {
+    query.label(t.search.all_products, |price| {
+        format_price_compact(price, t.locale)
+    })
+}

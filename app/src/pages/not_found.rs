@@ -5,11 +5,12 @@ use leptos::prelude::*;
 /// Shown for any path no route matches (the server answers 404).
 #[component]
 pub fn NotFound() -> impl IntoView {
+    let t = &crate::i18n::use_texts().not_found;
     view! {
         <section class="glass card empty">
-            <h1>"Page not found"</h1>
-            <p>"Nothing lives at this address."</p>
-            <a class="button" href="/">"Back to cachescope"</a>
+            <h1>{t.title}</h1>
+            <p>{t.body}</p>
+            <a class="button" href="/">{t.back}</a>
         </section>
     }
 }

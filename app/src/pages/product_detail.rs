@@ -2,6 +2,7 @@
 
 use crate::api;
 use crate::format::format_price;
+use crate::i18n::use_texts;
 use crate::types::{ApiFailure, DbProduct, ProductId};
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
@@ -9,6 +10,8 @@ use leptos_router::hooks::use_params_map;
 /// Every field of one product, and where the answer came from.
 #[component]
 pub fn ProductDetailPage() -> impl IntoView {
+    let t = use_texts();
+    let p = &t.products;
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let product = Resource::new(id, |id| {
@@ -27,8 +30,8 @@ pub fn ProductDetailPage() -> impl IntoView {
     });
     view! {
         <section class="glass card detail">
-            <a class="back" href="/products">"← All products"</a>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <a class="back" href="/products">{p.back}</a>
+            <Transition fallback=move || view! { <p class="muted">{t.common.loading}</p> }>
                 {move || {
                     product
                         .get()
@@ -45,22 +48,22 @@ pub fn ProductDetailPage() -> impl IntoView {
                                 view! {
                                     <div class="detail-head">
                                         <h2 data-testid="detail-name">{data.name.clone()}</h2>
-                                        <span class="badge badge-db" title="served by GET /api/db/product" data-testid="detail-source">
+                                        <span class="badge badge-db" title=p.served_by data-testid="detail-source">
                                             {source.label()}
                                         </span>
                                     </div>
-                                    <div class="price big">{format_price(data.price)}</div>
+                                    <div class="price big">{format_price(data.price, t.locale)}</div>
                                     <dl class="facts wide">
-                                        <dt>"Id"</dt>
+                                        <dt>{p.id}</dt>
                                         <dd>{data.id.clone()}</dd>
-                                        <dt>"Category"</dt>
+                                        <dt>{p.category}</dt>
                                         <dd>{data.category.clone()}</dd>
-                                        <dt>"Stock"</dt>
-                                        <dd>{if data.in_stock { "in stock" } else { "out of stock" }}</dd>
+                                        <dt>{p.stock}</dt>
+                                        <dd>{if data.in_stock { t.common.in_stock } else { t.common.out_of_stock }}</dd>
                                         {(source == crate::types::StoreKind::RedisDb).then(|| {
                                             let key = format!("db:product:{}", data.id);
                                             view! {
-                                                <dt>"Redis key"</dt>
+                                                <dt>{p.redis_key}</dt>
                                                 <dd><a class="mono" href=crate::pages::key_href(&key) data-testid="detail-key">{key.clone()}</a></dd>
                                             }
                                         })}

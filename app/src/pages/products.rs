@@ -4,6 +4,8 @@
 
 use crate::api;
 use crate::components::ProductCard;
+use crate::format::format_count;
+use crate::i18n::use_texts;
 use crate::types::{percent_encode, CategoryCount, ListQuery, PriceOrder, ProductPage};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -49,6 +51,8 @@ impl Filters {
 /// Category chips, price order, and the product grid with paging.
 #[component]
 pub fn ProductsPage() -> impl IntoView {
+    let t = use_texts();
+    let p = &t.products;
     let query = use_query_map();
     let filters = Memo::new(move |_| {
         let q = query.read();
@@ -96,13 +100,13 @@ pub fn ProductsPage() -> impl IntoView {
     view! {
         <section class="glass card products-page">
             <div class="card-head">
-                <h2>"Products"</h2>
-                <div class="segmented" role="group" aria-label="Sort by price">
-                    {sort_link(PriceOrder::PriceAsc, "Price ↑", "sort-asc")}
-                    {sort_link(PriceOrder::PriceDesc, "Price ↓", "sort-desc")}
+                <h2>{p.title}</h2>
+                <div class="segmented" role="group" aria-label=p.sort_label>
+                    {sort_link(PriceOrder::PriceAsc, p.price_asc, "sort-asc")}
+                    {sort_link(PriceOrder::PriceDesc, p.price_desc, "sort-desc")}
                 </div>
             </div>
-            <p class="muted">"Read straight from the product database in Redis, through its indexes."</p>
+            <p class="muted">{p.intro}</p>
             <Transition fallback=|| view! { <div class="chips"></div> }>
                 {move || {
                     categories
@@ -113,14 +117,14 @@ pub fn ProductsPage() -> impl IntoView {
                         })
                 }}
             </Transition>
-            <Transition fallback=|| view! { <p class="muted">"Loading products…"</p> }>
+            <Transition fallback=move || view! { <p class="muted">{p.loading}</p> }>
                 {move || {
                     page.get()
                         .map(|result| match result {
                             Err(failure) => {
                                 view! {
                                     <div class="alert alert-down" role="alert">
-                                        <strong>"Cannot list products. "</strong>
+                                        <strong>{p.cannot_list}</strong>
                                         {failure.error}
                                     </div>
                                 }
@@ -137,6 +141,7 @@ pub fn ProductsPage() -> impl IntoView {
 /// "All" plus one link per category, with counts; the current one is marked.
 #[component]
 fn CategoryChips(list: Vec<CategoryCount>, filters: Memo<Filters>) -> impl IntoView {
+    let t = use_texts();
     let total: u64 = list.iter().map(|c| c.count).sum();
     let chip = move |name: Option<String>, label: String, count: u64| {
         let active = {
@@ -163,13 +168,13 @@ fn CategoryChips(list: Vec<CategoryCount>, filters: Memo<Filters>) -> impl IntoV
                 data-name=name.clone().unwrap_or_default()
             >
                 {label}
-                <span class="count">{count}</span>
+                <span class="count">{format_count(count, t.locale)}</span>
             </a>
         }
     };
     view! {
-        <nav class="chips" aria-label="Categories">
-            {chip(None, "All".to_string(), total)}
+        <nav class="chips" aria-label=t.products.categories>
+            {chip(None, t.products.all.to_string(), total)}
             {list.into_iter().map(|c| chip(Some(c.name.clone()), c.name, c.count)).collect_view()}
         </nav>
     }
@@ -178,6 +183,8 @@ fn CategoryChips(list: Vec<CategoryCount>, filters: Memo<Filters>) -> impl IntoV
 /// The product tiles, a count line and previous/next links.
 #[component]
 fn Grid(page: ProductPage, filters: Filters) -> impl IntoView {
+    let t = use_texts();
+    let p = &t.products;
     let shown = page.items.len() as u64;
     let first = if shown == 0 { 0 } else { filters.offset + 1 };
     let last = filters.offset + shown;
@@ -196,14 +203,14 @@ fn Grid(page: ProductPage, filters: Filters) -> impl IntoView {
         .href()
     });
     view! {
-        <p class="muted" data-testid="count">{format!("{first}–{last} of {} products", page.total)}</p>
-        {(page.items.is_empty()).then(|| view! { <p class="empty">"No product matches."</p> })}
+        <p class="muted" data-testid="count">{(p.count)(first, last, page.total, t.locale)}</p>
+        {(page.items.is_empty()).then(|| view! { <p class="empty">{p.none}</p> })}
         <div class="grid">
             {page.items.into_iter().map(|product| view! { <ProductCard product /> }).collect_view()}
         </div>
         <div class="pager">
-            {prev.map(|href| view! { <a class="button ghost" href=href>"← Previous"</a> })}
-            {next.map(|href| view! { <a class="button ghost" href=href data-testid="next">"Next →"</a> })}
+            {prev.map(|href| view! { <a class="button ghost" href=href>{p.previous}</a> })}
+            {next.map(|href| view! { <a class="button ghost" href=href data-testid="next">{p.next}</a> })}
         </div>
     }
 }

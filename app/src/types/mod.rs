@@ -6,6 +6,7 @@ mod ha;
 mod health;
 mod id;
 mod keys;
+mod locale;
 mod lookup;
 mod metrics;
 mod product;
@@ -17,6 +18,7 @@ pub use keys::{
     validate_key, KeyDeleted, KeyInfo, KeyItem, KeyPage, KeyQuery, KeyType, KeyValue,
     DEFAULT_SCAN_COUNT, MAX_ITEMS, MAX_KEY_LEN, MAX_PATTERN_LEN, MAX_SCAN_COUNT, MAX_STRING_BYTES,
 };
+pub use locale::{Locale, LocaleChoice, LOCALE_COOKIE, MAX_BACK_LEN};
 pub use query::{
     percent_encode, tokenize, ListQuery, LookupQuery, SearchParams, DEFAULT_LIMIT,
     DEFAULT_SEARCH_LIMIT, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_WORD_LEN,

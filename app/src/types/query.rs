@@ -223,10 +223,11 @@ impl SearchParams {
     }
 
     /// What was searched, for people: `premium smartphone · electronics ·
-    /// $10–$500` (`all products` without words).
-    pub fn label(&self) -> String {
+    /// $10–$500`, with `all_products` when there are no words and prices
+    /// written by `price` (the UI's language decides both).
+    pub fn label(&self, all_products: &str, price: impl Fn(f64) -> String) -> String {
         let mut label = if self.words.is_empty() {
-            "all products".to_string()
+            all_products.to_string()
         } else {
             self.words.join(" ")
         };
@@ -235,9 +236,9 @@ impl SearchParams {
             label.push_str(category);
         }
         let _ = match (self.min_price, self.max_price) {
-            (Some(min), Some(max)) => write!(label, " · ${min}–${max}"),
-            (Some(min), None) => write!(label, " · ≥ ${min}"),
-            (None, Some(max)) => write!(label, " · ≤ ${max}"),
+            (Some(min), Some(max)) => write!(label, " · {}–{}", price(min), price(max)),
+            (Some(min), None) => write!(label, " · ≥ {}", price(min)),
+            (None, Some(max)) => write!(label, " · ≤ {}", price(max)),
             (None, None) => Ok(()),
         };
         label
@@ -287,11 +288,12 @@ impl LookupQuery {
         }
     }
 
-    /// What was looked up, for people: the id, or the search's label.
-    pub fn label(&self) -> String {
+    /// What was looked up, for people: the id, or the search's label
+    /// ([`SearchParams::label`]).
+    pub fn label(&self, all_products: &str, price: impl Fn(f64) -> String) -> String {
         match self {
             LookupQuery::Product(id) => id.to_string(),
-            LookupQuery::Search(search) => search.label(),
+            LookupQuery::Search(search) => search.label(all_products, price),
         }
     }
 }
@@ -501,9 +503,13 @@ mod tests {
             s.query_string(),
             "q=premium%20smartphone&category=electronics&min_price=10&max_price=899.99"
         );
-        assert_eq!(s.label(), "premium smartphone · electronics · $10–$899.99");
+        let dollars = |p: f64| format!("${p}");
+        assert_eq!(
+            s.label("all products", dollars),
+            "premium smartphone · electronics · $10–$899.99"
+        );
         let all = SearchParams::from_form("", "", "", "500").expect("valid");
-        assert_eq!(all.label(), "all products · ≤ $500");
+        assert_eq!(all.label("all products", dollars), "all products · ≤ $500");
         for bad in [
             "",
             "q=a",
@@ -529,7 +535,7 @@ mod tests {
                 Some(query)
             );
         }
-        assert_eq!(found.label(), "lamp");
+        assert_eq!(found.label("all products", |p| p.to_string()), "lamp");
         assert!(serde_json::from_str::<LookupQuery>("\"bad id\"").is_err());
     }
 }

@@ -9,6 +9,7 @@ pub mod hosts;
 pub(crate) mod keys;
 pub mod limits;
 pub(crate) mod live;
+pub(crate) mod locale;
 pub(crate) mod lookup;
 mod prometheus;
 pub mod rate_limit;
@@ -25,12 +26,14 @@ use axum::{
 /// Largest request body the API reads (a product is well under 8 KiB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// `GET /ws`: the live feed, and `GET /metrics` for Prometheus (outside
-/// `/api`, as the contract names them).
+/// `GET /ws`: the live feed, `GET /metrics` for Prometheus (outside
+/// `/api`, as the contract names them), and `GET /locale`, the language
+/// switch of the pages.
 pub fn ws() -> Router<AppState> {
     Router::new()
         .route("/ws", get(live::ws))
         .route("/metrics", get(prometheus::metrics))
+        .route("/locale", get(locale::switch))
 }
 
 /// Every `/api` route, with its full path: merged into the app's router

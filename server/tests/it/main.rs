@@ -14,6 +14,7 @@ mod hardening;
 mod health;
 mod keys;
 mod live;
+mod locale;
 mod near;
 mod openapi;
 mod pages;

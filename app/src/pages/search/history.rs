@@ -3,6 +3,7 @@
 
 use crate::components::SourceBadge;
 use crate::format::format_us;
+use crate::i18n::use_texts;
 use crate::types::{HistoryEntry, LookupQuery, StoreKind};
 use leptos::prelude::*;
 
@@ -17,21 +18,22 @@ pub fn RecentSearches(
     /// The database behind the cache, named on DATABASE badges.
     store: Signal<Option<StoreKind>>,
 ) -> impl IntoView {
+    let t = use_texts();
     if entries.is_empty() {
-        return view! { <p class="muted">"No search yet."</p> }.into_any();
+        return view! { <p class="muted">{t.search.no_search}</p> }.into_any();
     }
     view! {
         <ul class="history" data-testid="history">
             {entries.into_iter().take(SHOWN).map(|e| {
-                let label = e.query.label();
+                let label = crate::pages::query_label(&e.query, t);
                 let query = e.query;
                 view! {
                     <li>
-                        <button class="history-item" type="button" title="Search again"
+                        <button class="history-item" type="button" title=t.search.again
                             on:click=move |_| again(query.clone())>
                             <SourceBadge source=e.source store />
                             <span class="history-query">{label}</span>
-                            <span class="history-time">{format_us(e.elapsed_us)}</span>
+                            <span class="history-time">{format_us(e.elapsed_us, t.locale)}</span>
                         </button>
                     </li>
                 }

@@ -65,8 +65,9 @@ impl Form {
 pub enum Answer {
     /// A product found by id.
     Product(ProductLookup),
-    /// A search's results, with a note when an id was searched as a word.
-    Search(SearchResult, Option<String>),
+    /// A search's results, with the id that was not found when it was
+    /// searched as a word instead (the page says so).
+    Search(SearchResult, Option<ProductId>),
     /// Why there is no answer.
     Failed(String),
 }
@@ -98,9 +99,8 @@ where
             match found {
                 Ok(found) => Answer::Product(found),
                 Err(missing) if missing.is_not_found() => {
-                    let note = format!("{missing}; showing products that match the word instead.");
                     match SearchParams::from_form(id.as_str(), "", "", "") {
-                        Ok(words) => search(words, Some(note), &get).await,
+                        Ok(words) => search(words, Some(id), &get).await,
                         Err(invalid) => Answer::Failed(invalid),
                     }
                 }
@@ -111,7 +111,7 @@ where
     }
 }
 
-async fn search<G, F>(params: SearchParams, note: Option<String>, get: &G) -> Answer
+async fn search<G, F>(params: SearchParams, note: Option<ProductId>, get: &G) -> Answer
 where
     G: Fn(String) -> F,
     F: Future<Output = Result<(u16, String), ApiFailure>>,
@@ -226,9 +226,9 @@ mod tests {
         );
         assert_eq!(asked, ["/api/products/prod2", "/api/search?q=prod2"]);
         match answer {
-            Answer::Search(result, Some(note)) => {
+            Answer::Search(result, Some(missing)) => {
                 assert_eq!(result.total, 0);
-                assert!(note.starts_with("product \"prod2\" not found"), "{note}");
+                assert_eq!(missing.as_str(), "prod2");
             }
             other => panic!("expected a word search, got {other:?}"),
         }

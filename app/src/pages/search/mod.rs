@@ -12,6 +12,7 @@ mod stats;
 
 use crate::api;
 use crate::components::{LatencyChart, TopologyPanel};
+use crate::i18n::use_texts;
 use crate::live::{use_live_feed, FeedStatus};
 use crate::types::{ApiFailure, CategoryCount, HistoryEntry, LookupQuery, Source, Stats};
 use answer::AnswerCard;
@@ -26,6 +27,8 @@ const CHART_SAMPLES: usize = 40;
 /// The search page.
 #[component]
 pub fn SearchPage() -> impl IntoView {
+    let t = use_texts();
+    let s = &t.search;
     let form = RwSignal::new(Form::default());
     let answer = RwSignal::new(None::<Answer>);
     let busy = RwSignal::new(false);
@@ -145,8 +148,8 @@ pub fn SearchPage() -> impl IntoView {
         <div class="columns">
             <AnswerCard answer age_s store />
             <section class="glass card stats-card">
-                <h2>"Cache"</h2>
-                <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                <h2>{s.stats_title}</h2>
+                <Transition fallback=move || view! { <p class="muted">{t.common.loading}</p> }>
                     {move || live_stats().map(|s| match s {
                         Err(failure) => view! { <div class="alert alert-down">{failure.error}</div> }.into_any(),
                         Ok(s) => view! { <StatsView stats=s /> }.into_any(),
@@ -156,23 +159,23 @@ pub fn SearchPage() -> impl IntoView {
         </div>
 
         <section class="glass card">
-            <h2>"Response times"</h2>
+            <h2>{s.response_times}</h2>
             <LatencyChart samples=samples />
         </section>
 
         <section class="glass card">
             <div class="card-head">
-                <h2>"Recent searches"</h2>
-                <div class="segmented" role="group" aria-label="Whose searches">
+                <h2>{s.recent}</h2>
+                <div class="segmented" role="group" aria-label=s.whose>
                     <button type="button" class=move || if show_mine.get() { "seg active" } else { "seg" }
                         aria-pressed=move || show_mine.get().to_string() data-testid="history-mine"
-                        on:click=move |_| show_mine.set(true)>"Mine"</button>
+                        on:click=move |_| show_mine.set(true)>{s.mine}</button>
                     <button type="button" class=move || if show_mine.get() { "seg" } else { "seg active" }
                         aria-pressed=move || (!show_mine.get()).to_string() data-testid="history-everyone"
-                        on:click=move |_| show_mine.set(false)>"Everyone"</button>
+                        on:click=move |_| show_mine.set(false)>{s.everyone}</button>
                 </div>
             </div>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=move || view! { <p class="muted">{t.common.loading}</p> }>
                 {move || live_history().map(|h| match (show_mine.get(), h) {
                     (true, _) => view! { <RecentSearches entries=my_searches.get() again=run store /> }.into_any(),
                     (false, Err(failure)) => view! { <div class="alert alert-down">{failure.error}</div> }.into_any(),
@@ -207,6 +210,7 @@ fn SearchForm(
     let (min_value, min_input) = field(|f| f.min_price.clone(), |f, v| f.min_price = v);
     let (max_value, max_input) = field(|f| f.max_price.clone(), |f, v| f.max_price = v);
     let (category_value, category_input) = field(|f| f.category.clone(), |f, v| f.category = v);
+    let s = &use_texts().search;
     view! {
         <section class="glass card search-card">
             <form
@@ -223,24 +227,24 @@ fn SearchForm(
                     name="q"
                     maxlength="200"
                     autocomplete="off"
-                    placeholder="An id like prod1, or words like smartphone premium"
-                    aria-label="Search products"
+                    placeholder=s.placeholder
+                    aria-label=s.input_label
                     data-testid="search-input"
                     prop:value=q_value
                     on:input=q_input
                 />
                 <button class="button" type="submit" data-testid="search-submit" disabled=move || busy.get()>
-                    {move || if busy.get() { "Searching…" } else { "Search" }}
+                    {move || if busy.get() { s.searching } else { s.submit }}
                 </button>
                 <div class="filters">
                     <select
                         name="category"
-                        aria-label="Category"
+                        aria-label=s.category_label
                         data-testid="search-category"
                         prop:value=category_value
                         on:change=category_input
                     >
-                        <option value="">"All categories"</option>
+                        <option value="">{s.all_categories}</option>
                         <Transition fallback=|| ()>
                             {move || {
                                 categories
@@ -254,9 +258,9 @@ fn SearchForm(
                             }}
                         </Transition>
                     </select>
-                    <input type="number" name="min_price" min="0" step="0.01" placeholder="Min $" aria-label="Minimum price"
+                    <input type="number" name="min_price" min="0" step="0.01" placeholder=s.min_placeholder aria-label=s.min_label
                         prop:value=min_value on:input=min_input />
-                    <input type="number" name="max_price" min="0" step="0.01" placeholder="Max $" aria-label="Maximum price"
+                    <input type="number" name="max_price" min="0" step="0.01" placeholder=s.max_placeholder aria-label=s.max_label
                         prop:value=max_value on:input=max_input />
                 </div>
             </form>
