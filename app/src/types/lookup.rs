@@ -173,4 +173,9 @@ pub struct HistoryEntry {
     pub elapsed_us: u64,
     /// When, in milliseconds since the Unix epoch.
     pub at: u64,
+    /// When it finished, in microseconds since the Unix epoch, so lookups
+    /// of one millisecond keep their order (lists are newest first by it).
+    /// 0 in entries recorded before it existed.
+    #[serde(default)]
+    pub at_us: u64,
 }

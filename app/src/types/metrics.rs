@@ -288,6 +288,7 @@ mod tests {
             source: Source::Cache,
             elapsed_us: 120,
             at: 7,
+            at_us: 7_000,
         };
         let node = NodeMetrics {
             addr: "127.0.0.1:6379".into(),

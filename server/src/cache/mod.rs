@@ -17,7 +17,7 @@ use crate::{
     metrics::{Hub, ReadTarget},
     stats::Recorder,
     store::Store,
-    topology::{now_ms, Node},
+    topology::{now_us, Node},
 };
 use app::types::{
     HistoryEntry, LookupQuery, Product, ProductId, ProductPage, SearchParams, Source,
@@ -481,11 +481,13 @@ impl Cache {
         let elapsed_us = started.elapsed().as_micros() as u64;
         self.stats.telemetry.lookup(Source::Near, found, elapsed_us);
         self.stats.record_near(elapsed_us, || {
+            let at_us = now_us();
             let entry = HistoryEntry {
                 query: query(),
                 source: Source::Near,
                 elapsed_us,
-                at: now_ms(),
+                at: at_us / 1000,
+                at_us,
             };
             self.hub.lookup(&entry);
             entry
@@ -510,11 +512,13 @@ impl Cache {
         self.stats
             .telemetry
             .lookup(filled.source, found, elapsed_us);
+        let at_us = now_us();
         let entry = HistoryEntry {
             query,
             source: filled.source,
             elapsed_us,
-            at: now_ms(),
+            at: at_us / 1000,
+            at_us,
         };
         self.hub.lookup(&entry);
         self.stats.record(filled.source, elapsed_us, Some(entry));

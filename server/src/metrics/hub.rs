@@ -144,9 +144,12 @@ impl Hub {
 
     /// Sends the lookups gathered since the last batch, if any.
     pub fn flush_lookups(&self) {
-        let (items, dropped) =
+        let (mut items, dropped) =
             std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
         if !items.is_empty() {
+            // In the order they finished (tasks record their lookups a few
+            // µs after stamping them, not always in that order).
+            items.sort_by_key(|e| e.at_us);
             self.broadcast(&ServerMessage::Lookup { items, dropped });
         }
     }
@@ -172,6 +175,7 @@ mod tests {
             source: Source::Cache,
             elapsed_us: n,
             at: n,
+            at_us: n * 1000,
         }
     }
 

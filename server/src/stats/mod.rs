@@ -307,6 +307,9 @@ impl Recorder {
                 .iter()
                 .filter_map(|json| serde_json::from_str(json).ok()),
         );
+        // Newest first by finishing time: this server's pending entries,
+        // other servers' flushed ones and the stored list interleave.
+        entries.sort_by(|a, b| b.at_us.cmp(&a.at_us));
         entries.truncate(HISTORY_LEN);
         Ok(entries)
     }

@@ -357,7 +357,44 @@ async fn stats_and_history_add_up_across_instances() {
     assert_eq!(entries[7]["source"], "database");
     assert!(entries
         .windows(2)
-        .all(|w| w[0]["at"].as_u64() >= w[1]["at"].as_u64()));
+        .all(|w| w[0]["at_us"].as_u64() > w[1]["at_us"].as_u64()));
+    assert!(entries
+        .iter()
+        .all(|e| e["at"].as_u64() == e["at_us"].as_u64().map(|us| us / 1000)));
+}
+
+#[tokio::test]
+async fn history_keeps_the_order_lookups_finished_in_across_instances() {
+    let topo = Topology::start().await;
+    let a = app(&topo, &[]).await;
+    let b = app(&topo, &[]).await;
+    // One after the other, alternating servers: each server flushes its
+    // own batch to the shared list, so only the finishing time can put
+    // them back in this order.
+    let mut asked = Vec::new();
+    for n in 0..12 {
+        let (server, id) = if n % 2 == 0 { (&a, n) } else { (&b, n) };
+        let id = format!("prod{}", id + 1);
+        assert_eq!(
+            server.get_json(&format!("/api/products/{id}")).await.0,
+            StatusCode::OK
+        );
+        asked.push(id);
+    }
+    let complete = eventually(Duration::from_secs(5), || async {
+        a.get_json("/api/history").await.1.as_array().map(Vec::len) == Some(12)
+    })
+    .await;
+    assert!(complete, "{}", a.get_json("/api/history").await.1);
+    let history = a.get_json("/api/history").await.1;
+    let order: Vec<&str> = history
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|e| e["query"].as_str())
+        .collect();
+    asked.reverse();
+    assert_eq!(order, asked, "newest first, in the order they finished");
 }
 
 #[tokio::test]

@@ -68,6 +68,7 @@ mod tests {
             source: Source::Cache,
             elapsed_us: n,
             at: n,
+            at_us: n * 1000,
         };
         let mut list = Vec::new();
         for n in 1..=20 {

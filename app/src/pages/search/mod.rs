@@ -114,6 +114,7 @@ pub fn SearchPage() -> impl IntoView {
                     source,
                     elapsed_us,
                     at: mine::now_ms(),
+                    at_us: mine::now_ms() * 1000,
                 };
                 my_searches.update(|list| mine::remember(list, entry));
                 my_searches.with_untracked(|list| mine::save(list));
