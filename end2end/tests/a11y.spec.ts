@@ -39,3 +39,19 @@ test('the search page works from the keyboard alone', async ({ page }) => {
   await page.keyboard.press('Enter');
   await expect(everyone).toHaveAttribute('aria-pressed', 'true');
 });
+
+test('no serious accessibility violation in French', async ({ page, baseURL }) => {
+  await page.context().addCookies([{ name: 'lang', value: 'fr', url: baseURL! }]);
+  for (const path of ['/?q=prod1', '/dashboard']) {
+    await page.goto(path);
+    await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+    await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
+    await page.waitForTimeout(500);
+    const results = await new AxeBuilder({ page }).analyze();
+    expect(results.passes.length).toBeGreaterThan(10);
+    const serious = results.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.length} × ${v.nodes[0]?.target.join(' ')} — ${v.help}`);
+    expect(serious, path).toEqual([]);
+  }
+});

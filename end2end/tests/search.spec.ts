@@ -35,7 +35,7 @@ test('searching an id again and again: DATABASE, then CACHE, then NEAR, with a T
   // Words go to the search, and the history lists both kinds, clickable.
   await input.fill('noise cancelling');
   await page.getByTestId('search-submit').click();
-  await expect(page.getByTestId('search-total')).toHaveText('1 matching products');
+  await expect(page.getByTestId('search-total')).toHaveText('1 matching product');
   await expect(badge).toHaveText('DATABASE');
   const history = page.getByTestId('history');
   await expect(history).toContainText('cancelling noise');

@@ -64,7 +64,7 @@ fn LanguageSwitch() -> impl IntoView {
                         title=locale.native_name()
                         aria-current=active.then_some("true")
                         data-testid=format!("lang-{}", locale.tag())>
-                        {locale.tag().to_uppercase()}
+                        {locale.switch_label()}
                     </a>
                 }
             })}

@@ -36,6 +36,14 @@ impl Locale {
         }
     }
 
+    /// The switch's label: the tag in capitals.
+    pub fn switch_label(self) -> &'static str {
+        match self {
+            Locale::En => "EN",
+            Locale::Fr => "FR",
+        }
+    }
+
     /// The language's name in itself, for the switch.
     pub fn native_name(self) -> &'static str {
         match self {
