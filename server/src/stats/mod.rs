@@ -309,7 +309,7 @@ impl Recorder {
         );
         // Newest first by finishing time: this server's pending entries,
         // other servers' flushed ones and the stored list interleave.
-        entries.sort_by(|a, b| b.at_us.cmp(&a.at_us));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.at_us));
         entries.truncate(HISTORY_LEN);
         Ok(entries)
     }
