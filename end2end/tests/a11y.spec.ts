@@ -1,22 +1,27 @@
 // Accessibility basics, checked by axe-core in the browser on every page:
 // no serious or critical violation (contrast, names, roles, labels).
 import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
 import { test, expect } from './fixtures';
 
 const PAGES = ['/', '/?q=prod1', '/dashboard', '/products', '/products/prod1', '/keys?match=db:*&key=db:product:prod1'];
 
+/** Opens `path` once hydrated and returns axe's serious or critical violations. */
+async function seriousViolations(page: Page, path: string): Promise<string[]> {
+  await page.goto(path);
+  await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
+  await page.waitForTimeout(500);
+  const results = await new AxeBuilder({ page }).analyze();
+  // axe really looked: rules ran and passed on this page.
+  expect(results.passes.length).toBeGreaterThan(10);
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.length} × ${v.nodes[0]?.target.join(' ')} — ${v.help}`);
+}
+
 for (const path of PAGES) {
   test(`no serious accessibility violation on ${path}`, async ({ page }) => {
-    await page.goto(path);
-    await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
-    await page.waitForTimeout(500);
-    const results = await new AxeBuilder({ page }).analyze();
-    // axe really looked: rules ran and passed on this page.
-    expect(results.passes.length).toBeGreaterThan(10);
-    const serious = results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.length} × ${v.nodes[0]?.target.join(' ')} — ${v.help}`);
-    expect(serious).toEqual([]);
+    expect(await seriousViolations(page, path)).toEqual([]);
   });
 }
 
@@ -43,15 +48,7 @@ test('the search page works from the keyboard alone', async ({ page }) => {
 test('no serious accessibility violation in French', async ({ page, baseURL }) => {
   await page.context().addCookies([{ name: 'lang', value: 'fr', url: baseURL! }]);
   for (const path of ['/?q=prod1', '/dashboard']) {
-    await page.goto(path);
+    expect(await seriousViolations(page, path), path).toEqual([]);
     await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
-    await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
-    await page.waitForTimeout(500);
-    const results = await new AxeBuilder({ page }).analyze();
-    expect(results.passes.length).toBeGreaterThan(10);
-    const serious = results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.id} (${v.impact}): ${v.nodes.length} × ${v.nodes[0]?.target.join(' ')} — ${v.help}`);
-    expect(serious, path).toEqual([]);
   }
 });

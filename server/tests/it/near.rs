@@ -384,8 +384,11 @@ async fn the_near_cache_stays_within_its_entry_bound() {
     let app = app(&topo, &["--near-cache-entries", "300"]).await;
     // 2,000 distinct ids (absent ones: negative entries), each read twice
     // (the second read, a Redis hit, fills the near tier).
+    // A heartbeat missed on a loaded machine empties the tier (it goes dark
+    // and comes back empty: `flushes`); then one more round fills it again.
     let ids: Vec<String> = (0..2_000).map(|n| format!("bound{n}")).collect();
-    for round in 0..2 {
+    let mut health = near_health(&app).await;
+    for round in 0..4 {
         futures::future::join_all(ids.chunks(100).map(|chunk| {
             let app = &app;
             async move {
@@ -396,8 +399,13 @@ async fn the_near_cache_stays_within_its_entry_bound() {
             }
         }))
         .await;
+        health = near_health(&app).await;
+        let entries = health["entries"].as_u64().unwrap_or(u64::MAX);
+        assert!(entries <= 300, "round {round}: {health}");
+        if round >= 1 && entries >= 1 {
+            break;
+        }
     }
-    let health = near_health(&app).await;
     let entries = health["entries"].as_u64().unwrap_or(u64::MAX);
     assert!((1..=300).contains(&entries), "{health}");
     assert_eq!(health["max_entries"], 300);
