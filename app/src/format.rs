@@ -75,22 +75,25 @@ pub fn format_seconds(seconds: f64, locale: Locale) -> String {
 /// A price in dollars (the catalogue's currency, whatever the language):
 /// `$2,499.00` / `2 499,00 $`.
 pub fn format_price(price: f64, locale: Locale) -> String {
-    let amount = format_decimal(price, 2, locale);
-    match locale {
-        Locale::En => format!("${amount}"),
-        Locale::Fr => format!("{amount}{FR_SPACE}$"),
-    }
+    dollars(format_decimal(price, 2, locale), locale)
 }
 
 /// A price without its cents when it has none (`$1,000`, `$9.50`), for
 /// the short labels of searches.
 pub fn format_price_compact(price: f64, locale: Locale) -> String {
-    let full = format_price(price, locale);
-    let cents = match locale {
-        Locale::En => ".00",
-        Locale::Fr => ",00",
-    };
-    full.replacen(cents, "", 1)
+    let whole = (price * 100.0).round() % 100.0 == 0.0;
+    dollars(
+        format_decimal(price, if whole { 0 } else { 2 }, locale),
+        locale,
+    )
+}
+
+/// An amount with the dollar sign where the language puts it.
+fn dollars(amount: String, locale: Locale) -> String {
+    match locale {
+        Locale::En => format!("${amount}"),
+        Locale::Fr => format!("{amount}{FR_SPACE}$"),
+    }
 }
 
 /// A share of 1 as a percentage: `97.3%` / `97,3 %`.

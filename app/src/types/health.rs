@@ -15,16 +15,6 @@ pub enum NodeRole {
     Replica,
 }
 
-impl NodeRole {
-    /// Lower-case label used in the UI and in JSON.
-    pub fn label(self) -> &'static str {
-        match self {
-            NodeRole::Master => "master",
-            NodeRole::Replica => "replica",
-        }
-    }
-}
-
 /// Overall verdict: `ok` when every node answers, `degraded` when the master
 /// answers but a replica does not, `down` when the master does not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

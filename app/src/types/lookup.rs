@@ -26,15 +26,6 @@ impl Source {
             Source::Database => "database",
         }
     }
-
-    /// The label shown on badges.
-    pub fn label(self) -> &'static str {
-        match self {
-            Source::Near => "NEAR",
-            Source::Cache => "CACHE",
-            Source::Database => "DATABASE",
-        }
-    }
 }
 
 /// `GET /api/products/{id}`.

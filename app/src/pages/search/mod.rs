@@ -109,12 +109,13 @@ pub fn SearchPage() -> impl IntoView {
                     Answer::Search(result, _) => LookupQuery::Search(result.query.clone()),
                     _ => request,
                 };
+                let at = mine::now_ms();
                 let entry = HistoryEntry {
                     query,
                     source,
                     elapsed_us,
-                    at: mine::now_ms(),
-                    at_us: mine::now_ms() * 1000,
+                    at,
+                    at_us: at * 1000,
                 };
                 my_searches.update(|list| mine::remember(list, entry));
                 my_searches.with_untracked(|list| mine::save(list));
