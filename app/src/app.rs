@@ -4,7 +4,9 @@ use crate::components::TopBar;
 use crate::pages::{
     DashboardRoute, KeysRoute, NotFound, ProductDetailRoute, ProductsRoute, SearchPage,
 };
+use hydration_context::SharedContext;
 use leptos::prelude::*;
+use leptos::reactive::owner::Owner;
 use leptos_meta::{provide_meta_context, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
@@ -16,10 +18,15 @@ use leptos_router::{
 pub fn App() -> impl IntoView {
     provide_meta_context();
     crate::i18n::provide_locale();
-    // Effects run only in the browser: this flips once the wasm app is live,
-    // so people (and browser tests) can tell a hydrated page from HTML alone.
+    // Effects run only in the browser: this flips once the whole page is
+    // live, lazily loaded parts included, so people (and browser tests) can
+    // tell a hydrated page from HTML alone.
     let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    let context = Owner::current_shared_context();
+    Effect::new(move |_| when_hydrated(context.clone(), move || set_hydrated.set(true)));
+    let loading = LoadingParts(RwSignal::new(0));
+    provide_context(loading);
+    let hydrated = move || hydrated.get() && loading.0.get() == 0;
     view! {
         <Stylesheet id="leptos" href="/pkg/cachescope.css" />
         <Title text="cachescope" />
@@ -29,7 +36,7 @@ pub fn App() -> impl IntoView {
                 <span class="orb orb-b"></span>
                 <span class="orb orb-c"></span>
             </div>
-            <main class="page" data-hydrated=move || hydrated.get().to_string()>
+            <main class="page" data-hydrated=move || hydrated().to_string()>
                 <TopBar />
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=SearchPage />
@@ -40,5 +47,53 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </main>
         </Router>
+    }
+}
+
+/// Runs `done` once hydration is over. Hydration is asynchronous (lazy
+/// routes and the search page's panels wait for their wasm chunk), so the
+/// first effects run before it ends: look again every 20 ms until it has.
+fn when_hydrated(
+    context: Option<std::sync::Arc<dyn SharedContext + Send + Sync>>,
+    done: impl Fn() + Send + Sync + 'static,
+) {
+    if context.as_ref().is_some_and(|c| c.during_hydration()) {
+        set_timeout(
+            move || when_hydrated(context, done),
+            std::time::Duration::from_millis(20),
+        );
+    } else {
+        done();
+    }
+}
+
+/// Parts of the page whose code loads after hydration (the search page's
+/// panels): `data-hydrated` waits for them too.
+#[derive(Clone, Copy)]
+pub struct LoadingParts(RwSignal<u32>);
+
+impl LoadingParts {
+    /// Counts one part as loading until `done` turns true (or the part goes away).
+    pub fn start(self, done: RwSignal<bool>) {
+        if done.get_untracked() {
+            return;
+        }
+        let LoadingParts(count) = self;
+        count.update(|n| *n += 1);
+        let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let finish = move || {
+            if !finished.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                count.try_update(|n| *n = n.saturating_sub(1));
+            }
+        };
+        Effect::new({
+            let finish = finish.clone();
+            move |_| {
+                if done.get() {
+                    finish();
+                }
+            }
+        });
+        on_cleanup(finish);
     }
 }

@@ -90,3 +90,37 @@ test('recent searches: mine by default, everyone on demand, mine kept across rel
   await expect(page.getByTestId('history')).toContainText('prod21');
   expect(consoleErrors).toEqual([]);
 });
+
+test('the search box answers before the live panels have loaded their code, and the panels catch up', async ({ page, consoleErrors }) => {
+  // Hold the panels' wasm chunk back for 3 s.
+  let panelsRequested = false;
+  let releasePanels = () => {};
+  const held = new Promise<void>((resolve) => (releasePanels = resolve));
+  await page.route(/\/pkg\/split_live_panels_[^/]*\.wasm$/, async (route) => {
+    panelsRequested = true;
+    await held;
+    await route.continue();
+  });
+  await page.goto('/');
+  // The server's panels are on the page from the start.
+  await expect(page.getByTestId('hit-ratio')).toHaveCount(1);
+  await expect.poll(() => panelsRequested, { timeout: 15_000 }).toBe(true);
+  // Not live yet: the panels' code has not arrived.
+  await expect(page.locator('main[data-hydrated=true]')).toHaveCount(0);
+
+  // The search box works anyway (an answer from the first-load module).
+  await page.getByTestId('search-input').fill('prod44');
+  await page.getByTestId('search-submit').click();
+  await expect(page.getByTestId('result-product')).toContainText('prod44');
+  await expect(page.getByTestId('source-badge')).toHaveText(/DATABASE|CACHE|NEAR/);
+
+  // The chunk arrives: the browser's panels replace the server's (one copy
+  // of each), the page counts as hydrated, and the search made before is in
+  // "mine".
+  releasePanels();
+  await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
+  await expect(page.getByTestId('hit-ratio')).toHaveCount(1);
+  await expect(page.getByTestId('live-toggle')).toHaveCount(1);
+  await expect(page.getByTestId('history')).toContainText('prod44');
+  expect(consoleErrors).toEqual([]);
+});

@@ -1,66 +1,37 @@
 //! `/`: the search page. One box takes an id or words; each answer says
 //! whether it came from the cache or the database, how long it took, and how
-//! long the cache entry still lives (counting down). Beside it: the hit
-//! ratio, a chart of recent response times, and the recent searches, which
-//! repeat on click. Stats and history follow the live feed (`/ws`).
+//! long the cache entry still lives (counting down). Beside and below it,
+//! the live panels ([`panels`]): the hit ratio, a chart of recent response
+//! times, the recent searches, which repeat on click, and the topology.
+//!
+//! The search box and the answer are in the first-load wasm; the panels are
+//! their own chunk, preloaded with the page, so the first page a person
+//! opens is usable before the panels' code has arrived.
 
 mod answer;
 mod history;
 mod lookup;
 mod mine;
+mod panels;
 mod stats;
 
 use crate::api;
-use crate::components::{LatencyChart, TopologyPanel};
 use crate::i18n::use_texts;
-use crate::live::{use_live_feed, FeedStatus};
-use crate::types::{ApiFailure, CategoryCount, HistoryEntry, LookupQuery, Source, Stats};
+use crate::types::{CategoryCount, HistoryEntry, LookupQuery, StoreKind};
 use answer::AnswerCard;
-use history::RecentSearches;
 use leptos::prelude::*;
 use lookup::{lookup, Answer, Form};
-use stats::StatsView;
-
-/// Samples kept in the chart.
-const CHART_SAMPLES: usize = 40;
+use panels::PanelLinks;
 
 /// The search page.
 #[component]
 pub fn SearchPage() -> impl IntoView {
-    let t = use_texts();
-    let s = &t.search;
     let form = RwSignal::new(Form::default());
     let answer = RwSignal::new(None::<Answer>);
     let busy = RwSignal::new(false);
     let age_s = RwSignal::new(0u64);
-    let samples = RwSignal::new(Vec::<(Source, u64)>::new());
-    // This browser's own searches (the default view), and which list shows.
-    let my_searches = RwSignal::new(Vec::<HistoryEntry>::new());
-    let show_mine = RwSignal::new(true);
-    Effect::new(move |_| my_searches.set(mine::load()));
-
-    // The first render shows the shared stats and history; once hydrated,
-    // the live feed (the dashboard's WebSocket) keeps them current.
-    let stats = Resource::new(|| (), |_| api::get_json::<Stats>("/api/stats".into()));
-    let history = Resource::new(
-        || (),
-        |_| api::get_json::<Vec<HistoryEntry>>("/api/history".into()),
-    );
-    let feed = use_live_feed();
-    let live_stats = move || {
-        feed.latest()
-            .map(|t| Ok::<_, ApiFailure>(t.app))
-            .or_else(|| stats.get())
-    };
-    let store = Signal::derive(move || live_stats().and_then(Result::ok).and_then(|s| s.store));
-    let live_history = move || {
-        let lookups = feed.lookups.get();
-        if feed.status.get() == FeedStatus::Live && !lookups.is_empty() {
-            Some(Ok::<_, ApiFailure>(lookups.into_iter().collect::<Vec<_>>()))
-        } else {
-            history.get()
-        }
-    };
+    let (finished, set_finished) = signal(None::<HistoryEntry>);
+    let store = RwSignal::new(None::<StoreKind>);
 
     // Browser only: the TTL countdown.
     Effect::new(move |_| {
@@ -71,29 +42,8 @@ pub fn SearchPage() -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     });
-    // The chart starts from the shared history (oldest first).
-    Effect::new(move |_| {
-        if let Some(Ok(entries)) = history.get() {
-            if samples.with_untracked(Vec::is_empty) {
-                samples.set(
-                    entries
-                        .iter()
-                        .rev()
-                        .map(|e| (e.source, e.elapsed_us))
-                        .collect(),
-                );
-            }
-        }
-    });
 
     let show = move |result: Answer| {
-        if let Some(sample) = result.sample() {
-            samples.update(|all| {
-                all.push(sample);
-                let excess = all.len().saturating_sub(CHART_SAMPLES);
-                all.drain(..excess);
-            });
-        }
         age_s.set(0);
         answer.set(Some(result));
         busy.set(false);
@@ -110,15 +60,13 @@ pub fn SearchPage() -> impl IntoView {
                     _ => request,
                 };
                 let at = mine::now_ms();
-                let entry = HistoryEntry {
+                set_finished.set(Some(HistoryEntry {
                     query,
                     source,
                     elapsed_us,
                     at,
                     at_us: at * 1000,
-                };
-                my_searches.update(|list| mine::remember(list, entry));
-                my_searches.with_untracked(|list| mine::save(list));
+                }));
             }
             show(answer)
         });
@@ -145,48 +93,19 @@ pub fn SearchPage() -> impl IntoView {
         }
     });
 
+    let live = RwSignal::new(false);
+    let links = PanelLinks {
+        finished,
+        store,
+        again: Callback::new(run),
+        live,
+    };
     view! {
         <SearchForm form busy on_submit=submit />
-        <div class="columns">
-            <AnswerCard answer age_s store />
-            <section class="glass card stats-card">
-                <h2>{s.stats_title}</h2>
-                <Transition fallback=move || view! { <p class="muted">{t.common.loading}</p> }>
-                    {move || live_stats().map(|s| match s {
-                        Err(failure) => view! { <div class="alert alert-down">{failure.error}</div> }.into_any(),
-                        Ok(s) => view! { <StatsView stats=s /> }.into_any(),
-                    })}
-                </Transition>
-            </section>
+        <div class="search-grid">
+            <AnswerCard answer age_s store=store.into() />
+            {panels::view(links)}
         </div>
-
-        <section class="glass card">
-            <h2>{s.response_times}</h2>
-            <LatencyChart samples=samples />
-        </section>
-
-        <section class="glass card">
-            <div class="card-head">
-                <h2>{s.recent}</h2>
-                <div class="segmented" role="group" aria-label=s.whose>
-                    <button type="button" class=move || if show_mine.get() { "seg active" } else { "seg" }
-                        aria-pressed=move || show_mine.get().to_string() data-testid="history-mine"
-                        on:click=move |_| show_mine.set(true)>{s.mine}</button>
-                    <button type="button" class=move || if show_mine.get() { "seg" } else { "seg active" }
-                        aria-pressed=move || (!show_mine.get()).to_string() data-testid="history-everyone"
-                        on:click=move |_| show_mine.set(false)>{s.everyone}</button>
-                </div>
-            </div>
-            <Transition fallback=move || view! { <p class="muted">{t.common.loading}</p> }>
-                {move || live_history().map(|h| match (show_mine.get(), h) {
-                    (true, _) => view! { <RecentSearches entries=my_searches.get() again=run store /> }.into_any(),
-                    (false, Err(failure)) => view! { <div class="alert alert-down">{failure.error}</div> }.into_any(),
-                    (false, Ok(entries)) => view! { <RecentSearches entries again=run store /> }.into_any(),
-                })}
-            </Transition>
-        </section>
-
-        <TopologyPanel />
     }
 }
 
