@@ -50,10 +50,14 @@ impl PanelLinks {
 /// and the empty place of the browser's own (see the hydrate version).
 #[cfg(not(feature = "hydrate"))]
 pub fn view(links: PanelLinks) -> impl IntoView {
+    // Erased: without it, the page's type nests the panels' whole tree,
+    // past the compiler's recursion limit in builds without type-erased
+    // components (the tests').
     view! {
         <div class="live-panels"><LivePanels links /></div>
         <div class="live-panels" hidden></div>
     }
+    .into_any()
 }
 
 /// The panels' place in the page. In the browser: the server's panels,
