@@ -29,6 +29,11 @@ test('a French browser gets French on first load, hydrated in French', async ({ 
   await expect(page.getByTestId('elapsed')).toHaveText(/^\d+([,]\d+)?\u00a0(µs|ms|s)$/);
   await expect(page.getByTestId('answer-key')).toContainText('entrée du cache');
   await expect(page.locator('.result-card .price')).toHaveText(/^[\d\u202f]+,\d{2}\u00a0\$$/);
+
+  // A refused search is explained in French too (the rule is the server's).
+  await page.getByTestId('search-input').fill('un deux trois quatre cinq six sept huit neuf');
+  await page.getByTestId('search-submit').click();
+  await expect(page.getByTestId('search-error')).toHaveText('une recherche combine au plus 8 mots');
   expect(errors).toEqual([]);
   await context.close();
 });

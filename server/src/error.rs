@@ -16,6 +16,9 @@ pub enum ApiError {
     /// The request itself is wrong (bad id, bad query, bad body).
     #[error("{0}")]
     BadRequest(String),
+    /// An input broke one of the shared rules (`app::types::Invalid`).
+    #[error("{0}")]
+    Invalid(#[from] app::types::Invalid),
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
@@ -118,7 +121,7 @@ impl ApiError {
     /// The HTTP status for this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,

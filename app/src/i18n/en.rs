@@ -23,6 +23,7 @@ pub static EN: Texts = Texts {
         state_up: "up",
         state_down: "down",
         link: "Link",
+        invalid: |invalid| invalid.to_string(),
         latency: "Latency",
         gauge_label: "Cache hit ratio",
         gauge_caption: "hit ratio",

@@ -4,7 +4,10 @@
 
 use super::texts::*;
 use crate::format::{format_count, format_seconds};
-use crate::types::Locale;
+use crate::types::{
+    Invalid, Locale, MAX_CATEGORY_LEN, MAX_FEATURES, MAX_FEATURE_LEN, MAX_ID_LEN, MAX_KEY_LEN,
+    MAX_NAME_LEN, MAX_PATTERN_LEN, MAX_PRICE, MAX_QUERY_CHARS, MAX_QUERY_WORDS,
+};
 
 /// French.
 pub static FR: Texts = Texts {
@@ -25,6 +28,7 @@ pub static FR: Texts = Texts {
         state_up: "en ligne",
         state_down: "hors ligne",
         link: "Lien",
+        invalid,
         latency: "Latence",
         gauge_label: "Taux de succès du cache",
         gauge_caption: "succès",
@@ -231,3 +235,57 @@ pub static FR: Texts = Texts {
         back: "Retour à cachescope",
     },
 };
+
+/// Why an input is refused, in French (the server's English sentence is
+/// `Invalid`'s `Display`).
+fn invalid(invalid: &Invalid) -> String {
+    let n = |value: usize| format_count(value as u64, Locale::Fr);
+    let field = |name: &str| match name {
+        "min_price" => "le prix minimum".to_string(),
+        "max_price" => "le prix maximum".to_string(),
+        "the price" => "le prix".to_string(),
+        other => other.to_string(),
+    };
+    let price = |value: f64| value.to_string().replace('.', ",");
+    match invalid {
+        Invalid::IdLength => format!("un identifiant de produit a de 1 à {} caractères", n(MAX_ID_LEN)),
+        Invalid::IdCharacters => {
+            "un identifiant de produit ne contient que des lettres, des chiffres, «\u{a0}_\u{a0}» et «\u{a0}-\u{a0}»".to_string()
+        }
+        Invalid::CategoryLength => format!("une catégorie a de 1 à {} caractères", n(MAX_CATEGORY_LEN)),
+        Invalid::CategoryCharacters => {
+            "une catégorie ne contient que des minuscules, des chiffres, «\u{a0}_\u{a0}» et «\u{a0}-\u{a0}»".to_string()
+        }
+        Invalid::PriceRange { field: name } => format!(
+            "{} doit être un nombre de 0 à {}",
+            field(name),
+            format_count(MAX_PRICE as u64, Locale::Fr)
+        ),
+        Invalid::NotANumber { field: name, value } => {
+            format!("{} doit être un nombre, pas «\u{a0}{value}\u{a0}»", field(name))
+        }
+        Invalid::WholeRange { field: name, min, max } => format!(
+            "{} doit être un nombre entier de {} à {}",
+            field(name),
+            format_count(*min, Locale::Fr),
+            format_count(*max, Locale::Fr)
+        ),
+        Invalid::MinAboveMax { min, max } => format!(
+            "le prix minimum ({}) dépasse le prix maximum ({})",
+            price(*min),
+            price(*max)
+        ),
+        Invalid::NameEmpty => "le nom ne doit pas être vide".to_string(),
+        Invalid::NameLength => format!("le nom a au plus {} caractères", n(MAX_NAME_LEN)),
+        Invalid::TooManyFeatures => format!("un produit a au plus {} caractéristiques", n(MAX_FEATURES)),
+        Invalid::FeatureLength => format!("chaque caractéristique a de 1 à {} caractères", n(MAX_FEATURE_LEN)),
+        Invalid::Order => "order vaut price_asc ou price_desc".to_string(),
+        Invalid::QueryLength => format!("une recherche a au plus {} caractères", n(MAX_QUERY_CHARS)),
+        Invalid::TooManyWords => format!("une recherche combine au plus {} mots", n(MAX_QUERY_WORDS)),
+        Invalid::NotCanonical(text) => format!("recherche enregistrée illisible\u{a0}: «\u{a0}{text}\u{a0}»"),
+        Invalid::PatternLength => format!("le motif a au plus {} octets", n(MAX_PATTERN_LEN)),
+        Invalid::KeyType => "le type est string, list, set, zset, hash ou stream".to_string(),
+        Invalid::Cursor => "le curseur est le nombre rendu par la page précédente".to_string(),
+        Invalid::KeyLength => format!("une clé a de 1 à {} octets", n(MAX_KEY_LEN)),
+    }
+}

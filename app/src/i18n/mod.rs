@@ -83,4 +83,40 @@ mod tests {
             "1 matching product"
         );
     }
+
+    #[test]
+    fn refusals_are_written_in_the_page_language() {
+        use crate::types::Invalid;
+        let too_many = Invalid::TooManyWords;
+        // English is the server's own sentence.
+        assert_eq!(
+            (texts(Locale::En).common.invalid)(&too_many),
+            too_many.to_string()
+        );
+        assert_eq!(
+            (texts(Locale::Fr).common.invalid)(&too_many),
+            "une recherche combine au plus 8 mots"
+        );
+        let bounds = Invalid::MinAboveMax {
+            min: 10.5,
+            max: 5.0,
+        };
+        assert_eq!(
+            bounds.to_string(),
+            "min_price (10.5) is above max_price (5)"
+        );
+        assert_eq!(
+            (texts(Locale::Fr).common.invalid)(&bounds),
+            "le prix minimum (10,5) dépasse le prix maximum (5)"
+        );
+        let limit = Invalid::WholeRange {
+            field: "limit",
+            min: 1,
+            max: 1000,
+        };
+        assert_eq!(
+            (texts(Locale::Fr).common.invalid)(&limit),
+            "limit doit être un nombre entier de 1 à 1\u{202F}000"
+        );
+    }
 }

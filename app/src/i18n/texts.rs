@@ -3,7 +3,7 @@
 //! language is one value of [`Texts`], so a text missing from a language is
 //! a compile error, not a blank on screen.
 
-use crate::types::Locale;
+use crate::types::{Invalid, Locale};
 
 /// Every text of the UI, in one language.
 pub struct Texts {
@@ -61,6 +61,8 @@ pub struct Common {
     pub state_down: &'static str,
     /// The replication link, as a fact.
     pub link: &'static str,
+    /// Why an input is refused (a bad price, too many words, a bad id).
+    pub invalid: fn(&Invalid) -> String,
     /// A node's round trip, as a fact.
     pub latency: &'static str,
     /// The chart's gauge: aria label.

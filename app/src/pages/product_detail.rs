@@ -14,7 +14,7 @@ pub fn ProductDetailPage() -> impl IntoView {
     let p = &t.products;
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let product = Resource::new(id, |id| {
+    let product = Resource::new(id, move |id| {
         // A malformed id is answered here, as the API would (400), without
         // putting it into a request path.
         let checked = ProductId::parse(&id).map(|id| format!("/api/db/product/{id}"));
@@ -23,7 +23,7 @@ pub fn ProductDetailPage() -> impl IntoView {
                 Ok(path) => api::get_json::<DbProduct>(path).await,
                 Err(invalid) => Err(ApiFailure {
                     status: Some(400),
-                    error: invalid,
+                    error: (t.common.invalid)(&invalid),
                 }),
             }
         }

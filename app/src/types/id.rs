@@ -20,13 +20,13 @@ impl ProductId {
     /// Checks `id` and wraps it.
     pub fn parse(id: &str) -> Result<Self, Invalid> {
         if id.is_empty() || id.len() > MAX_ID_LEN {
-            return Err(format!("a product id has 1 to {MAX_ID_LEN} characters"));
+            return Err(Invalid::IdLength);
         }
         if !id
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         {
-            return Err("a product id may only hold letters, digits, '_' and '-'".to_string());
+            return Err(Invalid::IdCharacters);
         }
         Ok(ProductId(id.to_string()))
     }

@@ -94,28 +94,26 @@ impl KeyQuery {
         let get = |name: &str| params.get(name).map(|v| v.trim()).filter(|v| !v.is_empty());
         let pattern = get("match").unwrap_or("*").to_string();
         if pattern.len() > MAX_PATTERN_LEN {
-            return Err(format!("match has at most {MAX_PATTERN_LEN} bytes"));
+            return Err(Invalid::PatternLength);
         }
         let kind = match get("type") {
             None => None,
-            Some(word) => Some(KeyType::parse(word).ok_or_else(|| {
-                "type must be string, list, set, zset, hash or stream".to_string()
-            })?),
+            Some(word) => Some(KeyType::parse(word).ok_or(Invalid::KeyType)?),
         };
         let cursor = match get("cursor") {
             None => 0,
-            Some(c) => c
-                .parse()
-                .map_err(|_| "cursor must be the number the last page returned".to_string())?,
+            Some(c) => c.parse().map_err(|_| Invalid::Cursor)?,
         };
         let count = match get("count") {
             None => DEFAULT_SCAN_COUNT,
             Some(c) => match c.parse::<u64>() {
                 Ok(n) if (1..=MAX_SCAN_COUNT).contains(&n) => n,
                 _ => {
-                    return Err(format!(
-                        "count must be a whole number from 1 to {MAX_SCAN_COUNT}"
-                    ))
+                    return Err(Invalid::WholeRange {
+                        field: "count",
+                        min: 1,
+                        max: MAX_SCAN_COUNT,
+                    })
                 }
             },
         };
@@ -146,7 +144,7 @@ impl KeyQuery {
 /// Checks a key name given to `/api/keys/value` or `DELETE /api/keys`.
 pub fn validate_key(key: &str) -> Result<(), Invalid> {
     if key.is_empty() || key.len() > MAX_KEY_LEN {
-        return Err(format!("a key has 1 to {MAX_KEY_LEN} bytes"));
+        return Err(Invalid::KeyLength);
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ mod error;
 mod ha;
 mod health;
 mod id;
+mod invalid;
 mod keys;
 mod locale;
 mod lookup;
@@ -14,6 +15,7 @@ mod query;
 
 pub use error::{ApiErrorBody, ApiFailure};
 pub use id::{ProductId, MAX_ID_LEN};
+pub use invalid::Invalid;
 pub use keys::{
     validate_key, KeyDeleted, KeyInfo, KeyItem, KeyPage, KeyQuery, KeyType, KeyValue,
     DEFAULT_SCAN_COUNT, MAX_ITEMS, MAX_KEY_LEN, MAX_PATTERN_LEN, MAX_SCAN_COUNT, MAX_STRING_BYTES,
@@ -34,7 +36,7 @@ pub use metrics::{
     MetricsTick, NodeMetrics, Replication, ReplicationNode, ServerMessage, TickPoint, RECENT_TICKS,
 };
 pub use product::{
-    validate_category, validate_price, CategoryCount, DbProduct, Invalid, PriceOrder, Product,
+    validate_category, validate_price, CategoryCount, DbProduct, PriceOrder, Product,
     ProductDeleted, ProductPage, ProductWritten, StoreKind, MAX_CATEGORY_LEN, MAX_FEATURES,
     MAX_FEATURE_LEN, MAX_NAME_LEN, MAX_PRICE,
 };

@@ -2,6 +2,7 @@
 //! product must follow (shared, so the server enforces them and a form can
 //! check them before sending).
 
+use super::Invalid;
 use super::ProductId;
 use serde::{Deserialize, Serialize};
 /// Longest product name, in characters.
@@ -36,27 +37,24 @@ pub struct Product {
     pub features: Vec<String>,
 }
 
-/// Why a product or a query is refused: a sentence for the person who sent it.
-pub type Invalid = String;
-
 /// Checks a category name against `[a-z0-9_-]{1,40}`.
 pub fn validate_category(category: &str) -> Result<(), Invalid> {
     if category.is_empty() || category.len() > MAX_CATEGORY_LEN {
-        return Err(format!("a category has 1 to {MAX_CATEGORY_LEN} characters"));
+        return Err(Invalid::CategoryLength);
     }
     if !category
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
     {
-        return Err("a category may only hold lower-case letters, digits, '_' and '-'".to_string());
+        return Err(Invalid::CategoryCharacters);
     }
     Ok(())
 }
 
 /// Checks a price: a finite number from 0 to [`MAX_PRICE`].
-pub fn validate_price(price: f64, what: &str) -> Result<(), Invalid> {
+pub fn validate_price(price: f64, what: &'static str) -> Result<(), Invalid> {
     if !price.is_finite() || !(0.0..=MAX_PRICE).contains(&price) {
-        return Err(format!("{what} must be a number from 0 to {MAX_PRICE}"));
+        return Err(Invalid::PriceRange { field: what });
     }
     Ok(())
 }
@@ -67,21 +65,19 @@ impl Product {
         ProductId::parse(&self.id)?;
         let name = self.name.trim();
         if name.is_empty() {
-            return Err("the name must not be empty".to_string());
+            return Err(Invalid::NameEmpty);
         }
         if self.name.chars().count() > MAX_NAME_LEN {
-            return Err(format!("the name has at most {MAX_NAME_LEN} characters"));
+            return Err(Invalid::NameLength);
         }
         validate_price(self.price, "the price")?;
         validate_category(&self.category)?;
         if self.features.len() > MAX_FEATURES {
-            return Err(format!("a product lists at most {MAX_FEATURES} features"));
+            return Err(Invalid::TooManyFeatures);
         }
         for feature in &self.features {
             if feature.trim().is_empty() || feature.chars().count() > MAX_FEATURE_LEN {
-                return Err(format!(
-                    "each feature has 1 to {MAX_FEATURE_LEN} characters"
-                ));
+                return Err(Invalid::FeatureLength);
             }
         }
         Ok(())
@@ -201,7 +197,7 @@ impl PriceOrder {
         match value {
             "price_asc" => Ok(PriceOrder::PriceAsc),
             "price_desc" => Ok(PriceOrder::PriceDesc),
-            _ => Err("order must be price_asc or price_desc".to_string()),
+            _ => Err(Invalid::Order),
         }
     }
 }

@@ -85,7 +85,7 @@ impl ListQuery {
             .transpose()?;
         if let (Some(min), Some(max)) = (min_price, max_price) {
             if min > max {
-                return Err(format!("min_price ({min}) is above max_price ({max})"));
+                return Err(Invalid::MinAboveMax { min, max });
             }
         }
         query.min_price = min_price.map(|p| cents(p, f64::ceil));
@@ -136,11 +136,11 @@ impl SearchParams {
     pub fn parse(params: &HashMap<String, String>) -> Result<Self, Invalid> {
         let q = params.get("q").map(String::as_str).unwrap_or("");
         if q.chars().count() > MAX_QUERY_CHARS {
-            return Err(format!("q has at most {MAX_QUERY_CHARS} characters"));
+            return Err(Invalid::QueryLength);
         }
         let words: Vec<String> = tokenize(q).into_iter().collect();
         if words.len() > MAX_QUERY_WORDS {
-            return Err(format!("a search combines at most {MAX_QUERY_WORDS} words"));
+            return Err(Invalid::TooManyWords);
         }
         // Category, prices and limit follow the listing's rules.
         let mut listing: HashMap<String, String> = params
@@ -213,11 +213,11 @@ impl SearchParams {
             let value = part
                 .strip_prefix(short)
                 .and_then(|rest| rest.strip_prefix('='))
-                .ok_or_else(|| format!("not a canonical search: {canonical:?}"))?;
+                .ok_or_else(|| Invalid::NotCanonical(truncate(canonical)))?;
             params.insert(name.to_string(), value.to_string());
         }
         if params.len() != 5 || canonical.split('|').count() != 5 {
-            return Err(format!("not a canonical search: {canonical:?}"));
+            return Err(Invalid::NotCanonical(truncate(canonical)));
         }
         SearchParams::parse(&params)
     }
@@ -353,10 +353,11 @@ fn push_filters(out: &mut String, category: &Option<String>, min: Option<f64>, m
     }
 }
 
-fn price(value: &str, name: &str) -> Result<f64, Invalid> {
-    let parsed: f64 = value
-        .parse()
-        .map_err(|_| format!("{name} must be a number, not {:?}", truncate(value)))?;
+fn price(value: &str, name: &'static str) -> Result<f64, Invalid> {
+    let parsed: f64 = value.parse().map_err(|_| Invalid::NotANumber {
+        field: name,
+        value: truncate(value),
+    })?;
     validate_price(parsed, name)?;
     Ok(parsed)
 }
@@ -377,10 +378,14 @@ fn cents(price: f64, round: fn(f64) -> f64) -> f64 {
     whole / 100.0
 }
 
-fn whole(value: &str, name: &str, min: u64, max: u64) -> Result<u64, Invalid> {
+fn whole(value: &str, name: &'static str, min: u64, max: u64) -> Result<u64, Invalid> {
     match value.parse::<u64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(format!("{name} must be a whole number from {min} to {max}")),
+        _ => Err(Invalid::WholeRange {
+            field: name,
+            min,
+            max,
+        }),
     }
 }
 
@@ -457,7 +462,22 @@ mod tests {
 
     #[test]
     fn mistakes_are_explained() {
-        let err = |p: &[(&str, &str)]| list(p).expect_err("must be refused");
+        let err = |p: &[(&str, &str)]| list(p).expect_err("must be refused").to_string();
+        assert_eq!(
+            list(&[("min_price", "10"), ("max_price", "5")]),
+            Err(Invalid::MinAboveMax {
+                min: 10.0,
+                max: 5.0
+            })
+        );
+        assert_eq!(
+            list(&[("limit", "0")]),
+            Err(Invalid::WholeRange {
+                field: "limit",
+                min: 1,
+                max: MAX_LIMIT
+            })
+        );
         assert!(err(&[("min_price", "abc")]).contains("min_price must be a number"));
         assert!(err(&[("min_price", "-1")]).contains("from 0"));
         assert!(err(&[("max_price", "NaN")]).contains("max_price"));

@@ -44,7 +44,7 @@ pub async fn list_products(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<ProductPage>, ApiError> {
-    let query = ListQuery::parse(&params).map_err(ApiError::BadRequest)?;
+    let query = ListQuery::parse(&params)?;
     Ok(Json(state.db.list(&query).await?))
 }
 
@@ -79,7 +79,7 @@ pub async fn put_product(
             product.id.chars().take(64).collect::<String>()
         )));
     }
-    product.validate().map_err(ApiError::BadRequest)?;
+    product.validate()?;
     let written = state.db.put_and_wait(&product).await;
     state.cache.near().evict(id.as_str());
     state.cache.near().flush_searches();

@@ -28,7 +28,7 @@ pub async fn list(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<KeyPage>, ApiError> {
-    let query = KeyQuery::parse(&params).map_err(ApiError::BadRequest)?;
+    let query = KeyQuery::parse(&params)?;
     let node = state.cache.read_node();
     let mut scan = redis::cmd("SCAN");
     scan.arg(query.cursor)
@@ -80,7 +80,7 @@ pub async fn value(
     ApiQuery(params): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<KeyValue>, ApiError> {
     let key = params.get("key").cloned().unwrap_or_default();
-    validate_key(&key).map_err(ApiError::BadRequest)?;
+    validate_key(&key)?;
     let node = state.cache.read_node();
     let mut pipe = redis::pipe();
     pipe.cmd("TYPE").arg(&key).cmd("PTTL").arg(&key);
@@ -203,7 +203,7 @@ pub async fn delete(
     ApiQuery(params): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<KeyDeleted>, ApiError> {
     let key = params.get("key").cloned().unwrap_or_default();
-    validate_key(&key).map_err(ApiError::BadRequest)?;
+    validate_key(&key)?;
     if !key.starts_with(cache_keys::CACHE_PREFIX) {
         return Err(ApiError::Forbidden(format!(
             "only cache entries ({}*) can be deleted here",

@@ -76,7 +76,7 @@ pub async fn search(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<SearchAnswer>, ApiError> {
-    let query = SearchParams::parse(&params).map_err(ApiError::BadRequest)?;
+    let query = SearchParams::parse(&params)?;
     let lookup = state.cache.search(&query).await?;
     Ok(Json(SearchAnswer {
         page: lookup.value,

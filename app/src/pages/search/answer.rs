@@ -26,6 +26,9 @@ pub fn AnswerCard(
                 None => view! {
                     <p class="muted">{s.answer_empty}</p>
                 }.into_any(),
+                Some(Answer::Invalid(invalid)) => view! {
+                    <div class="alert alert-down" role="alert" data-testid="search-error">{(t.common.invalid)(&invalid)}</div>
+                }.into_any(),
                 Some(Answer::Failed(message)) => view! {
                     <div class="alert alert-down" role="alert" data-testid="search-error">{message}</div>
                 }.into_any(),

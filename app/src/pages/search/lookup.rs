@@ -68,7 +68,10 @@ pub enum Answer {
     /// A search's results, with the id that was not found when it was
     /// searched as a word instead (the page says so).
     Search(SearchResult, Option<ProductId>),
-    /// Why there is no answer.
+    /// The request was refused before it was sent (the same rules as the
+    /// server's), written in the page's language.
+    Invalid(Invalid),
+    /// Why there is no answer (the server's sentence).
     Failed(String),
 }
 
@@ -78,7 +81,7 @@ impl Answer {
         match self {
             Answer::Product(p) => Some((p.source, p.elapsed_us)),
             Answer::Search(s, _) => Some((s.source, s.elapsed_us)),
-            Answer::Failed(_) => None,
+            Answer::Invalid(_) | Answer::Failed(_) => None,
         }
     }
 }
@@ -101,7 +104,7 @@ where
                 Err(missing) if missing.is_not_found() => {
                     match SearchParams::from_form(id.as_str(), "", "", "") {
                         Ok(words) => search(words, Some(id), &get).await,
-                        Err(invalid) => Answer::Failed(invalid),
+                        Err(invalid) => Answer::Invalid(invalid),
                     }
                 }
                 Err(failure) => Answer::Failed(failure.error),
@@ -158,7 +161,13 @@ mod tests {
             min_price: "ten".into(),
             ..Form::default()
         };
-        assert!(bad.request().expect_err("refused").contains("min_price"));
+        assert_eq!(
+            bad.request(),
+            Err(Invalid::NotANumber {
+                field: "min_price",
+                value: "ten".into()
+            })
+        );
     }
 
     #[test]

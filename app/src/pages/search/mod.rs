@@ -73,7 +73,7 @@ pub fn SearchPage() -> impl IntoView {
     };
     let submit = move |asked: Form| match asked.request() {
         Ok(request) => run(request),
-        Err(invalid) => show(Answer::Failed(invalid)),
+        Err(invalid) => show(Answer::Invalid(invalid)),
     };
 
     // A search in the URL (`/?q=prod1`, also what the form submits before the
