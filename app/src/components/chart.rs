@@ -76,13 +76,13 @@ impl Scale {
                 .map(|i| (max * i as f64 / 4.0, label(max * i as f64 / 4.0, locale)))
                 .collect(),
             Scale::LogMicros => [
-                (100.0, "100 µs"),
-                (1_000.0, "1 ms"),
-                (10_000.0, "10 ms"),
-                (100_000.0, "100 ms"),
+                (100.0, "100", "µs"),
+                (1_000.0, "1", "ms"),
+                (10_000.0, "10", "ms"),
+                (100_000.0, "100", "ms"),
             ]
             .into_iter()
-            .map(|(v, l)| (v, l.to_string()))
+            .map(|(v, n, unit)| (v, crate::format::with_unit(n.to_string(), unit, locale)))
             .collect(),
         }
     }
@@ -144,6 +144,9 @@ mod tests {
             linear.grid(Locale::En).last().map(|(_, l)| l.clone()),
             Some("100%".into())
         );
+        // The log scale's labels follow the language's spacing.
+        assert_eq!(Scale::LogMicros.grid(Locale::En)[1].1, "1 ms");
+        assert_eq!(Scale::LogMicros.grid(Locale::Fr)[1].1, "1\u{a0}ms");
         // Every label lands on a position the stylesheet has a rule for.
         for scale in [linear, Scale::LogMicros] {
             for (value, _) in scale.grid(Locale::En) {
