@@ -172,6 +172,9 @@ mod tests {
             ApiError::BadRequest("x".into()).status(),
             StatusCode::BAD_REQUEST
         );
+        let refused = ApiError::from(app::types::Invalid::Order);
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(refused.to_string(), "order must be price_asc or price_desc");
         assert_eq!(
             ApiError::NotFound("x".into()).status(),
             StatusCode::NOT_FOUND

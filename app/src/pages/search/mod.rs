@@ -5,8 +5,8 @@
 //! times, the recent searches, which repeat on click, and the topology.
 //!
 //! The search box and the answer are in the first-load wasm; the panels are
-//! their own chunk, preloaded with the page, so the first page a person
-//! opens is usable before the panels' code has arrived.
+//! their own chunk, fetched once the page is hydrated, so the first page a
+//! person opens is usable before the panels' code has arrived.
 
 mod answer;
 mod history;
