@@ -240,11 +240,11 @@ pub static FR: Texts = Texts {
 /// `Invalid`'s `Display`).
 fn invalid(invalid: &Invalid) -> String {
     let n = |value: usize| format_count(value as u64, Locale::Fr);
-    let field = |name: &str| match name {
-        "min_price" => "le prix minimum".to_string(),
-        "max_price" => "le prix maximum".to_string(),
-        "the price" => "le prix".to_string(),
-        other => other.to_string(),
+    let field = |name: &'static str| match name {
+        "min_price" => "le prix minimum",
+        "max_price" => "le prix maximum",
+        "the price" => "le prix",
+        other => other,
     };
     let price = |value: f64| value.to_string().replace('.', ",");
     match invalid {

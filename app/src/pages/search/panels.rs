@@ -37,15 +37,6 @@ pub struct PanelLinks {
     pub live: RwSignal<bool>,
 }
 
-impl PanelLinks {
-    /// Whether the page the links belong to is still there.
-    #[cfg(feature = "hydrate")]
-    fn alive(&self) -> bool {
-        use leptos::reactive::traits::IsDisposed;
-        !(self.finished.is_disposed() || self.store.is_disposed() || self.live.is_disposed())
-    }
-}
-
 /// The panels' place in the page. On the server: the panels themselves,
 /// and the empty place of the browser's own (see the hydrate version).
 #[cfg(not(feature = "hydrate"))]
@@ -96,7 +87,7 @@ pub fn view(links: PanelLinks) -> impl IntoView {
         });
         leptos::task::spawn_local(async move {
             let panels = live_panels().await;
-            if !left.load(std::sync::atomic::Ordering::Relaxed) && links.alive() {
+            if !left.load(std::sync::atomic::Ordering::Relaxed) {
                 owner.with(|| mount(panels(links), &target));
             }
         });
