@@ -2,8 +2,10 @@
 # One command to run every check and test: formatting, clippy for the server
 # and for the wasm build, the Rust tests (they start their own redis-server
 # processes on free ports, and PostgreSQL clusters of their own), then the browser tests in end2end/ (Playwright
-# driving Debian's Chromium against the real server and its own Redis), and
-# Schemathesis fuzzing the API from its generated OpenAPI document.
+# driving Debian's Chromium against the real server and its own Redis),
+# fault injection against a Sentinel topology in network namespaces
+# (scripts/chaos.sh, as root), and Schemathesis fuzzing the API from its
+# generated OpenAPI document.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 ensure_redis
@@ -27,6 +29,8 @@ say "README command lines"
 scripts/check-readme.sh
 say "building the site for the browser tests"
 cargo leptos build --split
+say "fault injection (scripts/chaos.sh --ci: mixed faults in network namespaces, each read mode)"
+scripts/chaos.sh --ci
 say "browser tests"
 (cd end2end && npx playwright test)
 say "API fuzzing from the OpenAPI document (Schemathesis)"

@@ -60,6 +60,15 @@ pub enum ApiError {
     /// Redis did not answer or failed (the driver's sentence).
     #[error("Redis is unavailable: {0}")]
     Unavailable(String),
+    /// A write was refused and not applied (`READONLY`, `NOREPLICAS`, a
+    /// failover under way): retrying later is safe.
+    #[error("the write was refused and not applied: {0}")]
+    WriteRefused(String),
+    /// A write was sent and no answer came: it may or may not have been
+    /// applied. Its own status (504), so a client never takes it for a
+    /// refusal.
+    #[error("the write's outcome is unknown: {0}. It may have been applied: read the product back before retrying")]
+    OutcomeUnknown(String),
     /// The PostgreSQL store did not answer in time or cannot be reached (a
     /// sentence that names PostgreSQL).
     #[error("{0}")]
@@ -68,6 +77,11 @@ pub enum ApiError {
     /// read may try once more (see [`ApiError::is_connection_lost`]).
     #[error("Redis is unavailable: {0}")]
     ConnectionLost(String),
+    /// A replica has not reached what this server wrote or answered for a
+    /// key (replica reads): the read goes elsewhere, and this error only
+    /// reaches a client when no node could answer.
+    #[error("no node could answer: the master failed and the replicas are behind this server's own writes")]
+    ReplicaBehind,
     /// Our own data is broken (a stored product that is not valid JSON).
     #[error("{0}")]
     Internal(String),
@@ -86,7 +100,14 @@ impl From<StoreError> for ApiError {
 impl From<CatalogError> for ApiError {
     fn from(error: CatalogError) -> Self {
         match error {
+            CatalogError::Store(store @ StoreError::NotWritable { .. }) => {
+                ApiError::WriteRefused(store.to_string())
+            }
             CatalogError::Store(store) => store.into(),
+            CatalogError::OutcomeUnknown(store) => ApiError::OutcomeUnknown(store.to_string()),
+            refused @ CatalogError::FailoverInProgress => {
+                ApiError::WriteRefused(refused.to_string())
+            }
             corrupt @ CatalogError::Corrupt { .. } => ApiError::Internal(corrupt.to_string()),
         }
     }
@@ -118,6 +139,15 @@ impl ApiError {
         matches!(self, ApiError::ConnectionLost(_))
     }
 
+    /// For a write that did not succeed: refused or unknown.
+    pub fn outcome(&self) -> Option<app::types::WriteOutcome> {
+        match self {
+            ApiError::WriteRefused(_) => Some(app::types::WriteOutcome::Refused),
+            ApiError::OutcomeUnknown(_) => Some(app::types::WriteOutcome::Unknown),
+            _ => None,
+        }
+    }
+
     /// The HTTP status for this error.
     pub fn status(&self) -> StatusCode {
         match self {
@@ -130,10 +160,14 @@ impl ApiError {
             ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
             ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::TimedOut(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TimedOut(_) | ApiError::Busy(_) | ApiError::ReplicaBehind => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ApiError::Unavailable(_)
             | ApiError::ConnectionLost(_)
-            | ApiError::StoreUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            | ApiError::StoreUnavailable(_)
+            | ApiError::WriteRefused(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::OutcomeUnknown(_) => StatusCode::GATEWAY_TIMEOUT,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -149,6 +183,7 @@ impl IntoResponse for ApiError {
             status,
             Json(ApiErrorBody {
                 error: self.to_string(),
+                outcome: self.outcome(),
             }),
         )
             .into_response();
@@ -190,5 +225,32 @@ mod tests {
             e.to_string(),
             "Redis is unavailable: Redis at 127.0.0.1:1 did not answer within 500 ms"
         );
+    }
+
+    #[test]
+    fn a_write_that_timed_out_is_unknown_and_a_refusal_is_not() {
+        let timeout = || StoreError::Timeout {
+            addr: "10.0.0.1:6379".into(),
+            ms: 750,
+        };
+        let unknown = ApiError::from(CatalogError::OutcomeUnknown(timeout()));
+        assert_eq!(unknown.status(), StatusCode::GATEWAY_TIMEOUT);
+        assert_eq!(unknown.outcome(), Some(app::types::WriteOutcome::Unknown));
+        assert!(
+            unknown.to_string().contains("may have been applied"),
+            "{unknown}"
+        );
+        let refused = ApiError::from(CatalogError::Store(StoreError::NotWritable {
+            addr: "10.0.0.1:6379".into(),
+            code: "NOREPLICAS",
+            why: "no replica in sync",
+        }));
+        assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(refused.outcome(), Some(app::types::WriteOutcome::Refused));
+        let fenced = ApiError::from(CatalogError::FailoverInProgress);
+        assert_eq!(fenced.outcome(), Some(app::types::WriteOutcome::Refused));
+        // A read's timeout says nothing of outcomes.
+        assert_eq!(ApiError::from(timeout()).outcome(), None);
+        assert!(timeout().outcome_unknown());
     }
 }

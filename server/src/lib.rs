@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod postgres;
 pub mod ratelimit;
+pub mod readiness;
 pub mod routes;
 pub mod serve;
 pub mod shutdown;

@@ -5,12 +5,13 @@
 use crate::{
     assets,
     cache::Invalidator,
-    cache::{Cache, NearCache},
+    cache::{Cache, CacheParts, NearCache},
     catalog::ProductDb,
     config::Config,
     config::ProductStore,
     metrics::{self, Hub, ReadTarget},
     postgres::{PgError, PgSettings, PgStore},
+    readiness::Readiness,
     routes::{self, hosts::AllowedHosts},
     state::{AppState, Shared},
     stats::Recorder,
@@ -174,15 +175,22 @@ impl Application {
         // Serve with the near tier on when Redis answers; when it does not,
         // start anyway (the tier goes live by itself once Redis is back).
         near.until_live(config.redis_timeout() * 2).await;
-        let cache = Cache::new(
+        let readiness = Arc::new(Readiness::new(!config.seed_catalog));
+        // With PostgreSQL, whether its notifications reach this server: the
+        // cache is not used while they may not.
+        let channel = matches!(db, Store::Postgres { .. })
+            .then(|| Arc::new(crate::postgres::listen::Channel::default()));
+        let cache = Cache::new(CacheParts {
             master,
-            db.clone(),
-            Duration::from_secs(config.cache_ttl_secs),
-            stats.clone(),
-            hub.clone(),
-            reads.clone(),
+            db: db.clone(),
+            ttl: Duration::from_secs(config.cache_ttl_secs),
+            stats: stats.clone(),
+            hub: hub.clone(),
+            reads: reads.clone(),
             near,
-        );
+            readiness: readiness.clone(),
+            channel: channel.clone(),
+        });
         tasks.spawn(stats.clone().flush_forever());
         tasks.spawn(metrics::batch_lookups(hub.clone()));
         tasks.spawn(metrics::collector::run(
@@ -211,13 +219,14 @@ impl Application {
         spawn_precompress(pkg_dir(&state.leptos_options));
         warn_about_memory_policy(state.topology.master()).await;
         if state.config.seed_catalog {
-            load_catalog(state.db.clone(), &mut tasks).await;
+            load_catalog(state.db.clone(), readiness, &mut tasks).await;
         }
         if let Store::Postgres { pg, invalidator } = &state.db {
             let (ready, listening) = tokio::sync::oneshot::channel();
             tasks.spawn(crate::postgres::listen::run(
                 pg.pool().clone(),
                 invalidator.clone(),
+                channel.unwrap_or_default(),
                 ready,
             ));
             // Serve once the cache is known coherent (listening, stale
@@ -324,9 +333,13 @@ pub fn store(config: &Config, topology: &Topology) -> Result<Store, StartupError
 /// Prepares the store (PostgreSQL: the schema's migrations) and loads the
 /// built-in catalog; when the store cannot be reached yet, keeps trying in
 /// the background so the server starts (and recovers) without it.
-async fn load_catalog(db: Store, tasks: &mut JoinSet<()>) {
+/// Until it is loaded the server is not ready (`readiness`).
+async fn load_catalog(db: Store, readiness: Arc<Readiness>, tasks: &mut JoinSet<()>) {
     match prepare(&db).await {
-        Ok(report) => log_load(report),
+        Ok(report) => {
+            log_load(report);
+            readiness.set_ready();
+        }
         Err(error) => {
             tracing::warn!(%error, "catalog not loaded yet; retrying in the background");
             tasks.spawn(async move {
@@ -334,6 +347,7 @@ async fn load_catalog(db: Store, tasks: &mut JoinSet<()>) {
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     if let Ok(report) = prepare(&db).await {
                         log_load(report);
+                        readiness.set_ready();
                         break;
                     }
                 }
@@ -459,9 +473,7 @@ fn local_api(api: Router) -> LocalApi {
 
 /// An in-process API failure, in the same body as every API error.
 fn failure(status: StatusCode, sentence: &str) -> (u16, String) {
-    let body = ApiErrorBody {
-        error: sentence.to_string(),
-    };
+    let body = ApiErrorBody::new(sentence);
     (
         status.as_u16(),
         serde_json::to_string(&body).unwrap_or_default(),

@@ -102,7 +102,7 @@ impl Store {
             Store::Postgres { pg, invalidator } => {
                 let created = pg.put(product).await?;
                 invalidate_after_commit(invalidator, &product.id).await;
-                Ok((created, Durability::default()))
+                Ok((created, committed()))
             }
         }
     }
@@ -117,7 +117,7 @@ impl Store {
             Store::Postgres { pg, invalidator } => {
                 let deleted = pg.delete(id.as_str()).await?;
                 invalidate_after_commit(invalidator, id.as_str()).await;
-                Ok((deleted, Durability::default()))
+                Ok((deleted, committed()))
             }
         }
     }
@@ -145,6 +145,14 @@ impl Store {
             Store::Redis(_) => None,
             Store::Postgres { pg, .. } => Some(pg.ping().await),
         }
+    }
+}
+
+/// A PostgreSQL write is durable once committed (no Redis replica holds it).
+fn committed() -> Durability {
+    Durability {
+        durable: true,
+        ..Durability::default()
     }
 }
 

@@ -5,12 +5,39 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Body of every API error: `{"error": "<human sentence>"}`.
+/// Body of every API error: `{"error": "<human sentence>"}`, plus
+/// `"outcome"` on a write that was not answered with success.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiErrorBody {
     /// A sentence a person can act on.
     pub error: String,
+    /// For a write: whether it was refused (not applied) or its outcome is
+    /// unknown (sent, and no answer came: it may have been applied).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<WriteOutcome>,
+}
+
+impl ApiErrorBody {
+    /// A body with only a sentence.
+    pub fn new(error: impl Into<String>) -> Self {
+        ApiErrorBody {
+            error: error.into(),
+            outcome: None,
+        }
+    }
+}
+
+/// What became of a write the server could not confirm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum WriteOutcome {
+    /// Not applied: safe to retry.
+    Refused,
+    /// Sent, then no answer (a timeout, a connection lost): it may have
+    /// been applied. Read it back before deciding to retry.
+    Unknown,
 }
 
 /// A call to the API that did not give the data asked for. Serializable, so

@@ -108,8 +108,16 @@ pub struct HealthReport {
     /// lookups go to Redis as before).
     #[serde(default)]
     pub near: Option<NearHealth>,
+    /// Whether this server serves: `false` while the built-in catalog is
+    /// still being loaded (then the answer is 503 whatever the nodes say).
+    #[serde(default = "ready_by_default")]
+    pub ready: bool,
     /// When the report was made, in milliseconds since the Unix epoch.
     pub checked_at_ms: u64,
+}
+
+fn ready_by_default() -> bool {
+    true
 }
 
 impl HealthReport {
@@ -127,6 +135,7 @@ impl HealthReport {
             nodes,
             store: None,
             near: None,
+            ready: true,
             checked_at_ms,
         }
     }

@@ -13,7 +13,7 @@ mod metrics;
 mod product;
 mod query;
 
-pub use error::{ApiErrorBody, ApiFailure};
+pub use error::{ApiErrorBody, ApiFailure, WriteOutcome};
 pub use id::{ProductId, MAX_ID_LEN};
 pub use invalid::Invalid;
 pub use keys::{

@@ -153,9 +153,14 @@ pub struct ProductWritten {
     pub created: bool,
     /// Replicas that confirmed the write (`WAIT`) within `WRITE_WAIT_MS`.
     pub replicas_acked: u64,
-    /// Replicas known to be linked to the master when the write was made.
-    /// A write with `replicas_acked == replicas >= 1` survives a failover.
+    /// Replicas the master should have, down ones included (Sentinel's
+    /// list, or the configured replica URLs).
     pub replicas: u64,
+    /// The write survives any failover: every replica the master should
+    /// have confirmed it, on one master with no failover begun meanwhile
+    /// (PostgreSQL: the write is committed). `false`: applied, but a
+    /// failover may still lose it.
+    pub durable: bool,
 }
 
 /// Answer of `DELETE /api/db/product/{id}`.
@@ -167,8 +172,10 @@ pub struct ProductDeleted {
     pub deleted: ProductId,
     /// Replicas that confirmed the delete (`WAIT`) within `WRITE_WAIT_MS`.
     pub replicas_acked: u64,
-    /// Replicas known to be linked to the master when the delete was made.
+    /// Replicas the master should have, down ones included.
     pub replicas: u64,
+    /// The delete survives any failover (see [`ProductWritten::durable`]).
+    pub durable: bool,
 }
 
 /// Price order of a product listing.

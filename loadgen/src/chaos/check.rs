@@ -123,6 +123,27 @@ pub async fn final_state(addr: &str, registers: usize) -> Option<FinalState> {
     })
 }
 
+/// What PostgreSQL holds at the end (`--store postgres`): its ids and the
+/// registers' versions; its indexes are its own (no Redis `db:*` keys).
+pub fn final_state_pg(pg: &super::pg::Postgres, registers: usize) -> Option<FinalState> {
+    let ids = pg.psql("SELECT id FROM products").ok()?;
+    let ids: HashSet<String> = ids.lines().map(str::to_string).collect();
+    let mut versions = Vec::new();
+    for reg in 0..registers {
+        let name = pg
+            .psql(&format!(
+                "SELECT name FROM products WHERE id = '{REGISTER_PREFIX}{reg}'"
+            ))
+            .ok()?;
+        versions.push(version_of(&json!({ "name": name })));
+    }
+    Some(FinalState {
+        ids,
+        registers: versions,
+        index_problems: Vec::new(),
+    })
+}
+
 /// One injected fault and when (µs since the run began).
 pub struct FaultWindow {
     /// Its name.
@@ -142,6 +163,9 @@ pub struct Bounds {
     /// Longest a read on a server other than the writer's may be behind a
     /// durable write answered before it began, in ms.
     pub other_server_stale_ms: u64,
+    /// The register written in `psql` (PostgreSQL store), if any, and how
+    /// far behind its changes a read may be (the `LISTEN` silence bound).
+    pub external: Option<(usize, u64)>,
 }
 
 /// The verdict and the report.
@@ -267,6 +291,7 @@ pub fn analyze(
     let mut same = Stale::default();
     let mut other = Stale::default();
     let mut vs_acked = Stale::default();
+    let mut external = Stale::default();
     let mut sources: BTreeMap<String, u64> = BTreeMap::new();
     let (mut ok, mut failed, mut missing) = (0u64, 0u64, 0u64);
     for read in reads {
@@ -287,11 +312,16 @@ pub fn analyze(
         if let Some(lag) = newer_before(durable, version, read.start_us, Some(read.server)) {
             same.add(lag as f64 / 1000.0, source, Some(0));
         } else if let Some(lag) = newer_before(durable, version, read.start_us, None) {
-            other.add(
-                lag as f64 / 1000.0,
-                source,
-                Some(bounds.other_server_stale_ms),
-            );
+            match bounds.external {
+                Some((reg, bound)) if reg == read.reg => {
+                    external.add(lag as f64 / 1000.0, source, Some(bound))
+                }
+                _ => other.add(
+                    lag as f64 / 1000.0,
+                    source,
+                    Some(bounds.other_server_stale_ms),
+                ),
+            }
         }
         if let Some(lag) = newer_before(&acked_by_reg[read.reg], version, read.start_us, None) {
             vs_acked.add(lag as f64 / 1000.0, source, None);
@@ -309,17 +339,29 @@ pub fn analyze(
             other.over_bound, bounds.other_server_stale_ms, other.max_ms
         ));
     }
+    if external.over_bound > 0 {
+        violations.push(format!(
+            "{} read(s) more than {} ms behind a change made in psql (max {:.1} ms)",
+            external.over_bound,
+            bounds.external.map_or(0, |(_, b)| b),
+            external.max_ms
+        ));
+    }
     if missing > 0 {
         violations.push(format!(
             "{missing} read(s) called an existing register missing (404)"
         ));
     }
 
-    let non_monotonic = non_monotonic(reads);
+    let durable_versions: Vec<Vec<u64>> = durable_by_reg
+        .iter()
+        .map(|list| sorted(list.iter().map(|(v, _, _)| *v)))
+        .collect();
+    let (non_monotonic, past_lost) = non_monotonic(reads, &durable_versions);
     let total_non_monotonic: u64 = non_monotonic.iter().sum();
     if total_non_monotonic > 0 {
         violations.push(format!(
-            "{total_non_monotonic} read(s) went back in time on one server (non-monotonic)"
+            "{total_non_monotonic} read(s) went back in time on one server past a durable write (non-monotonic)"
         ));
     }
 
@@ -375,9 +417,12 @@ pub fn analyze(
             "same_server": same.json(),
             "other_server": other.json(),
             "other_server_bound_ms": bounds.other_server_stale_ms,
+            "psql_changes": external.json(),
+            "psql_bound_ms": bounds.external.map(|(_, b)| b),
             "vs_acknowledged_not_durable_too": vs_acked.json(),
         },
         "non_monotonic_by_server": non_monotonic,
+        "went_back_past_non_durable_only_by_server": past_lost,
         "index_problems": end.index_problems,
         "faults": fault_reports,
         "unsettled_faults": unsettled,
@@ -411,10 +456,14 @@ fn longest_gap(sorted_events: &[u64], from: u64, to: u64) -> u64 {
 type Span = (u64, u64, u64);
 
 /// Per server: reads that returned an older version than a read of the
-/// same register on the same server that ended before they began.
-fn non_monotonic(reads: &[Read]) -> Vec<u64> {
+/// same register on the same server that ended before they began, when a
+/// durable write lies between the two versions (first list); and when only
+/// non-durable writes do (second list: a failover may have lost them, and
+/// their answers said so).
+fn non_monotonic(reads: &[Read], durable: &[Vec<u64>]) -> (Vec<u64>, Vec<u64>) {
     let servers = reads.iter().map(|r| r.server + 1).max().unwrap_or(0);
     let mut counts = vec![0u64; servers];
+    let mut past_lost = vec![0u64; servers];
     let mut groups: BTreeMap<(usize, usize), Vec<Span>> = BTreeMap::new();
     for read in reads {
         if let ReadResult::Version { version, .. } = read.result {
@@ -425,7 +474,8 @@ fn non_monotonic(reads: &[Read]) -> Vec<u64> {
             ));
         }
     }
-    for ((server, _), mut list) in groups {
+    for ((server, reg), mut list) in groups {
+        let durable = durable.get(reg).map(Vec::as_slice).unwrap_or(&[]);
         // By end time, with the newest version seen up to each end.
         let mut by_end = list.clone();
         by_end.sort_unstable_by_key(|(_, end, _)| *end);
@@ -439,11 +489,20 @@ fn non_monotonic(reads: &[Read]) -> Vec<u64> {
         for (start, _, version) in list {
             let ended = by_end.partition_point(|(_, end, _)| *end < start);
             if ended > 0 && version < best[ended - 1] {
-                counts[server] += 1;
+                // A durable version in (version, newest seen]?
+                let first_above = durable.partition_point(|&d| d <= version);
+                if durable
+                    .get(first_above)
+                    .is_some_and(|&d| d <= best[ended - 1])
+                {
+                    counts[server] += 1;
+                } else {
+                    past_lost[server] += 1;
+                }
             }
         }
     }
-    counts
+    (counts, past_lost)
 }
 
 #[cfg(test)]
@@ -497,6 +556,7 @@ mod tests {
         let reads = vec![read(1, 2_500, 1), read(0, 200_000, 1)];
         let bounds = Bounds {
             other_server_stale_ms: 50,
+            external: None,
         };
         let a = analyze(&writes, &reads, &[], &state(1, &[]), 1, &bounds);
         let text = a.violations.join("\n");
@@ -530,7 +590,10 @@ mod tests {
             read(1, 50, 4),
         ];
         // Server 1's second read began before its first ended: concurrent.
-        assert_eq!(non_monotonic(&reads), vec![1, 0]);
+        assert_eq!(non_monotonic(&reads, &[vec![5]]), (vec![1, 0], vec![0, 0]));
+        // Version 5 was never durable: going back from it is a loss the
+        // answers reported, counted apart.
+        assert_eq!(non_monotonic(&reads, &[vec![4]]), (vec![0, 0], vec![1, 0]));
     }
 
     #[test]

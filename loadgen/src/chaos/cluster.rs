@@ -1,9 +1,10 @@
 //! The topology under test, set up exactly like `scripts/redis-up.sh --ha`
 //! but with every process on a host of its own: three data nodes (a master
-//! and two replicas), three Sentinels and two cachescope servers.
+//! and two replicas), three Sentinels and two cachescope servers, and a PostgreSQL with `--store postgres`.
 
 use super::{
     net::{Host, Net, NetError},
+    pg::Postgres,
     procs::{RedisNode, Sentinel, Server, MASTER_NAME},
     redis_admin,
 };
@@ -23,6 +24,8 @@ pub struct ServerSettings {
     pub admin_token: String,
     /// The built site (`LEPTOS_SITE_ROOT`).
     pub site_root: PathBuf,
+    /// `PRODUCT_STORE=postgres`, with a PostgreSQL of the run's own.
+    pub postgres: bool,
 }
 
 /// Every host and process of the run.
@@ -33,6 +36,8 @@ pub struct Cluster {
     pub sentinels: Vec<Sentinel>,
     /// The two servers.
     pub servers: Vec<Server>,
+    /// PostgreSQL, with `--store postgres`.
+    pub postgres: Option<Postgres>,
     /// The network (last: dropped after the processes).
     pub net: Net,
 }
@@ -58,6 +63,11 @@ impl Cluster {
         ] {
             hosts.insert(name, net.add_host(name)?);
         }
+        let pg_host = if settings.postgres {
+            Some(net.add_host("postgres")?)
+        } else {
+            None
+        };
         let host = |name: &str| -> Host { hosts[name].clone() };
         let first_master = host("redis-1");
         let mut nodes = vec![RedisNode::start(first_master.clone(), dir, None)];
@@ -72,12 +82,16 @@ impl Cluster {
             nodes,
             sentinels,
             servers: Vec::new(),
+            postgres: None,
             net,
         };
+        if let Some(pg_host) = pg_host {
+            cluster.postgres = Some(Postgres::start(pg_host, dir).await?);
+        }
         cluster.wait_for_sentinels(Duration::from_secs(30)).await;
         let sentinel_addrs = cluster.sentinel_addrs().join(",");
         for name in ["server-a", "server-b"] {
-            let env = HashMap::from([
+            let mut env = HashMap::from([
                 ("REDIS_SENTINELS".to_string(), sentinel_addrs.clone()),
                 ("REDIS_MASTER_NAME".to_string(), MASTER_NAME.to_string()),
                 (
@@ -94,6 +108,12 @@ impl Cluster {
                 ),
                 ("RUST_LOG".to_string(), "warn".to_string()),
             ]);
+            if let Some(pg) = &cluster.postgres {
+                env.insert("PRODUCT_STORE".to_string(), "postgres".to_string());
+                env.insert("DATABASE_URL".to_string(), pg.url());
+                env.insert("PG_CONNECT_TIMEOUT_MS".to_string(), "500".to_string());
+                env.insert("PG_STATEMENT_TIMEOUT_MS".to_string(), "1000".to_string());
+            }
             cluster
                 .servers
                 .push(Server::start(host(name), dir, &settings.binary, env));
@@ -199,7 +219,7 @@ impl Cluster {
 
     /// Ends every fault: resumes paused processes, restarts stopped ones,
     /// removes every cut.
-    pub fn heal_everything(&mut self) {
+    pub async fn heal_everything(&mut self) {
         self.net.heal_all();
         for node in &mut self.nodes {
             node.proc.resume();
@@ -213,6 +233,9 @@ impl Cluster {
                 sentinel.restart();
             }
         }
+        if let Some(pg) = &mut self.postgres {
+            pg.heal().await;
+        }
     }
 
     /// Stops every process, then the network.
@@ -220,6 +243,7 @@ impl Cluster {
         self.servers.clear();
         self.sentinels.clear();
         self.nodes.clear();
+        self.postgres = None;
         self.net.teardown();
     }
 }

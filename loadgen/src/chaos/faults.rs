@@ -2,7 +2,7 @@
 //! for a while drawn from the run's seed, and healed; then the run waits
 //! for the topology to be whole again before the next one.
 
-use super::{cluster::Cluster, procs::MASTER_NAME, redis_admin, rng::Rng};
+use super::{cluster::Cluster, procs::MASTER_NAME, redis_admin, rng::Rng, workload::External};
 use std::time::Duration;
 
 /// One kind of fault.
@@ -31,6 +31,16 @@ pub enum Fault {
     SplitSentinels,
     /// The servers' near-cache tracking connections killed (`CLIENT KILL`).
     KillTracking,
+    /// PostgreSQL shut down at once (as a crash), restarted 3-5 s later.
+    PgKill,
+    /// PostgreSQL frozen (every process SIGSTOPped) for 2-4 s.
+    PgPause,
+    /// The servers' `LISTEN` sessions terminated (`pg_terminate_backend`),
+    /// then a change made in `psql`.
+    PgTerminateListen,
+    /// The servers' `LISTEN` sessions frozen alone for 3-5 s (as a firewall
+    /// dropping an idle connection) while changes are made in `psql`.
+    PgSilentListen,
 }
 
 impl Fault {
@@ -48,6 +58,14 @@ impl Fault {
         Fault::KillTracking,
     ];
 
+    /// The PostgreSQL faults, added to the mix with `--store postgres`.
+    pub const POSTGRES: [Fault; 4] = [
+        Fault::PgKill,
+        Fault::PgPause,
+        Fault::PgTerminateListen,
+        Fault::PgSilentListen,
+    ];
+
     /// The report's name.
     pub fn name(self) -> &'static str {
         match self {
@@ -61,6 +79,10 @@ impl Fault {
             Fault::CutReplicaKillMaster => "cut-replica-kill-master",
             Fault::SplitSentinels => "split-sentinels",
             Fault::KillTracking => "kill-tracking",
+            Fault::PgKill => "pg-kill",
+            Fault::PgPause => "pg-pause",
+            Fault::PgTerminateListen => "pg-terminate-listen",
+            Fault::PgSilentListen => "pg-silent-listen",
         }
     }
 }
@@ -69,8 +91,17 @@ async fn hold(rng: &mut Rng, from_ms: u64, to_ms: u64) {
     tokio::time::sleep(Duration::from_millis(rng.between(from_ms, to_ms))).await;
 }
 
-/// Injects `fault`, holds it and heals it; returns what was done.
-pub async fn inject(fault: Fault, cluster: &mut Cluster, rng: &mut Rng) -> String {
+/// Injects `fault`, holds it and heals it; returns what was done. The
+/// PostgreSQL faults make changes in `psql` through `external`.
+pub async fn inject(
+    fault: Fault,
+    cluster: &mut Cluster,
+    rng: &mut Rng,
+    external: &mut Option<External>,
+) -> String {
+    if Fault::POSTGRES.contains(&fault) {
+        return inject_pg(fault, cluster, rng, external).await;
+    }
     let Some(master) = cluster.named_master().await else {
         return "no master named by the Sentinels: skipped".to_string();
     };
@@ -139,7 +170,11 @@ pub async fn inject(fault: Fault, cluster: &mut Cluster, rng: &mut Rng) -> Strin
             let cut = cluster.net.cut(&host, &peers);
             hold(rng, 5_000, 8_000).await;
             let _ = cluster.net.heal(&host);
-            format!("cut {} from replicas and Sentinels ({cut:?})", host.name)
+            format!(
+                "cut {} from replicas and Sentinels{}",
+                host.name,
+                failed(cut)
+            )
         }
         Fault::CutReplicaKillMaster => {
             let host = cluster.nodes[replica].proc.host.clone();
@@ -152,10 +187,11 @@ pub async fn inject(fault: Fault, cluster: &mut Cluster, rng: &mut Rng) -> Strin
             tokio::time::sleep(Duration::from_secs(4)).await;
             cluster.nodes[master].restart();
             format!(
-                "cut {} from {}, killed {} ({cut:?})",
+                "cut {} from {}, killed {}{}",
                 host.name,
                 name(cluster, master),
-                name(cluster, master)
+                name(cluster, master),
+                failed(cut)
             )
         }
         Fault::SplitSentinels => {
@@ -168,7 +204,7 @@ pub async fn inject(fault: Fault, cluster: &mut Cluster, rng: &mut Rng) -> Strin
             let cut = cluster.net.cut(&host, &others);
             hold(rng, 6_000, 9_000).await;
             let _ = cluster.net.heal(&host);
-            format!("cut {} from the other Sentinels ({cut:?})", host.name)
+            format!("cut {} from the other Sentinels{}", host.name, failed(cut))
         }
         Fault::KillTracking => {
             let addr = cluster.nodes[master].addr();
@@ -179,7 +215,83 @@ pub async fn inject(fault: Fault, cluster: &mut Cluster, rng: &mut Rng) -> Strin
                 name(cluster, master)
             )
         }
+        _ => "not a Redis fault".to_string(),
     }
+}
+
+/// The PostgreSQL faults.
+async fn inject_pg(
+    fault: Fault,
+    cluster: &mut Cluster,
+    rng: &mut Rng,
+    external: &mut Option<External>,
+) -> String {
+    let (Some(pg), Some(external)) = (cluster.postgres.as_mut(), external.as_mut()) else {
+        return "no PostgreSQL in this run (--store postgres): skipped".to_string();
+    };
+    match fault {
+        Fault::PgKill => {
+            pg.stop();
+            hold(rng, 3_000, 5_000).await;
+            if let Err(error) = pg.restart().await {
+                return format!("PostgreSQL does not restart: {error}");
+            }
+            external.write(pg);
+            "PostgreSQL shut down at once and restarted".to_string()
+        }
+        Fault::PgPause => {
+            pg.pause();
+            hold(rng, 2_000, 4_000).await;
+            pg.resume();
+            external.write(pg);
+            "PostgreSQL frozen".to_string()
+        }
+        Fault::PgTerminateListen => {
+            let terminated = pg.psql(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+            );
+            external.write(pg);
+            hold(rng, 2_000, 3_000).await;
+            external.write(pg);
+            format!(
+                "terminated {} LISTEN session(s), changed a register in psql",
+                terminated.unwrap_or_else(|e| e.to_string())
+            )
+        }
+        Fault::PgSilentListen => {
+            let pids = pg.listeners();
+            for pid in &pids {
+                let _ = std::process::Command::new("kill")
+                    .args(["-STOP", pid])
+                    .status();
+            }
+            let until = tokio::time::Instant::now()
+                + std::time::Duration::from_millis(rng.between(3_000, 5_000));
+            let mut changes = 0;
+            while tokio::time::Instant::now() < until {
+                external.write(pg);
+                changes += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            for pid in &pids {
+                let _ = std::process::Command::new("kill")
+                    .args(["-CONT", pid])
+                    .status();
+            }
+            format!(
+                "froze {} LISTEN session(s), {changes} change(s) in psql meanwhile",
+                pids.len()
+            )
+        }
+        _ => "not a PostgreSQL fault".to_string(),
+    }
+}
+
+/// A cut that could not be made, said after the fault's description.
+fn failed(cut: Result<(), super::net::NetError>) -> String {
+    cut.err()
+        .map(|e| format!(" (FAILED: {e})"))
+        .unwrap_or_default()
 }
 
 /// `CLIENT KILL` of every connection with tracking on (flag `t`).

@@ -12,6 +12,7 @@ mod check;
 mod cluster;
 mod faults;
 mod net;
+mod pg;
 mod procs;
 mod redis_admin;
 mod rng;
@@ -49,6 +50,14 @@ struct Args {
     /// The seed of the fault schedule and hold times.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// The system of record: `redis` or `postgres` (a PostgreSQL of the
+    /// run's own; its faults join the mix).
+    #[arg(long, default_value = "redis", value_parser = ["redis", "postgres"])]
+    store: String,
+    /// Longest a read may be behind a change made in psql (PostgreSQL
+    /// store), in ms: the `LISTEN` silence bound plus a heartbeat.
+    #[arg(long, default_value_t = 1_500)]
+    psql_stale_bound_ms: u64,
     /// `READ_FROM` of the servers: `master` or `replica`.
     #[arg(long, default_value = "master", value_parser = ["master", "replica"])]
     read_from: String,
@@ -119,10 +128,13 @@ async fn run(args: Args) -> Result<bool, String> {
     net::Net::sweep_stale();
     let dir = std::env::temp_dir().join(format!("cachescope-chaos-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let kinds = if args.faults.is_empty() {
-        Fault::ALL.to_vec()
-    } else {
+    let postgres = args.store == "postgres";
+    let kinds = if !args.faults.is_empty() {
         args.faults.clone()
+    } else if postgres {
+        Fault::ALL.iter().chain(&Fault::POSTGRES).copied().collect()
+    } else {
+        Fault::ALL.to_vec()
     };
     let stale_bound_ms = args
         .stale_bound_ms
@@ -145,6 +157,7 @@ async fn run(args: Args) -> Result<bool, String> {
         read_from: args.read_from.clone(),
         admin_token: token.clone(),
         site_root: args.site_root.clone(),
+        postgres,
     };
 
     let body = async {
@@ -201,11 +214,16 @@ async fn drive(
 ) -> Result<bool, String> {
     let epoch = Instant::now();
     let now_us = || epoch.elapsed().as_micros() as u64;
+    let registers = args.registers as usize;
+    let postgres = cluster.postgres.is_some();
+    // With PostgreSQL, one more register, changed only in psql.
+    let read_registers = registers + usize::from(postgres);
     let load = workload::Workload {
         servers: cluster.servers.iter().map(procs::Server::url).collect(),
         token: token.to_string(),
         writers: args.writers as usize,
-        registers: args.registers as usize,
+        registers,
+        read_registers,
         readers: args.readers as usize,
         epoch,
     };
@@ -213,6 +231,7 @@ async fn drive(
         return Err("the registers could not be written durably before the faults".to_string());
     }
     let history = Arc::new(workload::History::default());
+    let mut external = postgres.then(|| workload::External::new(registers, history.clone(), epoch));
     let stop = Arc::new(AtomicBool::new(false));
     let workers = tokio::spawn(
         load.clone()
@@ -234,7 +253,7 @@ async fn drive(
             rng.shuffle(&mut order);
         }
         let start_us = now_us();
-        let detail = faults::inject(kind, cluster, &mut rng).await;
+        let detail = faults::inject(kind, cluster, &mut rng, &mut external).await;
         let healed_us = now_us();
         let settled = cluster.settle(http, Duration::from_secs(30)).await;
         let settled_us = settled.map(|_| now_us());
@@ -255,18 +274,24 @@ async fn drive(
         });
         tokio::time::sleep_until(slot.into()).await;
     }
-    cluster.heal_everything();
+    cluster.heal_everything().await;
     let whole = cluster.settle(http, Duration::from_secs(60)).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = workers.await;
-    let master = cluster
-        .named_master()
-        .await
-        .ok_or("no master named by the Sentinels at the end")?;
-    let end = check::final_state(&cluster.nodes[master].addr(), args.registers as usize)
-        .await
-        .ok_or("the final master does not answer")?;
+    let end = match &cluster.postgres {
+        Some(pg) => check::final_state_pg(pg, read_registers)
+            .ok_or("PostgreSQL does not answer at the end")?,
+        None => {
+            let master = cluster
+                .named_master()
+                .await
+                .ok_or("no master named by the Sentinels at the end")?;
+            check::final_state(&cluster.nodes[master].addr(), registers)
+                .await
+                .ok_or("the final master does not answer")?
+        }
+    };
     let writes = history.writes.lock().map(|w| w.clone()).unwrap_or_default();
     let reads = history.reads.lock().map(|r| r.clone()).unwrap_or_default();
     let analysis = check::analyze(
@@ -274,14 +299,16 @@ async fn drive(
         &reads,
         &windows,
         &end,
-        args.registers as usize,
+        read_registers,
         &check::Bounds {
             other_server_stale_ms: stale_bound_ms,
+            external: postgres.then_some((registers, args.psql_stale_bound_ms)),
         },
     );
     let mut report = analysis.report;
     report["seed"] = args.seed.into();
     report["read_from"] = args.read_from.clone().into();
+    report["store"] = args.store.clone().into();
     report["duration_s"] = args.duration.into();
     report["whole_at_end"] = whole.is_some().into();
     if let Some(parent) = args.report.parent() {
@@ -291,9 +318,10 @@ async fn drive(
     std::fs::write(&args.report, text).map_err(|e| format!("{}: {e}", args.report.display()))?;
     let passed = analysis.violations.is_empty();
     println!(
-        "chaos: {} seed={} read_from={} faults={} writes={} lost_durable={} lost_acked={} unexpected={} recovered={} stale_same={} stale_other_over_bound={} non_monotonic={} index={} report={}",
+        "chaos: {} seed={} store={} read_from={} faults={} writes={} lost_durable={} lost_acked={} unexpected={} recovered={} stale_same={} stale_other_over_bound={} non_monotonic={} index={} report={}",
         if passed { "PASS" } else { "FAIL" },
         args.seed,
+        args.store,
         args.read_from,
         windows.len(),
         writes.len(),

@@ -18,6 +18,8 @@ use std::{
 pub const REGISTER_PREFIX: &str = "chaos-reg-";
 /// The category every chaos product is written in.
 pub const CATEGORY: &str = "chaos";
+/// The "server" of a write made outside the servers (`psql`).
+pub const EXTERNAL: usize = usize::MAX;
 
 /// How a write was answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -121,8 +123,11 @@ pub struct Workload {
     pub token: String,
     /// Writers of new products.
     pub writers: usize,
-    /// Register products.
+    /// Register products written through the servers.
     pub registers: usize,
+    /// Registers read (one more than written through the servers when a
+    /// register is written in `psql`).
+    pub read_registers: usize,
     /// Readers per server.
     pub readers: usize,
     /// When the run began (the clock of every record).
@@ -137,7 +142,7 @@ impl Workload {
     /// Creates each register at version 0, retrying until one server says
     /// it is durable (the run starts from a known state).
     pub async fn create_registers(&self, http: &reqwest::Client) -> bool {
-        for reg in 0..self.registers {
+        for reg in 0..self.read_registers {
             let mut done = false;
             for _ in 0..50 {
                 let (class, _) = self.put(http, 0, &register(reg, 0)).await;
@@ -212,7 +217,7 @@ impl Workload {
                     let mut n = reader;
                     while !stop.load(Ordering::Relaxed) {
                         n += 1;
-                        let reg = n % me.registers.max(1);
+                        let reg = n % me.read_registers.max(1);
                         let start_us = me.now_us();
                         let result = me.read(&http, server, reg).await;
                         let failed = result == ReadResult::Failed;
@@ -285,6 +290,54 @@ impl Workload {
             },
             None => ReadResult::Failed,
         }
+    }
+}
+
+/// Writes of one register made in `psql`, past every server (PostgreSQL
+/// store): only the `LISTEN` sessions can tell the servers of them.
+pub struct External {
+    /// Which register.
+    pub reg: usize,
+    version: u64,
+    history: Arc<History>,
+    epoch: Instant,
+}
+
+impl External {
+    /// Writes of register `reg`, recorded in `history`.
+    pub fn new(reg: usize, history: Arc<History>, epoch: Instant) -> Self {
+        External {
+            reg,
+            version: 0,
+            history,
+            epoch,
+        }
+    }
+
+    /// `UPDATE`s the register to its next version through `psql`.
+    pub fn write(&mut self, pg: &super::pg::Postgres) {
+        self.version += 1;
+        let sql = format!(
+            "UPDATE products SET name = 'register {} v{}' WHERE id = '{REGISTER_PREFIX}{}'",
+            self.reg, self.version, self.reg
+        );
+        let class = match pg.psql(&sql) {
+            Ok(_) => Class::Durable,
+            Err(_) => Class::Unknown,
+        };
+        self.history
+            .writes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Write {
+                server: EXTERNAL,
+                target: Target::Register {
+                    reg: self.reg,
+                    version: self.version,
+                },
+                end_us: self.epoch.elapsed().as_micros() as u64,
+                class,
+            });
     }
 }
 

@@ -3,18 +3,22 @@
 //! together), store the answer with a jittered TTL, and say where the answer
 //! came from and how long it took.
 
+mod floors;
 mod invalidate;
 pub mod keys;
 pub mod near;
 mod scripts;
 mod single_flight;
 
+pub use floors::role_offset;
 pub use invalidate::Invalidator;
 pub use near::{NearCache, NearLimits};
 
 use crate::{
     error::ApiError,
     metrics::{Hub, ReadTarget},
+    postgres::listen::Channel,
+    readiness::Readiness,
     stats::Recorder,
     store::Store,
     topology::{now_us, Node},
@@ -22,6 +26,7 @@ use crate::{
 use app::types::{
     HistoryEntry, LookupQuery, Product, ProductId, ProductPage, SearchParams, Source,
 };
+use floors::Floors;
 use serde_json::value::RawValue;
 use single_flight::SingleFlight;
 use std::{
@@ -77,12 +82,42 @@ impl ProductJson {
     }
 }
 
+/// A database answer, for the replica-read floors.
+enum Answered<'a> {
+    /// Product id and its stored text (`""` for absent).
+    Product(&'a str, &'a [u8]),
+    /// Canonical search and its page's JSON.
+    Search(&'a str, &'a [u8]),
+}
+
 /// What one flight produced, shared with every request that waited.
 #[derive(Clone)]
 struct Filled<T> {
     value: T,
     source: Source,
     ttl_ms: u64,
+}
+
+/// What a [`Cache`] is made of.
+pub struct CacheParts {
+    /// The master: fills, re-checks, database reads.
+    pub master: Node,
+    /// The system of record.
+    pub db: Store,
+    /// Entry lifetime (+0-10% jitter).
+    pub ttl: Duration,
+    /// Where lookups are counted.
+    pub stats: Arc<Recorder>,
+    /// Where lookups are announced.
+    pub hub: Arc<Hub>,
+    /// Where cache reads go.
+    pub reads: Arc<ReadTarget>,
+    /// The in-process tier.
+    pub near: Arc<NearCache>,
+    /// Whether the built-in catalog is loaded.
+    pub readiness: Arc<Readiness>,
+    /// With PostgreSQL: whether its change notifications come through.
+    pub channel: Option<Arc<Channel>>,
 }
 
 /// The cache in front of the product database.
@@ -96,31 +131,95 @@ pub struct Cache {
     products: SingleFlight<Result<Filled<Option<ProductJson>>, ApiError>>,
     searches: SingleFlight<Result<Filled<Arc<ProductPage>>, ApiError>>,
     near: Arc<NearCache>,
+    readiness: Arc<Readiness>,
+    /// Replication-offset floors, with replica reads only.
+    floors: Option<Floors>,
+    /// With PostgreSQL: whether its change notifications reach this
+    /// server (while they may not, lookups bypass both cache tiers).
+    channel: Option<Arc<Channel>>,
 }
 
 impl Cache {
-    /// A cache on `master` in front of `db`, entries living `ttl` (+0–10%);
-    /// lookups are counted in `stats` and announced on `hub`; cache reads go
-    /// where `reads` says; hot products are kept in `near` too.
-    pub fn new(
-        master: Node,
-        db: Store,
-        ttl: Duration,
-        stats: Arc<Recorder>,
-        hub: Arc<Hub>,
-        reads: Arc<ReadTarget>,
-        near: Arc<NearCache>,
-    ) -> Self {
-        Cache {
+    /// A cache in front of `parts.db`; see [`CacheParts`].
+    pub fn new(parts: CacheParts) -> Self {
+        let CacheParts {
             master,
             db,
             ttl,
             stats,
             hub,
             reads,
+            near,
+            readiness,
+            channel,
+        } = parts;
+        Cache {
+            master,
+            db,
+            ttl,
+            stats,
+            hub,
+            floors: reads.enabled().then(Floors::default),
+            reads,
             products: SingleFlight::default(),
             searches: SingleFlight::default(),
             near,
+            readiness,
+            channel,
+        }
+    }
+
+    /// Whether the cache tiers must be bypassed now: PostgreSQL's change
+    /// notifications may not be reaching this server (see
+    /// [`Channel::dark`]).
+    fn dark(&self) -> bool {
+        self.channel.as_ref().is_some_and(|c| c.dark())
+    }
+
+    /// Whether the built-in catalog is loaded (lookups may say "missing").
+    pub fn readiness(&self) -> &Arc<Readiness> {
+        &self.readiness
+    }
+
+    /// Called after a write of `id` by this server and before it is
+    /// answered (read-your-writes on the writing server): lookups from now
+    /// on do not join a database read that began before the write, and with
+    /// replica reads no replica answers for `id` (or any search) before it
+    /// has reached `offset`, the master's offset after the write (asked of
+    /// the master when the store did not say).
+    pub async fn after_write(&self, id: &str, offset: Option<u64>) {
+        self.products.fence(&keys::product(id));
+        if let Some(floors) = &self.floors {
+            let offset = match offset {
+                Some(offset) => Some(offset),
+                None => self.master_offset().await,
+            };
+            match offset {
+                Some(offset) => floors.wrote(id, offset),
+                None => tracing::debug!("no master offset after a write; replicas may lag it"),
+            }
+        }
+    }
+
+    /// The master's replication offset now (`ROLE`).
+    async fn master_offset(&self) -> Option<u64> {
+        let role: redis::Value = self.master.query(&redis::cmd("ROLE")).await.ok()?;
+        role_offset(&role)
+    }
+
+    /// With replica reads: a database answer (`value`, the text the fill
+    /// stores) is from a state no later than the master's offset once it is
+    /// read, so replicas must reach that, or hold that very value, before
+    /// they answer the same key.
+    async fn answered_from_master(&self, answered: Answered<'_>) {
+        if let Some(floors) = &self.floors {
+            let offset = self.master_offset().await;
+            match answered {
+                Answered::Product(id, value) => floors.answered_product(id, offset, value),
+                Answered::Search(canonical, value) => {
+                    floors.answered_search(canonical, offset, value)
+                }
+            }
         }
     }
 
@@ -143,6 +242,23 @@ impl Cache {
     /// shared by concurrent misses.
     pub async fn product(&self, id: &ProductId) -> Result<Lookup<Option<ProductJson>>, ApiError> {
         let started = Instant::now();
+        if self.dark() {
+            let json = self.db.get_raw(id.as_str()).await?;
+            let value = match json {
+                Some(json) => {
+                    decode(id.as_str(), &json)?;
+                    Some(ProductJson(json.into()))
+                }
+                None => None,
+            };
+            let found = value.is_some();
+            let filled = Filled {
+                value,
+                source: Source::Database,
+                ttl_ms: 0,
+            };
+            return Ok(self.finish(started, filled, LookupQuery::Product(id.clone()), found));
+        }
         if let Some(entry) = self.near.product(id.as_str(), started) {
             let found = entry.value.is_some();
             let ttl_ms = entry.ttl_ms(started);
@@ -184,9 +300,29 @@ impl Cache {
         id: &str,
     ) -> Result<Option<Filled<Option<ProductJson>>>, ApiError> {
         let key = keys::product(id);
+        let Some(floors) = &self.floors else {
+            let mut pipe = redis::pipe();
+            pipe.cmd("GET").arg(&key).cmd("PTTL").arg(&key);
+            let (cached, pttl): (Option<Vec<u8>>, i64) = node.pipe(&pipe).await?;
+            return Self::entry(id, cached, pttl);
+        };
+        // ROLE before: the state read includes at least this offset; ROLE
+        // after: it includes nothing beyond that one.
         let mut pipe = redis::pipe();
-        pipe.cmd("GET").arg(&key).cmd("PTTL").arg(&key);
-        let (cached, pttl): (Option<Vec<u8>>, i64) = node.pipe(&pipe).await?;
+        pipe.cmd("ROLE")
+            .cmd("GET")
+            .arg(&key)
+            .cmd("PTTL")
+            .arg(&key)
+            .cmd("ROLE");
+        let (before, cached, pttl, after): (redis::Value, Option<Vec<u8>>, i64, redis::Value) =
+            node.pipe(&pipe).await?;
+        if let Some(bytes) = &cached {
+            if is_replica(&before) && !floors.product_ok(id, role_offset(&before), bytes) {
+                return Err(ApiError::ReplicaBehind);
+            }
+            floors.answered_product(id, role_offset(&after), bytes);
+        }
         Self::entry(id, cached, pttl)
     }
 
@@ -267,12 +403,20 @@ impl Cache {
                     }
                 };
                 let stored = self.store(self.master.script::<i64>(&fill).await);
+                self.answered_from_master(Answered::Product(id, json.as_bytes()))
+                    .await;
                 Ok(Filled {
                     value: Some(ProductJson(json.into())),
                     source: Source::Database,
                     ttl_ms: if stored { ttl_ms } else { 0 },
                 })
             }
+            // The catalog load may be about to write it: not "missing" yet,
+            // and nothing negative cached for the other servers to read.
+            None if !self.readiness.is_ready() => Err(ApiError::Busy(
+                "the server is starting: the built-in catalog is still being loaded; retry in a moment"
+                    .to_string(),
+            )),
             None => {
                 let ttl_ms = NEGATIVE_TTL.as_millis() as u64;
                 let mut fill = match &generation {
@@ -284,6 +428,8 @@ impl Cache {
                     fill.arg(generation);
                 }
                 let stored = self.store(self.master.script::<i64>(&fill).await);
+                self.answered_from_master(Answered::Product(id, keys::MISSING.as_bytes()))
+                    .await;
                 Ok(Filled {
                     value: None,
                     source: Source::Database,
@@ -323,6 +469,16 @@ impl Cache {
     /// what the tracked master answered near), then the database.
     pub async fn search(&self, query: &SearchParams) -> Result<Lookup<Arc<ProductPage>>, ApiError> {
         let started = Instant::now();
+        if self.dark() {
+            let page = Arc::new(self.db.search(query).await?);
+            let found = page.total > 0;
+            let filled = Filled {
+                value: page,
+                source: Source::Database,
+                ttl_ms: 0,
+            };
+            return Ok(self.finish(started, filled, LookupQuery::Search(query.clone()), found));
+        }
         let canonical = query.canonical();
         if let Some(entry) = self.near.search(&canonical, started) {
             let found = entry.value.total > 0;
@@ -373,9 +529,27 @@ impl Cache {
         node: &Node,
         canonical: &str,
     ) -> Result<(String, Option<(Filled<Arc<ProductPage>>, usize)>), ApiError> {
-        let mut read = scripts::READ_SEARCH.prepare_invoke();
-        read.arg(canonical);
-        let (generation, cached, pttl): (String, Option<String>, i64) = node.script(&read).await?;
+        let (generation, cached, pttl): (String, Option<String>, i64) = match &self.floors {
+            None => {
+                let mut read = scripts::READ_SEARCH.prepare_invoke();
+                read.arg(canonical);
+                node.script(&read).await?
+            }
+            Some(floors) => {
+                let (before, answer, after) =
+                    self.read_search_between_roles(node, canonical).await?;
+                if let Some(json) = &answer.1 {
+                    let bytes = json.as_bytes();
+                    if is_replica(&before)
+                        && !floors.search_ok(canonical, role_offset(&before), bytes)
+                    {
+                        return Err(ApiError::ReplicaBehind);
+                    }
+                    floors.answered_search(canonical, role_offset(&after), bytes);
+                }
+                answer
+            }
+        };
         let hit = cached.and_then(|json| {
             let page = serde_json::from_str::<ProductPage>(&json).ok()?;
             Some((
@@ -388,6 +562,36 @@ impl Cache {
             ))
         });
         Ok((generation, hit))
+    }
+
+    /// The search script between two `ROLE`s in one pipeline (see
+    /// [`Cache::read_product`]); a node without the script (a replica:
+    /// scripts are not replicated) is given it once.
+    async fn read_search_between_roles(
+        &self,
+        node: &Node,
+        canonical: &str,
+    ) -> Result<(redis::Value, (String, Option<String>, i64), redis::Value), ApiError> {
+        let mut pipe = redis::pipe();
+        pipe.cmd("ROLE")
+            .cmd("EVALSHA")
+            .arg(scripts::READ_SEARCH.get_hash())
+            .arg(0)
+            .arg(canonical)
+            .cmd("ROLE");
+        match node.pipe(&pipe).await {
+            Err(error) if error.is_no_script() => {
+                let _: String = node
+                    .query(
+                        redis::cmd("SCRIPT")
+                            .arg("LOAD")
+                            .arg(&*scripts::READ_SEARCH_CODE),
+                    )
+                    .await?;
+                Ok(node.pipe(&pipe).await?)
+            }
+            other => Ok(other?),
+        }
     }
 
     /// Runs once per search and generation at a time; looks in the cache
@@ -409,6 +613,8 @@ impl Cache {
         let mut fill = scripts::FILL_SEARCH.prepare_invoke();
         fill.arg(generation).arg(canonical).arg(&json).arg(ttl_ms);
         let stored = self.store(self.master.script::<i64>(&fill).await);
+        self.answered_from_master(Answered::Search(canonical, json.as_bytes()))
+            .await;
         Ok(Filled {
             value: Arc::new(page),
             source: Source::Database,
@@ -441,6 +647,9 @@ impl Cache {
         if let Some(replica) = &chosen {
             match attempt(replica.clone()).await {
                 Ok(value) => return Ok(value),
+                // Behind this server's own writes or answers for this key:
+                // the master answers this one, the replica stays chosen.
+                Err(ApiError::ReplicaBehind) => {}
                 Err(error) => {
                     tracing::debug!(%error, "replica read failed; using the master");
                     self.reads.demote();
@@ -529,6 +738,13 @@ impl Cache {
             ttl_s: filled.ttl_ms / 1000,
         }
     }
+}
+
+/// Whether a `ROLE` answer is a replica's (a master always may answer: it
+/// holds every write).
+fn is_replica(role: &redis::Value) -> bool {
+    matches!(role, redis::Value::Array(items)
+        if matches!(items.first(), Some(redis::Value::BulkString(b)) if b == b"slave"))
 }
 
 fn decode(id: &str, json: &str) -> Result<Product, ApiError> {

@@ -32,14 +32,17 @@ return 1
 
 /// ARGV: canonical search. Reads the generation and that generation's entry in
 /// one step. Returns {generation, value or false, pttl}.
-pub static READ_SEARCH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&crate::keyspace::lua(
+pub static READ_SEARCH: LazyLock<Script> = LazyLock::new(|| Script::new(&READ_SEARCH_CODE));
+
+/// The text of [`READ_SEARCH`], to load it on a replica that lacks it.
+pub static READ_SEARCH_CODE: LazyLock<String> = LazyLock::new(|| {
+    crate::keyspace::lua(
         r#"
 local gen = redis.call('GET', {SEARCH_GEN}) or '0'
 local key = {SEARCH} .. gen .. ':' .. ARGV[1]
 return {gen, redis.call('GET', key), redis.call('PTTL', key)}
 "#,
-    ))
+    )
 });
 
 /// ARGV: generation, canonical search, json, ttl_ms. Stores the entry if the

@@ -1,22 +1,43 @@
 //! Stampede protection: concurrent misses on one key share one database read.
 //! The first caller runs the read; the others wait for its result.
+//!
+//! A write fences its key ([`SingleFlight::fence`]): a caller that arrives
+//! after the fence never joins a read that began before it (that read may
+//! have seen the database before the write), so a server's reads include
+//! its own acknowledged writes.
 
 use std::{
     collections::HashMap,
     future::Future,
-    sync::{Arc, Mutex},
+    hash::{BuildHasher, RandomState},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
 };
 use tokio::sync::OnceCell;
 
+/// Write fences are counted per stripe of keys (a write fences the other
+/// keys of its stripe too: they only start a read of their own).
+const STRIPES: usize = 1024;
+
+/// One flight: the fence count of its key's stripe when it began, and its
+/// result.
+type Flight<T> = (u64, Arc<OnceCell<T>>);
+
 /// In-flight reads by key.
 pub struct SingleFlight<T> {
-    inflight: Mutex<HashMap<String, Arc<OnceCell<T>>>>,
+    inflight: Mutex<HashMap<String, Flight<T>>>,
+    fences: Box<[AtomicU64]>,
+    hasher: RandomState,
 }
 
 impl<T: Clone> Default for SingleFlight<T> {
     fn default() -> Self {
         SingleFlight {
             inflight: Mutex::new(HashMap::new()),
+            fences: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
+            hasher: RandomState::new(),
         }
     }
 }
@@ -41,7 +62,7 @@ impl<T> Drop for Leave<'_, T> {
             .unwrap_or_else(|e| e.into_inner());
         let ours = inflight
             .get(self.key)
-            .is_some_and(|c| Arc::ptr_eq(c, &self.cell));
+            .is_some_and(|(_, c)| Arc::ptr_eq(c, &self.cell));
         // Two holders: the map and this caller.
         if ours && (self.cell.initialized() || Arc::strong_count(&self.cell) <= 2) {
             inflight.remove(self.key);
@@ -50,9 +71,21 @@ impl<T> Drop for Leave<'_, T> {
 }
 
 impl<T: Clone> SingleFlight<T> {
-    /// Runs `read` unless a read for `key` is already under way, in which
-    /// case its result is shared. If the running caller is cancelled, a waiter
-    /// takes over. Returns the value and whether this call ran the read.
+    fn stripe(&self, key: &str) -> &AtomicU64 {
+        &self.fences[self.hasher.hash_one(key) as usize % STRIPES]
+    }
+
+    /// Called once a write of `key` is done and before it is answered:
+    /// callers from now on start a read of their own rather than join one
+    /// that began before the write.
+    pub fn fence(&self, key: &str) {
+        self.stripe(key).fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Runs `read` unless a read for `key` is already under way (and began
+    /// after the last fence of its key), in which case its result is
+    /// shared. If the running caller is cancelled, a waiter takes over.
+    /// Returns the value and whether this call ran the read.
     pub async fn run<F, Fut>(&self, key: &str, read: F) -> (T, bool)
     where
         F: FnOnce() -> Fut,
@@ -60,10 +93,19 @@ impl<T: Clone> SingleFlight<T> {
     {
         let cell = {
             let mut inflight = self.inflight.lock().unwrap_or_else(|e| e.into_inner());
-            inflight
-                .entry(key.to_string())
-                .or_insert_with(|| Arc::new(OnceCell::new()))
-                .clone()
+            // Read under the map's lock: a fence after this point is after
+            // this caller arrived, and may keep the flight.
+            let fence = self.stripe(key).load(Ordering::SeqCst);
+            match inflight.get(key) {
+                Some((began, cell)) if *began == fence => cell.clone(),
+                // None yet, or one from before a write: a flight of our own
+                // (the older one finishes for those who joined it).
+                _ => {
+                    let cell = Arc::new(OnceCell::new());
+                    inflight.insert(key.to_string(), (fence, cell.clone()));
+                    cell
+                }
+            }
         };
         let leave = Leave {
             flights: self,
@@ -128,6 +170,31 @@ mod tests {
         assert_eq!(reads.load(Ordering::SeqCst), 1);
         assert_eq!(leaders, 1);
         assert!(flights.is_empty(), "finished reads are forgotten");
+    }
+
+    #[tokio::test]
+    async fn a_caller_after_a_fence_never_joins_an_older_read() {
+        let flights = Arc::new(SingleFlight::<u32>::default());
+        let (release, hold) = tokio::sync::oneshot::channel::<()>();
+        let before = {
+            let flights = flights.clone();
+            tokio::spawn(async move {
+                flights
+                    .run("k", || async {
+                        let _ = hold.await;
+                        1
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        // The write of "k" is done: a read that starts now must see it.
+        flights.fence("k");
+        let after = flights.run("k", || async { 2 }).await;
+        assert_eq!(after, (2, true), "joined the read from before the write");
+        let _ = release.send(());
+        assert_eq!(before.await.expect("task"), (1, true));
+        assert!(flights.is_empty());
     }
 
     #[tokio::test]

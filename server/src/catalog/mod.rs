@@ -21,6 +21,13 @@ pub enum CatalogError {
     /// Redis did not answer or refused.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A write was sent and no answer came (a timeout, a connection lost
+    /// under it): it may or may not have been applied.
+    #[error("the write's outcome is unknown: {0}")]
+    OutcomeUnknown(StoreError),
+    /// Sentinel is failing the master over: the write was not sent.
+    #[error("a failover of the Redis master is under way; the write was not sent: retry in a few seconds")]
+    FailoverInProgress,
     /// A stored product is not valid JSON for our type (edited by hand?).
     #[error("the stored product {id:?} is not valid product JSON: {reason}")]
     Corrupt {
@@ -36,8 +43,16 @@ pub enum CatalogError {
 pub struct Durability {
     /// Replicas that confirmed the write within the `WAIT` bound.
     pub replicas_acked: u64,
-    /// Replicas linked to the master when the write was made.
+    /// Replicas the master should have, down ones included (the fixed
+    /// replica URLs, or the replicas Sentinel lists).
     pub replicas: u64,
+    /// Every one of those replicas confirmed the write, and it was made and
+    /// confirmed on one master with no failover begun meanwhile: whichever
+    /// node Sentinel promotes has it.
+    pub durable: bool,
+    /// The master's replication offset once the write was done (`ROLE`
+    /// after it), for read-your-writes with replica reads.
+    pub offset: Option<u64>,
 }
 
 /// The product database on the master node.
@@ -194,33 +209,60 @@ impl ProductDb {
         code: &str,
         args: Vec<String>,
     ) -> Result<(i64, Durability), CatalogError> {
-        let replicas = self.topology.linked_replicas();
+        // While Sentinel fails the master over, a replica may already
+        // answer as master before the switch is announced: whatever the old
+        // master takes meanwhile may be thrown away, so nothing is sent.
+        if self.topology.writes_fenced() {
+            return Err(CatalogError::FailoverInProgress);
+        }
+        let epoch = self.topology.write_epoch();
+        let replicas = self.topology.expected_replicas();
+        let writer = self.topology.writer();
+        let master = writer.addr();
         let mut eval = redis::cmd("EVAL");
         eval.arg(code).arg(0).arg(args);
         let mut pipe = redis::pipe();
         pipe.add_command(eval);
-        let writer = self.topology.writer();
         // `WAIT n 0` would block for ever: a zero bound turns WAIT off, and
         // the answer then says that no replica confirmed the write.
-        if replicas == 0 || self.write_wait.is_zero() {
-            let (outcome,): (i64,) = writer.pipe(&pipe).await?;
-            return Ok((
-                outcome,
-                Durability {
-                    replicas_acked: 0,
-                    replicas,
-                },
-            ));
+        let waits = replicas > 0 && !self.write_wait.is_zero();
+        if waits {
+            pipe.cmd("WAIT")
+                .arg(replicas)
+                .arg(self.write_wait.as_millis() as u64);
         }
-        pipe.cmd("WAIT")
-            .arg(replicas)
-            .arg(self.write_wait.as_millis() as u64);
-        let (outcome, acked): (i64, u64) = writer.pipe(&pipe).await?;
+        pipe.cmd("ROLE");
+        let answer = if waits {
+            writer.pipe::<(i64, u64, redis::Value)>(&pipe).await
+        } else {
+            writer
+                .pipe::<(i64, redis::Value)>(&pipe)
+                .await
+                .map(|(o, role)| (o, 0, role))
+        };
+        let (outcome, acked, role) = answer.map_err(|error| {
+            if error.outcome_unknown() {
+                CatalogError::OutcomeUnknown(error)
+            } else {
+                CatalogError::Store(error)
+            }
+        })?;
+        let acked = acked.min(replicas);
+        // The count of replicas is the topology's, not the live one: once
+        // Sentinel promotes a replica it stops confirming the old master's
+        // writes, so a write confirmed by every expected replica cannot be
+        // on a master that is being replaced.
+        let durable = waits
+            && acked == replicas
+            && self.topology.write_epoch() == epoch
+            && writer.addr() == master;
         Ok((
             outcome,
             Durability {
-                replicas_acked: acked.min(replicas),
+                replicas_acked: acked,
                 replicas,
+                durable,
+                offset: crate::cache::role_offset(&role),
             },
         ))
     }

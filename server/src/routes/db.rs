@@ -66,7 +66,9 @@ pub async fn categories(
               (status = 401, description = "No token", body = ApiErrorBody),
               (status = 403, description = "Wrong token or read-only server", body = ApiErrorBody),
               (status = 413, description = "Body over 64 KiB", body = ApiErrorBody),
-              (status = 415, description = "Not JSON", body = ApiErrorBody), (status = 429, description = "Rate limited", body = ApiErrorBody), (status = 503, description = "Redis is unavailable", body = ApiErrorBody)))]
+              (status = 415, description = "Not JSON", body = ApiErrorBody), (status = 429, description = "Rate limited", body = ApiErrorBody),
+              (status = 503, description = "Refused, not applied (`outcome: refused`), or Redis is unavailable", body = ApiErrorBody),
+              (status = 504, description = "Sent, no answer: the outcome is unknown (`outcome: unknown`)", body = ApiErrorBody)))]
 pub async fn put_product(
     _admin: Admin,
     State(state): State<AppState>,
@@ -75,12 +77,15 @@ pub async fn put_product(
 ) -> Result<(StatusCode, Json<ProductWritten>), ApiError> {
     if id != *product.id {
         return Err(ApiError::BadRequest(format!(
-            "the body's id {:?} differs from the path's {id:?}",
-            product.id.chars().take(64).collect::<String>()
+            "the body's id {:?} differs from the path's {:?}",
+            product.id.chars().take(64).collect::<String>(),
+            id.as_str()
         )));
     }
     product.validate()?;
     let written = state.db.put_and_wait(&product).await;
+    let offset = written.as_ref().ok().and_then(|(_, d)| d.offset);
+    state.cache.after_write(id.as_str(), offset).await;
     state.cache.near().evict(id.as_str());
     state.cache.near().flush_searches();
     let (created, durability) = written?;
@@ -96,6 +101,7 @@ pub async fn put_product(
             created,
             replicas_acked: durability.replicas_acked,
             replicas: durability.replicas,
+            durable: durability.durable,
         }),
     ))
 }
@@ -107,13 +113,17 @@ pub async fn put_product(
     responses((status = 200, body = ProductDeleted), (status = 400, description = "Invalid input", body = ApiErrorBody),
               (status = 401, description = "No token", body = ApiErrorBody),
               (status = 403, description = "Wrong token or read-only server", body = ApiErrorBody),
-              (status = 404, description = "No such product", body = ApiErrorBody), (status = 429, description = "Rate limited", body = ApiErrorBody), (status = 503, description = "Redis is unavailable", body = ApiErrorBody)))]
+              (status = 404, description = "No such product", body = ApiErrorBody), (status = 429, description = "Rate limited", body = ApiErrorBody),
+              (status = 503, description = "Refused, not applied (`outcome: refused`), or Redis is unavailable", body = ApiErrorBody),
+              (status = 504, description = "Sent, no answer: the outcome is unknown (`outcome: unknown`)", body = ApiErrorBody)))]
 pub async fn delete_product(
     _admin: Admin,
     State(state): State<AppState>,
     ApiPath(id): ApiPath<ProductId>,
 ) -> Result<Json<ProductDeleted>, ApiError> {
     let deleted = state.db.delete_and_wait(&id).await;
+    let offset = deleted.as_ref().ok().and_then(|(_, d)| d.offset);
+    state.cache.after_write(id.as_str(), offset).await;
     state.cache.near().evict(id.as_str());
     state.cache.near().flush_searches();
     match deleted? {
@@ -121,6 +131,7 @@ pub async fn delete_product(
             deleted: id,
             replicas_acked: durability.replicas_acked,
             replicas: durability.replicas,
+            durable: durability.durable,
         })),
         (false, _) => Err(not_found(&id)),
     }

@@ -8,7 +8,7 @@ use axum::{extract::State, http::StatusCode, Json};
 /// Probes every node concurrently; answers within one Redis timeout.
 #[utoipa::path(get, path = "/api/health", tag = "topology",
     responses((status = 200, description = "The master answers", body = HealthReport),
-              (status = 503, description = "The master does not answer", body = HealthReport)))]
+              (status = 503, description = "The master does not answer, or the server is still loading the built-in catalog (`ready: false`)", body = HealthReport)))]
 pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthReport>) {
     let (report, store) = tokio::join!(state.topology.health(), state.db.ping());
     let store = match store {
@@ -37,8 +37,10 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthRe
     };
     let mut report = report.with_store(store);
     report.near = Some(state.cache.near().health());
+    report.ready = state.cache.readiness().is_ready();
     let status = match report.status {
         HealthStatus::Down => StatusCode::SERVICE_UNAVAILABLE,
+        _ if !report.ready => StatusCode::SERVICE_UNAVAILABLE,
         HealthStatus::Ok | HealthStatus::Degraded => StatusCode::OK,
     };
     (status, Json(report))

@@ -69,6 +69,10 @@ struct Inner {
     connect: Connect,
     /// Replicas linked to the master on the last metrics tick.
     linked_replicas: AtomicU64,
+    /// Replicas the master should have, down ones included: the fixed
+    /// replica URLs, or the replicas Sentinel lists for the master. A write
+    /// is durable only when this many confirmed it.
+    expected_replicas: AtomicU64,
     sentinels: Option<Arc<Sentinels>>,
     /// Woken by failed calls to the master (Sentinel mode).
     trouble: Arc<Notify>,
@@ -112,6 +116,7 @@ impl Topology {
         sentinels: Option<Arc<Sentinels>>,
     ) -> Result<Self, StoreError> {
         let timeout = connect.timeout;
+        let expected = replicas.len() as u64;
         let master = connect.node(template.clone(), timeout)?;
         // The writer's calls include a WAIT: its bound (the driver's own
         // response timeout too) is longer by the WAIT bound.
@@ -128,6 +133,7 @@ impl Topology {
             template,
             connect: connect.clone(),
             linked_replicas: AtomicU64::new(0),
+            expected_replicas: AtomicU64::new(expected),
             sentinels,
             trouble,
         })))
@@ -169,11 +175,35 @@ impl Topology {
     }
 
     /// Points the master handles at `host:port`. Returns whether it moved.
+    /// A move ends every write's claim to have stayed on one master (see
+    /// [`Topology::write_epoch`]).
     pub(crate) fn set_master(&self, host: &str, port: u16) -> Result<bool, StoreError> {
         let info = at_address(&self.0.template, host, port);
         let moved = self.0.master.retarget(info.clone())?;
         self.0.writer.retarget(info)?;
+        if moved {
+            if let Some(sentinels) = &self.0.sentinels {
+                sentinels.fence();
+            }
+        }
         Ok(moved)
+    }
+
+    /// Changes whenever a failover may have begun or the master moved. A
+    /// write during which it did not change was made and confirmed on one
+    /// master that no failover had started to replace.
+    pub fn write_epoch(&self) -> u64 {
+        self.0.sentinels.as_ref().map_or(0, |s| s.write_epoch())
+    }
+
+    /// Why writes must not be sent now (`Some` while Sentinel runs a
+    /// failover: the master may be replaced, and whatever it takes then may
+    /// be thrown away).
+    pub fn writes_fenced(&self) -> bool {
+        self.0
+            .sentinels
+            .as_ref()
+            .is_some_and(|s| s.failover_in_progress())
     }
 
     /// Replaces the replica list, keeping the connection of every replica
@@ -211,6 +241,17 @@ impl Topology {
     /// Called by the metrics collector each tick.
     pub fn set_linked_replicas(&self, count: u64) {
         self.0.linked_replicas.store(count, Ordering::Relaxed);
+    }
+
+    /// Replicas the master should have, down or not: how many must confirm
+    /// a write for it to be durable.
+    pub fn expected_replicas(&self) -> u64 {
+        self.0.expected_replicas.load(Ordering::Relaxed)
+    }
+
+    /// Sentinel's count of the master's replicas (down ones included).
+    pub(crate) fn set_expected_replicas(&self, count: u64) {
+        self.0.expected_replicas.store(count, Ordering::Relaxed);
     }
 
     /// Probes every node at once; the whole report takes at most one timeout.

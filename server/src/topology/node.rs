@@ -78,6 +78,25 @@ impl StoreError {
 }
 
 impl StoreError {
+    /// Whether a command may have been applied although no answer came: it
+    /// timed out, or the connection broke under it. A refusal (`READONLY`,
+    /// `NOREPLICAS`, a script error) or a dial refused was not applied.
+    pub fn outcome_unknown(&self) -> bool {
+        match self {
+            StoreError::Timeout { .. } => true,
+            StoreError::Redis { source, .. } => {
+                (source.is_io_error() || source.is_connection_dropped() || source.is_timeout())
+                    && !source.is_connection_refusal()
+            }
+            StoreError::NotWritable { .. } | StoreError::BadUrl { .. } => false,
+        }
+    }
+
+    /// Whether the node lacks the script called by hash (`NOSCRIPT`).
+    pub fn is_no_script(&self) -> bool {
+        matches!(self, StoreError::Redis { source, .. } if source.code() == Some("NOSCRIPT"))
+    }
+
     /// Whether an open connection broke under the call (the server closed
     /// it, as Sentinel does to every client of a node it reconfigures): the
     /// next call dials afresh, so a read is worth one more try.

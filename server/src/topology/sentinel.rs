@@ -20,7 +20,10 @@ use app::types::{Failover, HaStatus, SentinelStatus};
 use futures::StreamExt;
 use std::{
     collections::{HashMap, VecDeque},
-    sync::{Arc, Mutex},
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc, Mutex,
+    },
     time::Duration,
 };
 use tokio::sync::mpsc;
@@ -30,13 +33,20 @@ pub const POLL_EVERY: Duration = Duration::from_secs(1);
 /// Failovers kept for the dashboard.
 const FAILOVERS_KEPT: usize = 20;
 /// Sentinel event channels this server acts on.
-const EVENTS: [&str; 12] = [
+const EVENTS: [&str; 19] = [
     "+switch-master",
     "+sdown",
     "-sdown",
     "+odown",
     "-odown",
     "+try-failover",
+    "+elected-leader",
+    "+failover-state-select-slave",
+    "+selected-slave",
+    "+failover-state-send-slaveof-noone",
+    "+failover-state-wait-promotion",
+    "+promoted-slave",
+    "+failover-state-reconf-slaves",
     "+failover-end",
     "+failover-end-for-timeout",
     "-failover-abort-no-good-slave",
@@ -60,6 +70,8 @@ pub struct Sentinels {
     nodes: Vec<Node>,
     urls: Vec<String>,
     state: Mutex<State>,
+    /// See [`Sentinels::write_epoch`].
+    epoch: AtomicU64,
 }
 
 #[derive(Default)]
@@ -99,7 +111,35 @@ impl Sentinels {
                 quorum_detail: "not asked yet".to_string(),
                 ..State::default()
             }),
+            epoch: AtomicU64::new(0),
         })
+    }
+
+    /// Bumped when a failover may have begun and when the master moved: a
+    /// write that sees it unchanged from before it was sent to after its
+    /// `WAIT` stayed on one master no failover had started to replace.
+    pub fn write_epoch(&self) -> u64 {
+        self.epoch.load(Ordering::SeqCst)
+    }
+
+    /// Marks the start of a possible failover (see [`Sentinels::write_epoch`]).
+    pub fn fence(&self) {
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Whether a Sentinel said a failover of our master is under way and
+    /// nothing said it ended (writes are refused meanwhile).
+    pub fn failover_in_progress(&self) -> bool {
+        self.state().in_progress
+    }
+
+    /// Sets whether a failover is under way, fencing writes when one begins.
+    fn set_in_progress(&self, state: &mut State, now: u64) {
+        if !state.in_progress {
+            self.fence();
+        }
+        state.in_progress = true;
+        state.trouble_since.get_or_insert(now);
     }
 
     /// How many Sentinels are configured.
@@ -135,6 +175,13 @@ impl Sentinels {
         let parts: Vec<&str> = event.payload.split_whitespace().collect();
         let about_master =
             parts.first() == Some(&"master") && parts.get(1) == Some(&&*self.master_name);
+        // `<type> <name> <ip> <port> @ <master-name> <master-ip> <master-port>`
+        // for events about a replica of a master.
+        let of_master = about_master
+            || parts
+                .iter()
+                .position(|p| *p == "@")
+                .is_some_and(|at| parts.get(at + 1) == Some(&&*self.master_name));
         let mut state = self.state();
         match event.channel.as_str() {
             "+switch-master" if parts.first() == Some(&&*self.master_name) && parts.len() >= 5 => {
@@ -143,18 +190,31 @@ impl Sentinels {
                 state.record_switch(from, to, now);
                 true
             }
-            "+sdown" | "+odown" if about_master => {
+            "+sdown" if about_master => {
                 state.trouble_since.get_or_insert(now);
-                if event.channel == "+odown" {
-                    state.in_progress = true;
-                }
                 true
             }
-            "+try-failover" if about_master => {
-                state.trouble_since.get_or_insert(now);
-                state.in_progress = true;
-                false
+            // The master is objectively down, or a failover began (manual
+            // ones start here): from now on the master may be replaced, and
+            // a replica may already answer as master before the switch is
+            // announced, so writes stop until it is over.
+            "+odown"
+            | "+try-failover"
+            | "+elected-leader"
+            | "+failover-state-select-slave"
+            | "+selected-slave"
+            | "+failover-state-send-slaveof-noone"
+            | "+failover-state-wait-promotion"
+            | "+promoted-slave"
+            | "+failover-state-reconf-slaves"
+                if of_master =>
+            {
+                self.set_in_progress(&mut state, now);
+                event.channel == "+odown"
             }
+            // The end of a failover (or of its attempt) is confirmed by the
+            // resolution these trigger, never by the event alone: the master
+            // handles must point at the node that stays master first.
             "-odown"
             | "+failover-end"
             | "+failover-end-for-timeout"
@@ -162,7 +222,6 @@ impl Sentinels {
             | "-failover-abort-not-elected"
                 if about_master =>
             {
-                state.in_progress = false;
                 true
             }
             "-sdown" if about_master => {
@@ -197,7 +256,6 @@ impl State {
             self.failovers.truncate(FAILOVERS_KEPT);
         }
         self.trouble_since = None;
-        self.in_progress = false;
     }
 }
 
@@ -207,6 +265,9 @@ struct Answer {
     epoch: u64,
     master: (String, u16),
     master_down: bool,
+    /// The Sentinel runs a failover of this master, or finds it
+    /// objectively down.
+    failover: bool,
     replicas: Vec<(String, u16)>,
 }
 
@@ -247,6 +308,7 @@ fn parse_answer(
         epoch,
         master: (host, port),
         master_down: flags.contains("s_down") || flags.contains("o_down"),
+        failover: flags.contains("failover_in_progress") || flags.contains("o_down"),
         replicas,
     })
 }
@@ -288,6 +350,8 @@ pub async fn resolve(topology: &Topology, sentinels: &Sentinels) {
         .iter()
         .max_by(|a, b| a.epoch.cmp(&b.epoch).then(b.index.cmp(&a.index)));
     let mut master_ok = None;
+    let failover_seen = answers.iter().any(|a| a.failover);
+    let mut moved_to_best = false;
     if let Some(best) = best {
         let (host, port) = &best.master;
         let target = format!("{host}:{port}");
@@ -296,6 +360,7 @@ pub async fn resolve(topology: &Topology, sentinels: &Sentinels) {
             if is_master(topology, host, *port).await {
                 match topology.set_master(host, *port) {
                     Ok(true) => {
+                        moved_to_best = true;
                         let mut state = sentinels.state();
                         if state.resolved {
                             tracing::warn!(from = %current, to = %target, "Sentinel switched the master; following");
@@ -323,8 +388,18 @@ pub async fn resolve(topology: &Topology, sentinels: &Sentinels) {
         if let Err(error) = topology.set_replicas(&best.replicas) {
             tracing::warn!(%error, "cannot follow the replica list");
         }
+        // Down ones included: a write is durable only when every replica
+        // the master should have confirmed it.
+        topology.set_expected_replicas(best.replicas.len() as u64);
     }
     let mut state = sentinels.state();
+    if failover_seen {
+        sentinels.set_in_progress(&mut state, now_ms());
+    } else if moved_to_best || master_ok == Some(true) {
+        // The handles point at the node the newest configuration names,
+        // `ROLE` says it is a master, and no Sentinel runs a failover.
+        state.in_progress = false;
+    }
     state.statuses = statuses;
     (state.quorum_ok, state.quorum_detail) = quorum;
     match master_ok {
@@ -508,7 +583,9 @@ mod tests {
             4_200,
         );
         let status = s.status();
-        assert!(!status.failover_in_progress);
+        // Writes stay fenced until a resolution has pointed the handles at
+        // the new master and confirmed it.
+        assert!(status.failover_in_progress);
         assert_eq!(
             status.failovers,
             vec![Failover {
@@ -518,6 +595,38 @@ mod tests {
                 duration_ms: 3_000,
             }]
         );
+    }
+
+    #[tokio::test]
+    async fn the_first_step_of_any_failover_fences_writes() {
+        let s = sentinels();
+        let before = s.write_epoch();
+        // A manual failover (`SENTINEL FAILOVER`) starts here: no odown.
+        s.on_event(
+            &event("+try-failover", "master cachescope 127.0.0.1 6379"),
+            1,
+        );
+        assert!(s.failover_in_progress());
+        assert_eq!(s.write_epoch(), before + 1);
+        // Later steps of the same failover do not move the epoch again.
+        s.on_event(
+            &event(
+                "+promoted-slave",
+                "slave 127.0.0.1:6380 127.0.0.1 6380 @ cachescope 127.0.0.1 6379",
+            ),
+            2,
+        );
+        assert_eq!(s.write_epoch(), before + 1);
+        // A replica event of another master fences nothing.
+        let other = sentinels();
+        other.on_event(
+            &event(
+                "+promoted-slave",
+                "slave 10.0.0.2:1 10.0.0.2 1 @ other 10.0.0.1 1",
+            ),
+            2,
+        );
+        assert!(!other.failover_in_progress());
     }
 
     #[tokio::test]

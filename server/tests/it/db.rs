@@ -675,6 +675,7 @@ async fn writes_say_how_many_replicas_confirmed_them() {
         (&body["replicas_acked"], &body["replicas"]),
         (&json!(1), &json!(1))
     );
+    assert_eq!(body["durable"], true, "{body}");
 
     // A replica that cannot answer: the write still succeeds on the master,
     // after WRITE_WAIT_MS, and says that no replica confirmed it.
@@ -685,6 +686,7 @@ async fn writes_say_how_many_replicas_confirmed_them() {
         (&body["replicas_acked"], &body["replicas"]),
         (&json!(0), &json!(1))
     );
+    assert_eq!(body["durable"], false, "{body}");
     assert!(
         took >= Duration::from_millis(1_500),
         "WAIT returned after {took:?}"
@@ -706,6 +708,90 @@ async fn writes_say_how_many_replicas_confirmed_them() {
     assert_eq!(
         (&body["replicas_acked"], &body["replicas"]),
         (&json!(1), &json!(1))
+    );
+    assert_eq!(body["durable"], true, "{body}");
+
+    // A replica that is down still counts: the write is applied, said to be
+    // confirmed by 0 of 1, and not durable (never "0 of 0").
+    let mut topo = topo;
+    topo.replica.kill();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, body, _) = put("d-4").await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        (&body["replicas_acked"], &body["replicas"], &body["durable"]),
+        (&json!(0), &json!(1), &json!(false)),
+        "{body}"
+    );
+}
+
+/// A write sent to a master that then hangs is answered "unknown" (504),
+/// not "refused": it is applied once the master wakes up.
+#[tokio::test]
+async fn a_write_to_a_hung_master_is_unknown_not_refused() {
+    let topo = Topology::start().await;
+    let app = TestApp::spawn_with(
+        &topo.master.url(),
+        &[topo.replica.url()],
+        &["--admin-token", TOKEN, "--write-wait-ms", "100"],
+    )
+    .await;
+    // The writer connection is open (the write below is sent, not dialled).
+    let (status, _) = app
+        .send(
+            Method::PUT,
+            "/api/db/product/hung-0",
+            Some(&product("hung-0", 1.0, "durable")),
+            Some(TOKEN),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let sleeper = topo.master.hang(2).await;
+    let (status, body) = app
+        .send(
+            Method::PUT,
+            "/api/db/product/hung-1",
+            Some(&product("hung-1", 1.0, "durable")),
+            Some(TOKEN),
+        )
+        .await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{body}");
+    assert_eq!(body["outcome"], "unknown", "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("may have been applied")),
+        "{body}"
+    );
+    sleeper.await.expect("sleeper");
+    let applied = crate::support::eventually(Duration::from_secs(3), || async {
+        app.get_json("/api/db/product/hung-1").await.0 == StatusCode::OK
+    })
+    .await;
+    assert!(
+        applied,
+        "the write sent before the hang was applied after it"
+    );
+}
+
+/// Until the built-in catalog is loaded the server is not ready, and a
+/// product it does not find yet is not called missing.
+#[tokio::test]
+async fn a_server_that_cannot_load_the_catalog_yet_is_not_ready() {
+    let topo = Topology::start().await;
+    // The "master" given is the (empty, read-only) replica: the load is
+    // refused and retried in the background.
+    let app = TestApp::spawn_with(&topo.replica.url(), &[], &[]).await;
+    let (status, body) = app.get_json("/api/health").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["ready"], false, "{body}");
+    let (status, body) = app.get_json("/api/products/prod1").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("starting")),
+        "{body}"
     );
 }
 

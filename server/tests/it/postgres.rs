@@ -166,6 +166,49 @@ async fn a_change_typed_in_psql_reaches_every_cache_within_a_second() {
 }
 
 #[tokio::test]
+async fn a_silent_listening_connection_is_detected_and_no_stale_price_outlives_it() {
+    let stack = Stack::start(Store::Postgres).await;
+    let a = app(&stack, &[]).await;
+    warm(&a, "/api/products/prod1").await;
+    // Freeze the backend of the server's LISTEN session only (as a firewall
+    // dropping an idle connection would): PostgreSQL keeps taking writes.
+    let listener = pg(&stack).psql(
+        "SELECT pid FROM pg_stat_activity WHERE query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+    );
+    let pids: Vec<&str> = listener.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(pids.len(), 1, "one listening session: {listener:?}");
+    let freeze = |signal: &str| {
+        let status = std::process::Command::new("kill")
+            .args([signal, pids[0]])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+    };
+    freeze("-STOP");
+    pg(&stack).psql("UPDATE products SET price = 777.77 WHERE id = 'prod1'");
+    // Detected within the heartbeat's silence bound (1 s) plus a beat, then
+    // answered from PostgreSQL (the cache is dark, then emptied).
+    let took = until(&a, "/api/products/prod1", Duration::from_secs(3), |body| {
+        body["data"]["price"] == 777.77
+    })
+    .await;
+    freeze("-CONT");
+    let took = took.expect("the old price was served for 3 s with the LISTEN session frozen");
+    assert!(took < Duration::from_millis(2_000), "took {took:?}");
+    // It listens again on a new session, and the cache serves again.
+    warm(&a, "/api/products/prod1").await;
+    pg(&stack).psql("UPDATE products SET price = 555.55 WHERE id = 'prod1'");
+    let again = until(&a, "/api/products/prod1", Duration::from_secs(1), |body| {
+        body["data"]["price"] == 555.55
+    })
+    .await;
+    assert!(
+        again.is_some(),
+        "notifications do not come through the new session"
+    );
+}
+
+#[tokio::test]
 async fn admin_writes_commit_then_invalidate() {
     let stack = Stack::start(Store::Postgres).await;
     let app = app(&stack, &[]).await;
@@ -214,7 +257,7 @@ async fn postgres_down_then_back() {
     stack.pg.as_mut().expect("pg").stop();
     // Hits keep answering.
     let (status, hit) = app.get_json("/api/products/prod1").await;
-    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status, StatusCode::OK, "{hit}");
     assert_ne!(hit["source"], "database", "{hit}");
     // A miss is a clear 503 within the bound.
     let started = Instant::now();
