@@ -689,7 +689,7 @@ impl Cache {
     ) -> Lookup<T> {
         let elapsed_us = started.elapsed().as_micros() as u64;
         self.stats.telemetry.lookup(Source::Near, found, elapsed_us);
-        self.stats.record_near(elapsed_us, || {
+        let shown = self.stats.record_near(elapsed_us, || {
             let at_us = now_us();
             let entry = HistoryEntry {
                 query: query(),
@@ -701,6 +701,9 @@ impl Cache {
             self.hub.lookup(&entry);
             entry
         });
+        if !shown {
+            self.hub.skipped();
+        }
         Lookup {
             value,
             source: Source::Near,

@@ -89,15 +89,6 @@ pub async fn collect(topology: &Topology, stats: &Recorder, reads: &ReadTarget) 
             replica
         }))
         .collect();
-    // How many replicas an admin write waits for: those linked to the master.
-    let linked = nodes
-        .iter()
-        .skip(1)
-        .filter(|n| {
-            n.up && n.role == Some(NodeRole::Replica) && n.link_status.as_deref() == Some("up")
-        })
-        .count();
-    topology.set_linked_replicas(linked as u64);
     MetricsTick {
         at: heartbeat,
         nodes,

@@ -142,11 +142,20 @@ impl Hub {
         }
     }
 
+    /// Counts a lookup that is not shown (a near hit whose entry was not
+    /// built under contention): every lookup is either sent or counted.
+    pub fn skipped(&self) {
+        if self.sender.receiver_count() == 0 {
+            return;
+        }
+        self.pending.lock().unwrap_or_else(|e| e.into_inner()).1 += 1;
+    }
+
     /// Sends the lookups gathered since the last batch, if any.
     pub fn flush_lookups(&self) {
         let (mut items, dropped) =
             std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
-        if !items.is_empty() {
+        if !items.is_empty() || dropped > 0 {
             // In the order they finished (tasks record their lookups a few
             // µs after stamping them, not always in that order).
             items.sort_by_key(|e| e.at_us);

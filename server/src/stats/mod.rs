@@ -126,10 +126,15 @@ impl Recorder {
     /// free at that instant, and skipped under contention (the history shows
     /// the last few lookups; at thousands per second, skipping one changes
     /// nothing a person can see).
-    pub fn record_near(&self, elapsed_us: u64, entry: impl FnOnce() -> HistoryEntry) {
+    /// Returns whether the entry was built and kept.
+    pub fn record_near(&self, elapsed_us: u64, entry: impl FnOnce() -> HistoryEntry) -> bool {
         self.near.record(elapsed_us);
-        if let Ok(mut pending) = self.pending.try_lock() {
-            pending.remember(entry());
+        match self.pending.try_lock() {
+            Ok(mut pending) => {
+                pending.remember(entry());
+                true
+            }
+            Err(_) => false,
         }
     }
 

@@ -67,8 +67,6 @@ struct Inner {
     /// Credentials and settings for nodes that Sentinel names.
     template: ConnectionInfo,
     connect: Connect,
-    /// Replicas linked to the master on the last metrics tick.
-    linked_replicas: AtomicU64,
     /// Replicas the master should have, down ones included: the fixed
     /// replica URLs, or the replicas Sentinel lists for the master. A write
     /// is durable only when this many confirmed it.
@@ -132,7 +130,6 @@ impl Topology {
             replicas: RwLock::new(replicas.into()),
             template,
             connect: connect.clone(),
-            linked_replicas: AtomicU64::new(0),
             expected_replicas: AtomicU64::new(expected),
             sentinels,
             trouble,
@@ -230,17 +227,6 @@ impl Topology {
             *self.0.replicas.write().unwrap_or_else(|e| e.into_inner()) = next.into();
         }
         Ok(())
-    }
-
-    /// Replicas linked to the master on the last metrics tick: how many a
-    /// write waits for.
-    pub fn linked_replicas(&self) -> u64 {
-        self.0.linked_replicas.load(Ordering::Relaxed)
-    }
-
-    /// Called by the metrics collector each tick.
-    pub fn set_linked_replicas(&self, count: u64) {
-        self.0.linked_replicas.store(count, Ordering::Relaxed);
     }
 
     /// Replicas the master should have, down or not: how many must confirm

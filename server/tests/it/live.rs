@@ -172,7 +172,7 @@ async fn lookups_stream_to_clients() {
     assert_eq!(batch["dropped"], 0);
 
     // Under a burst a client gets a bounded sample, not a flood.
-    futures::future::join_all((0..300).map(|n| {
+    let answers = futures::future::join_all((0..300).map(|n| {
         let app = &app;
         async move {
             app.get_json(&format!("/api/products/prod{}", n % 48 + 1))
@@ -180,6 +180,8 @@ async fn lookups_stream_to_clients() {
         }
     }))
     .await;
+    let failed: Vec<_> = answers.iter().filter(|(s, _)| !s.is_success()).collect();
+    assert!(failed.is_empty(), "lookups failed: {failed:?}");
     let mut received = 0u64;
     let mut dropped = 0u64;
     while received + dropped < 300 {
