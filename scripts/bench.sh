@@ -9,7 +9,9 @@
 #   2. WebSocket fan-out: 1,000 dashboard clients, server CPU and memory, tick delay;
 #   3. the release wasm bundle, gzipped, and the SSR time of / and /dashboard;
 #   4. Sentinel failover timeline (kill -> detected -> switched -> first write,
-#      median of 5 fresh topologies) and the write cost of WAIT.
+#      median of 5 fresh topologies) and the write cost of WAIT;
+#   5. a soak under faults per fault mix (scripts/chaos.sh --soak: 10 minutes
+#      each of mixed faults, Redis with each read mode and PostgreSQL; root).
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 ensure_redis
@@ -126,3 +128,11 @@ done
 echo "== 4. high availability (Sentinel)"
 cargo test --release -p cachescope --test it failover::bench -- --ignored --nocapture --test-threads 1 2>/dev/null \
   | grep -E '^(run [0-9]|failover timeline|WRITE_WAIT_MS)'
+
+echo "== 5. under faults: a soak per fault mix (scripts/chaos.sh --soak, ${CHAOS_SOAK_SECONDS:-600} s each)"
+# Mixed faults in network namespaces (needs root): the table in BENCHMARKS.md.
+if [ "$(id -u)" -eq 0 ]; then
+  scripts/chaos.sh --soak "${CHAOS_SOAK_SECONDS:-600}" || echo "a soak broke a stated guarantee: see target/chaos/soak-*.json"
+else
+  echo "skipped: the soak needs root (network namespaces, iptables)"
+fi
