@@ -32,7 +32,7 @@ redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$
 redis-server --port "$R2PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" --daemonize yes --logfile "$DIR/r.log" --replicaof 127.0.0.1 "$RPORT" --dbfilename r.rdb
 sleep 0.5
 REDIS_URL="redis://127.0.0.1:$RPORT" REDIS_REPLICA_URLS="redis://127.0.0.1:$R2PORT" \
-  LEPTOS_SITE_ADDR="127.0.0.1:$APORT" CACHE_TTL_SECS=3600 RUST_LOG=warn WS_MAX_PER_IP=2000 RATE_LIMIT_RPS=0 \
+  LEPTOS_SITE_ADDR="127.0.0.1:$APORT" CACHE_TTL_SECS=3600 RUST_LOG=warn WS_MAX_PER_IP=2000 MAX_CONNECTIONS_PER_IP=0 RATE_LIMIT_RPS=0 \
   ADMIN_TOKEN=bench target/release/cachescope &
 APP_PID=$!
 # The same server with the near tier off: every hit is a Redis round trip.

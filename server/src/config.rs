@@ -152,6 +152,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
 
+    /// Most open HTTP connections from one address (`TRUSTED_PROXIES`
+    /// aside); 0 turns the bound off.
+    #[arg(long, env = "MAX_CONNECTIONS_PER_IP", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    pub max_connections_per_ip: u64,
+
     /// Requests per second each client may make (sustained), shared by
     /// every instance through Redis; 0 turns rate limiting off. Admin writes
     /// get a twentieth.
@@ -304,6 +310,8 @@ impl Config {
         crate::serve::ConnectionLimits {
             header_read_timeout: Duration::from_millis(self.header_read_timeout_ms),
             max_connections: self.max_connections as usize,
+            max_per_ip: self.max_connections_per_ip as usize,
+            exempt: self.trusted_proxies.clone().into(),
             ..crate::serve::ConnectionLimits::default()
         }
     }

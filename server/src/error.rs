@@ -128,6 +128,13 @@ impl From<crate::store::StoreFailure> for ApiError {
         match error {
             crate::store::StoreFailure::Redis(redis) => redis.into(),
             crate::store::StoreFailure::Postgres(pg) => pg.into(),
+            crate::store::StoreFailure::PostgresWrite(pg) if pg.outcome_unknown() => {
+                ApiError::OutcomeUnknown(pg.to_string())
+            }
+            crate::store::StoreFailure::PostgresWrite(pg) if pg.is_unavailable() => {
+                ApiError::WriteRefused(pg.to_string())
+            }
+            crate::store::StoreFailure::PostgresWrite(pg) => pg.into(),
         }
     }
 }

@@ -23,6 +23,9 @@ pub enum StoreFailure {
     /// PostgreSQL failed.
     #[error(transparent)]
     Postgres(#[from] PgError),
+    /// A PostgreSQL write failed: refused, or its outcome unknown.
+    #[error(transparent)]
+    PostgresWrite(PgError),
 }
 
 /// The product store the server was configured with.
@@ -100,7 +103,7 @@ impl Store {
         match self {
             Store::Redis(db) => Ok(db.put_and_wait(product).await?),
             Store::Postgres { pg, invalidator } => {
-                let created = pg.put(product).await?;
+                let created = pg.put(product).await.map_err(StoreFailure::PostgresWrite)?;
                 invalidate_after_commit(invalidator, &product.id).await;
                 Ok((created, committed()))
             }
@@ -115,7 +118,10 @@ impl Store {
         match self {
             Store::Redis(db) => Ok(db.delete_and_wait(id.as_str()).await?),
             Store::Postgres { pg, invalidator } => {
-                let deleted = pg.delete(id.as_str()).await?;
+                let deleted = pg
+                    .delete(id.as_str())
+                    .await
+                    .map_err(StoreFailure::PostgresWrite)?;
                 invalidate_after_commit(invalidator, id.as_str()).await;
                 Ok((deleted, committed()))
             }

@@ -143,6 +143,39 @@ pub fn role_offset(role: &Value) -> Option<u64> {
     }
 }
 
+/// The floor a write's readers need: once every replica confirmed the
+/// write (`WAIT`), the lowest offset the master's `ROLE` lists for its
+/// replicas already includes it, and is usually well below the master's own
+/// offset (which runs on with other clients' writes); otherwise the master's
+/// offset. So a replica that holds the write can answer for it even when
+/// the master died just after.
+pub fn write_floor(role: &Value, confirmed_by_all: bool) -> Option<u64> {
+    let master = role_offset(role)?;
+    if !confirmed_by_all {
+        return Some(master);
+    }
+    let Value::Array(items) = role else {
+        return Some(master);
+    };
+    let Some(Value::Array(replicas)) = items.get(2) else {
+        return Some(master);
+    };
+    let acked = replicas.iter().map(|replica| match replica {
+        Value::Array(fields) => match fields.get(2) {
+            Some(Value::BulkString(text)) => std::str::from_utf8(text).ok()?.parse::<u64>().ok(),
+            Some(Value::Int(n)) if *n >= 0 => Some(*n as u64),
+            _ => None,
+        },
+        _ => None,
+    });
+    // An ack that cannot be read: the master's offset, never a guess.
+    let lowest = match acked.collect::<Option<Vec<u64>>>() {
+        Some(acks) => acks.into_iter().min().unwrap_or(master),
+        None => master,
+    };
+    Some(lowest.min(master))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,5 +233,23 @@ mod tests {
         assert!(floors.search_ok("q=x", Some(300), b"page"));
         floors.answered_search("q=x", Some(400), b"page2");
         assert!(floors.search_ok("q=x", Some(0), b"page2"));
+    }
+
+    #[test]
+    fn a_write_confirmed_by_all_needs_only_what_the_slowest_replica_acked() {
+        let role = |second: &str| {
+            Value::Array(vec![
+                bulk("master"),
+                Value::Int(9_000),
+                Value::Array(vec![
+                    Value::Array(vec![bulk("10.0.0.2"), bulk("6379"), bulk("8100")]),
+                    Value::Array(vec![bulk("10.0.0.3"), bulk("6379"), bulk(second)]),
+                ]),
+            ])
+        };
+        assert_eq!(write_floor(&role("8200"), true), Some(8_100));
+        assert_eq!(write_floor(&role("8200"), false), Some(9_000));
+        assert_eq!(write_floor(&role("?"), true), Some(9_000));
+        assert_eq!(write_floor(&Value::Nil, true), None);
     }
 }

@@ -10,7 +10,7 @@ pub mod near;
 mod scripts;
 mod single_flight;
 
-pub use floors::role_offset;
+pub use floors::{role_offset, write_floor};
 pub use invalidate::Invalidator;
 pub use near::{NearCache, NearLimits};
 

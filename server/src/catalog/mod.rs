@@ -50,8 +50,9 @@ pub struct Durability {
     /// confirmed on one master with no failover begun meanwhile: whichever
     /// node Sentinel promotes has it.
     pub durable: bool,
-    /// The master's replication offset once the write was done (`ROLE`
-    /// after it), for read-your-writes with replica reads.
+    /// An offset every replica holding the write has reached (the slowest
+    /// replica's acknowledged offset once all confirmed it, else the
+    /// master's offset after it), for read-your-writes with replica reads.
     pub offset: Option<u64>,
 }
 
@@ -262,7 +263,7 @@ impl ProductDb {
                 replicas_acked: acked,
                 replicas,
                 durable,
-                offset: crate::cache::role_offset(&role),
+                offset: crate::cache::write_floor(&role, waits && acked == replicas),
             },
         ))
     }

@@ -25,6 +25,12 @@ pub enum PgError {
         /// The driver's or the server's sentence.
         reason: String,
     },
+    /// The connection broke under a statement (it may have been run).
+    #[error("PostgreSQL is unavailable: {reason}")]
+    ConnectionLost {
+        /// The driver's sentence.
+        reason: String,
+    },
     /// The schema could not be brought up to date.
     #[error("PostgreSQL migrations failed: {reason}")]
     Migrate {
@@ -65,9 +71,10 @@ impl From<sqlx::Error> for PgError {
             sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
             | sqlx::Error::Protocol(_)
-            | sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::WorkerCrashed => PgError::Unavailable {
+            | sqlx::Error::WorkerCrashed => PgError::ConnectionLost {
+                reason: error.to_string(),
+            },
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => PgError::Unavailable {
                 reason: error.to_string(),
             },
             _ => PgError::Query {
@@ -82,7 +89,21 @@ impl PgError {
     pub fn is_unavailable(&self) -> bool {
         matches!(
             self,
-            PgError::Timeout { .. } | PgError::StatementTimeout | PgError::Unavailable { .. }
+            PgError::Timeout { .. }
+                | PgError::StatementTimeout
+                | PgError::Unavailable { .. }
+                | PgError::ConnectionLost { .. }
+        )
+    }
+
+    /// Whether a write may have been applied although it failed: no answer
+    /// within the client's bound, or the connection broke under it. (At
+    /// its `statement_timeout` PostgreSQL rolls the statement back: that is
+    /// a refusal.)
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(
+            self,
+            PgError::Timeout { .. } | PgError::ConnectionLost { .. }
         )
     }
 }
@@ -107,6 +128,9 @@ mod tests {
         assert!(!without_url(&sentence, url).contains("s3cret"));
         let pool = PgError::from(sqlx::Error::PoolTimedOut);
         assert!(pool.is_unavailable());
+        assert!(!pool.outcome_unknown(), "never sent");
+        assert!(PgError::Timeout { ms: 1 }.outcome_unknown());
+        assert!(!PgError::StatementTimeout.outcome_unknown(), "rolled back");
         assert!(pool.to_string().starts_with("PostgreSQL is unavailable"));
     }
 }

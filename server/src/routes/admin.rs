@@ -41,10 +41,22 @@ impl FromRequestParts<AppState> for Admin {
     }
 }
 
-/// Compares without stopping at the first difference, so response time does
-/// not reveal how much of a guess was right.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Compares a guess with the secret without stopping at the first
+/// difference or at a length mismatch: the work depends on the guess's
+/// length only, so response time reveals neither how much of a guess was
+/// right nor how long the secret is.
+fn constant_time_eq(guess: &[u8], secret: &[u8]) -> bool {
+    if secret.is_empty() {
+        return false;
+    }
+    let lengths_differ = u8::from(guess.len() != secret.len());
+    guess
+        .iter()
+        .enumerate()
+        .fold(lengths_differ, |acc, (i, x)| {
+            acc | (x ^ secret[i % secret.len()])
+        })
+        == 0
 }
 
 #[cfg(test)]
@@ -57,5 +69,9 @@ mod tests {
         assert!(!constant_time_eq(b"secret", b"secreT"));
         assert!(!constant_time_eq(b"secret", b"secret2"));
         assert!(!constant_time_eq(b"", b"x"));
+        assert!(!constant_time_eq(b"x", b""));
+        // A guess that repeats the secret is still the wrong length.
+        assert!(!constant_time_eq(b"secretsecret", b"secret"));
+        assert!(!constant_time_eq(b"sec", b"secret"));
     }
 }

@@ -67,12 +67,27 @@ impl AllowedHosts {
         }
     }
 
-    /// Whether an `Origin` header (`scheme://host[:port]`) is this server.
-    pub fn allows_origin(&self, origin: &str) -> bool {
-        match origin.split_once("://") {
-            Some(("http" | "https", authority)) => self.allows(authority),
-            _ => self.any,
+    /// Whether an `Origin` header (`scheme://host[:port]`) is a page of this
+    /// server, reached as `host` (the request's `Host`): an allowed name, an
+    /// `http` or `https` scheme, and the same host and port as the request
+    /// itself (the port the scheme implies when none is written), so a page
+    /// served by another program on the same machine (`http://localhost:9999`)
+    /// is not this site.
+    pub fn allows_origin(&self, origin: &str, host: &str) -> bool {
+        if self.any {
+            return true;
         }
+        let Some((scheme, authority)) = origin.split_once("://") else {
+            return false;
+        };
+        let default_port = match scheme.to_ascii_lowercase().as_str() {
+            "http" => "80",
+            "https" => "443",
+            _ => return false,
+        };
+        let (origin_host, origin_port) = split_port(authority.trim(), default_port);
+        let (host, port) = split_port(host.trim(), default_port);
+        self.allows(origin_host) && origin_host.eq_ignore_ascii_case(host) && origin_port == port
     }
 
     /// The names, for logs.
@@ -83,6 +98,16 @@ impl AllowedHosts {
             self.names.join(",")
         }
     }
+}
+
+/// `host:port` → (`host`, `port`); without a port, `default_port`.
+fn split_port<'a>(authority: &'a str, default_port: &'a str) -> (&'a str, &'a str) {
+    let host = strip_port(authority);
+    let port = authority[host.len()..]
+        .strip_prefix(':')
+        .filter(|p| !p.is_empty())
+        .unwrap_or(default_port);
+    (host, port)
 }
 
 /// `host:port` → `host`; `[::1]:80` → `[::1]`.
@@ -122,7 +147,15 @@ pub async fn check(
             .headers()
             .get(header::UPGRADE)
             .is_some_and(|u| u.as_bytes().eq_ignore_ascii_case(b"websocket"));
-        let allowed_origin = origin.to_str().is_ok_and(|o| allowed.allows_origin(o));
+        let host = request
+            .headers()
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .or_else(|| request.uri().authority().map(|a| a.as_str()))
+            .unwrap_or("");
+        let allowed_origin = origin
+            .to_str()
+            .is_ok_and(|o| allowed.allows_origin(o, host));
         if is_websocket && !allowed_origin {
             return ApiError::Forbidden(
                 "WebSocket connections are only accepted from this site's own pages".to_string(),
@@ -160,9 +193,18 @@ mod tests {
         ] {
             assert!(!hosts.allows(bad), "{bad}");
         }
-        assert!(hosts.allows_origin("http://localhost:8090"));
-        assert!(!hosts.allows_origin("https://evil.example"));
-        assert!(!hosts.allows_origin("null"));
+        assert!(hosts.allows_origin("http://localhost:8090", "localhost:8090"));
+        assert!(hosts.allows_origin("HTTP://LOCALHOST:8090", "localhost:8090"));
+        assert!(!hosts.allows_origin("https://evil.example", "localhost:8090"));
+        assert!(!hosts.allows_origin("null", "localhost:8090"));
+        // Another program's page on this machine is another origin.
+        assert!(!hosts.allows_origin("http://localhost:9999", "localhost:8090"));
+        assert!(!hosts.allows_origin("http://127.0.0.1:8090", "localhost:8090"));
+        assert!(!hosts.allows_origin("ftp://localhost:8090", "localhost:8090"));
+        // Ports the scheme implies.
+        assert!(hosts.allows_origin("http://localhost", "localhost:80"));
+        assert!(hosts.allows_origin("https://localhost:443", "localhost"));
+        assert!(!hosts.allows_origin("https://localhost", "localhost:80"));
     }
 
     #[test]
@@ -175,6 +217,6 @@ mod tests {
         assert!(hosts.allows("10.0.0.5"));
         assert!(!hosts.allows("localhost"));
         let any = AllowedHosts::new(&["*".into()], "0.0.0.0:8090".parse().expect("addr"));
-        assert!(any.allows("whatever") && any.allows_origin("https://x"));
+        assert!(any.allows("whatever") && any.allows_origin("https://x", "y"));
     }
 }

@@ -49,6 +49,59 @@ async fn a_request_head_that_never_ends_is_cut_off() {
     assert!(started.elapsed() >= Duration::from_millis(400));
 }
 
+/// 100 sockets that send nothing (with `MAX_CONNECTIONS=100`) locked every
+/// client out for ever: now each is closed after the header-read timeout,
+/// and one address cannot hold more than its share meanwhile.
+#[tokio::test]
+async fn idle_sockets_are_closed_before_their_first_byte_and_one_address_cannot_take_every_slot() {
+    let topo = Topology::start().await;
+    let app = TestApp::spawn_with(
+        &topo.master.url(),
+        &[topo.replica.url()],
+        &[
+            "--max-connections",
+            "100",
+            "--max-connections-per-ip",
+            "64",
+            "--header-read-timeout-ms",
+            "500",
+        ],
+    )
+    .await;
+    let mut idle = Vec::new();
+    for _ in 0..100 {
+        idle.push(TcpStream::connect(app.addr).await.expect("connect"));
+    }
+    // Beyond its 64, this address is refused at once...
+    let started = Instant::now();
+    assert!(
+        closed_within(&mut idle[99], Duration::from_millis(300)).await,
+        "the 100th idle socket of one address was kept"
+    );
+    assert!(started.elapsed() < Duration::from_millis(300));
+    // ...while another address is still served.
+    let other = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .expect("client");
+    let response = other
+        .get(app.url("/api/health"))
+        .send()
+        .await
+        .expect("another address is answered");
+    assert_eq!(response.status(), StatusCode::OK);
+    // Sockets that never send a byte are closed after the timeout.
+    let started = Instant::now();
+    assert!(
+        closed_within(&mut idle[0], Duration::from_secs(3)).await,
+        "an idle socket was still open after 3 s"
+    );
+    assert!(started.elapsed() < Duration::from_secs(1), "closed late");
+    drop(idle);
+    let (status, _) = app.get_json("/api/health").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
 #[tokio::test]
 async fn a_request_that_takes_too_long_is_answered_503() {
     let topo = Topology::start().await;
@@ -139,6 +192,21 @@ async fn only_allowed_hosts_and_origins_are_served() {
             assert_eq!(response.status(), 403)
         }
         other => panic!("a foreign origin got {:?}", other.map(|(_, r)| r.status())),
+    }
+    // Another program's page on this machine (same host, another port).
+    let mut neighbour = ws.as_str().into_client_request().expect("request");
+    let origin = format!("http://127.0.0.1:{}", app.addr.port().wrapping_add(1));
+    neighbour
+        .headers_mut()
+        .insert("Origin", HeaderValue::from_str(&origin).expect("header"));
+    match tokio_tungstenite::connect_async(neighbour).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 403)
+        }
+        other => panic!(
+            "another port's page got {:?}",
+            other.map(|(_, r)| r.status())
+        ),
     }
     let mut own = ws.as_str().into_client_request().expect("request");
     let origin = format!("http://127.0.0.1:{}", app.addr.port());

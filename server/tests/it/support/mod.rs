@@ -350,6 +350,10 @@ impl TestApp {
         if !extra.contains(&"--rate-limit-rps") {
             args.extend_from_slice(&["--rate-limit-rps", "0"]);
         }
+        // ...and hold many connections at once; the hardening test sets it.
+        if !extra.contains(&"--max-connections-per-ip") {
+            args.extend_from_slice(&["--max-connections-per-ip", "0"]);
+        }
         args.extend_from_slice(extra);
         let config = Config::from_args(args).expect("valid test config");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
