@@ -114,6 +114,21 @@ pub struct History {
     pub reads: Mutex<Vec<Read>>,
 }
 
+impl History {
+    /// Records a write answered at `end_us`.
+    pub fn record(&self, server: usize, target: Target, end_us: u64, class: Class) {
+        self.writes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Write {
+                server,
+                target,
+                end_us,
+                class,
+            });
+    }
+}
+
 /// The workload's settings.
 #[derive(Clone)]
 pub struct Workload {
@@ -172,16 +187,7 @@ impl Workload {
                     seq += 1;
                     let id = format!("chaos-c{writer}-{seq}");
                     let (class, _) = me.put(&http, server, &product(&id, "chaos product")).await;
-                    history
-                        .writes
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(Write {
-                            server,
-                            target: Target::Create(id),
-                            end_us: me.now_us(),
-                            class,
-                        });
+                    history.record(server, Target::Create(id), me.now_us(), class);
                     pause_after(class).await;
                 }
             });
@@ -195,16 +201,12 @@ impl Workload {
                     version += 1;
                     let server = (version as usize) % me.servers.len();
                     let (class, _) = me.put(&http, server, &register(reg, version)).await;
-                    history
-                        .writes
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(Write {
-                            server,
-                            target: Target::Register { reg, version },
-                            end_us: me.now_us(),
-                            class,
-                        });
+                    history.record(
+                        server,
+                        Target::Register { reg, version },
+                        me.now_us(),
+                        class,
+                    );
                     pause_after(class).await;
                 }
             });
@@ -325,19 +327,12 @@ impl External {
             Ok(_) => Class::Durable,
             Err(_) => Class::Unknown,
         };
-        self.history
-            .writes
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Write {
-                server: EXTERNAL,
-                target: Target::Register {
-                    reg: self.reg,
-                    version: self.version,
-                },
-                end_us: self.epoch.elapsed().as_micros() as u64,
-                class,
-            });
+        let target = Target::Register {
+            reg: self.reg,
+            version: self.version,
+        };
+        let end_us = self.epoch.elapsed().as_micros() as u64;
+        self.history.record(EXTERNAL, target, end_us, class);
     }
 }
 
