@@ -97,6 +97,55 @@ pub async fn delete_json<T: DeserializeOwned>(
     }
 }
 
+/// Sends a request from the browser (a person's action: pages never write
+/// while they render) with an optional JSON body and extra headers; the
+/// status and body of the answer, whatever the status. The session cookie
+/// goes along by itself (same origin).
+pub async fn send(
+    method: &'static str,
+    path: String,
+    json: Option<String>,
+    headers: Vec<(&'static str, String)>,
+) -> Result<(u16, String), ApiFailure> {
+    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
+    {
+        use gloo_net::http::{Method, RequestBuilder};
+        let method = match method {
+            "POST" => Method::POST,
+            "PUT" => Method::PUT,
+            "DELETE" => Method::DELETE,
+            _ => Method::GET,
+        };
+        let mut builder = RequestBuilder::new(&path).method(method);
+        for (name, value) in &headers {
+            builder = builder.header(name, value);
+        }
+        let request = match json {
+            Some(body) => builder
+                .header("Content-Type", "application/json")
+                .body(body),
+            None => builder.build(),
+        }
+        .map_err(|e| ApiFailure::unreachable(format!("cannot build the request: {e}")))?;
+        let response = request.send().await.map_err(|e| {
+            ApiFailure::unreachable(format!("cannot reach the cachescope server: {e}"))
+        })?;
+        let status = response.status();
+        let body = response.text().await.map_err(|e| ApiFailure {
+            status: Some(status),
+            error: format!("the server's answer was cut short: {e}"),
+        })?;
+        Ok((status, body))
+    }
+    #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
+    {
+        let _ = (method, json, headers);
+        Err(ApiFailure::unreachable(format!(
+            "{path}: writes are sent from the browser only"
+        )))
+    }
+}
+
 /// Decodes an answer: a body of the expected type is data whatever the status
 /// (a 503 health report still lists the nodes); otherwise the server's
 /// `{"error"}` sentence, or a generic message.

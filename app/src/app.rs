@@ -18,6 +18,7 @@ use leptos_router::{
 pub fn App() -> impl IntoView {
     provide_meta_context();
     crate::i18n::provide_locale();
+    crate::session::provide_session();
     // Effects run only in the browser: this flips once the whole page is
     // live, lazily loaded parts included, so people (and browser tests) can
     // tell a hydrated page from HTML alone.

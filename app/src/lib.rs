@@ -17,6 +17,7 @@ pub mod format;
 pub mod i18n;
 pub mod live;
 pub mod pages;
+pub mod session;
 #[cfg(feature = "ssr")]
 pub mod shell;
 pub mod types;

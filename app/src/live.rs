@@ -2,7 +2,7 @@
 //! needs it, decoded into signals, reconnecting by itself with exponential
 //! backoff (0.5 s doubling to 10 s) and saying so while it does.
 
-use crate::types::{HistoryEntry, MetricsTick, ServerMessage, TickPoint, RECENT_TICKS};
+use crate::types::{HistoryEntry, MetricsTick, Role, ServerMessage, TickPoint, RECENT_TICKS};
 use leptos::prelude::*;
 use std::collections::VecDeque;
 
@@ -43,6 +43,9 @@ pub struct LiveFeed {
     pub lookups: RwSignal<VecDeque<HistoryEntry>>,
     /// Lookups left out of batches under load, since the page opened.
     pub dropped: RwSignal<u64>,
+    /// The role the feed is for (a public feed has no node details and no
+    /// lookups), from its snapshot.
+    pub role: RwSignal<Role>,
 }
 
 impl LiveFeed {
@@ -58,7 +61,9 @@ impl LiveFeed {
                 metrics,
                 history,
                 recent,
+                role,
             } => {
+                self.role.set(role);
                 // A reconnect starts the time lines from the server's view.
                 self.points.set(recent.into_iter().collect());
                 if let Some(tick) = metrics {
@@ -112,6 +117,7 @@ pub fn use_live_feed() -> LiveFeed {
         lookups: RwSignal::new(VecDeque::new()),
         points: RwSignal::new(VecDeque::new()),
         dropped: RwSignal::new(0),
+        role: RwSignal::new(Role::default()),
     };
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| browser::start(feed));

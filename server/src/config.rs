@@ -1,6 +1,7 @@
 //! Configuration: command-line flags, each with an environment fallback, so
 //! the binary runs with nothing but environment variables (see the README).
 
+use crate::auth::{CookieSecure, Secret};
 use clap::{Args, Parser};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
@@ -78,7 +79,7 @@ pub struct Config {
 
     /// Bearer token that unlocks the admin routes; unset means read-only.
     #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true)]
-    pub admin_token: Option<String>,
+    pub admin_token: Option<Secret>,
 
     /// Lifetime of a cache entry, in seconds.
     #[arg(long, env = "CACHE_TTL_SECS", default_value_t = 60,
@@ -141,6 +142,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(100..=120_000))]
     pub header_read_timeout_ms: u64,
 
+    /// A connection with no request under way for this many ms is closed
+    /// (HTTP/1 keep-alive and HTTP/2 alike; HTTP/2 gets a `GOAWAY`).
+    #[arg(long, env = "IDLE_TIMEOUT_MS", default_value_t = 60_000,
+          value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
+    pub idle_timeout_ms: u64,
+
     /// Longest a request may take to be answered (its response head), in
     /// ms: a backstop behind the bound on every Redis call.
     #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 30_000,
@@ -181,9 +188,61 @@ pub struct Config {
     #[arg(long, env = "SEED_CATALOG", default_value_t = true, action = clap::ArgAction::Set)]
     pub seed_catalog: bool,
 
+    /// Who may see what: the viewer role, sessions, the key browser.
+    #[command(flatten)]
+    pub access: AccessOptions,
+
     /// Where the built front end is (set by `cargo leptos`).
     #[command(flatten)]
     pub site: SiteOptions,
+}
+
+/// The viewer role, sign-in sessions and the key browser's reach (README,
+/// "Roles and sign-in").
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Roles and sign-in")]
+pub struct AccessOptions {
+    /// Token of the viewer role (dashboard details, everyone's recent
+    /// searches, the key browser). Unset: viewer pages are open when the
+    /// server listens on loopback only, closed otherwise.
+    #[arg(long, env = "VIEWER_TOKEN", hide_env_values = true)]
+    pub viewer_token: Option<Secret>,
+
+    /// Key prefixes a viewer's key browser shows, comma-separated (admins
+    /// see every key; session and rate-limit keys are shown to nobody).
+    #[arg(
+        long,
+        env = "KEY_BROWSER_PREFIXES",
+        value_delimiter = ',',
+        default_value = "db:,cache:"
+    )]
+    pub key_browser_prefixes: Vec<String>,
+
+    /// A session unused for this many seconds ends (each use renews it).
+    #[arg(long, env = "SESSION_IDLE_SECS", default_value_t = 8 * 3600,
+          value_parser = clap::value_parser!(u64).range(60..=30 * 86_400))]
+    pub session_idle_secs: u64,
+
+    /// A session ends this many seconds after sign-in, used or not.
+    #[arg(long, env = "SESSION_MAX_SECS", default_value_t = 7 * 86_400,
+          value_parser = clap::value_parser!(u64).range(60..=365 * 86_400))]
+    pub session_max_secs: u64,
+
+    /// When the session cookie is `Secure`: `auto` (a trusted proxy says
+    /// the request came over HTTPS) or `always`.
+    #[arg(long, env = "COOKIE_SECURE", value_enum, default_value_t = CookieSecure::Auto)]
+    pub cookie_secure: CookieSecure,
+}
+
+impl AccessOptions {
+    /// The configured prefixes, blanks removed.
+    pub fn prefixes(&self) -> Vec<String> {
+        self.key_browser_prefixes
+            .iter()
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
 }
 
 /// The front end's build output, in Leptos' own variables (`cargo leptos`
@@ -309,6 +368,7 @@ impl Config {
     pub fn connection_limits(&self) -> crate::serve::ConnectionLimits {
         crate::serve::ConnectionLimits {
             header_read_timeout: Duration::from_millis(self.header_read_timeout_ms),
+            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
             max_connections: self.max_connections as usize,
             max_per_ip: self.max_connections_per_ip as usize,
             exempt: self.trusted_proxies.clone().into(),
@@ -322,8 +382,8 @@ impl Config {
     }
 
     /// The admin token, treating an empty value as unset.
-    pub fn admin_token(&self) -> Option<&str> {
-        self.admin_token.as_deref().filter(|t| !t.is_empty())
+    pub fn admin_token(&self) -> Option<&Secret> {
+        Secret::non_empty(self.admin_token.as_ref())
     }
 
     /// The near cache's bounds.
@@ -428,6 +488,7 @@ mod tests {
             "redis_url",
             "redis_replica_urls",
             "admin_token",
+            "viewer_token",
             "database_url",
         ] {
             let arg = command
@@ -461,5 +522,17 @@ mod tests {
     fn empty_admin_token_means_read_only() {
         let c = parse(["cachescope", "--admin-token", ""]);
         assert_eq!(c.admin_token(), None);
+    }
+
+    #[test]
+    fn access_defaults_show_the_app_keys_only() {
+        let c = parse(["cachescope"]);
+        assert_eq!(c.access.prefixes(), ["db:", "cache:"]);
+        assert!(c.access.viewer_token.is_none());
+        assert_eq!(c.access.session_idle_secs, 8 * 3600);
+        assert_eq!(c.access.cookie_secure, CookieSecure::Auto);
+        let none = parse(["cachescope", "--key-browser-prefixes", ""]);
+        assert!(none.access.prefixes().is_empty());
+        assert!(format!("{:?}", parse(["cachescope", "--viewer-token", "v1"])).contains("***"));
     }
 }

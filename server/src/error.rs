@@ -22,9 +22,10 @@ pub enum ApiError {
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
-    /// An admin route was called without credentials.
-    #[error("this route needs the admin token: send `Authorization: Bearer <token>`")]
-    Unauthorized,
+    /// A viewer or admin route was called without credentials (the
+    /// sentence says which role and how to sign in).
+    #[error("{0}")]
+    Unauthorized(String),
     /// An admin route was called with a wrong token, or writes are disabled.
     #[error("{0}")]
     Forbidden(String),
@@ -160,7 +161,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Rejected(status, _) => *status,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -221,7 +222,10 @@ mod tests {
             ApiError::NotFound("x".into()).status(),
             StatusCode::NOT_FOUND
         );
-        assert_eq!(ApiError::Unauthorized.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            ApiError::Unauthorized(String::new()).status(),
+            StatusCode::UNAUTHORIZED
+        );
         let timeout = StoreError::Timeout {
             addr: "127.0.0.1:1".into(),
             ms: 500,

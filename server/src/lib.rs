@@ -5,10 +5,12 @@
 //! application on port 0 against Redis processes they start themselves.
 
 pub mod assets;
+pub mod auth;
 pub mod cache;
 pub mod catalog;
 pub mod config;
 pub mod error;
+pub mod keybrowser;
 pub mod keyspace;
 pub mod metrics;
 pub mod openapi;

@@ -34,6 +34,9 @@ use utoipa::{
         routes::keys::list,
         routes::keys::value,
         routes::keys::delete,
+        routes::session::sign_in,
+        routes::session::who,
+        routes::session::sign_out,
     ),
     components(schemas(app::types::PriceOrder)),
     modifiers(&AdminToken),
@@ -42,7 +45,8 @@ use utoipa::{
         (name = "database", description = "The product database (kept in Redis)"),
         (name = "stats", description = "Shared statistics and history"),
         (name = "topology", description = "Health, replication and Sentinel"),
-        (name = "keys", description = "The key browser: SCAN steps and bounded values"),
+        (name = "keys", description = "The key browser (viewers): SCAN steps and bounded values"),
+        (name = "session", description = "Sign-in: a session kept in Redis, in an HttpOnly cookie"),
     )
 )]
 pub struct ApiDoc;

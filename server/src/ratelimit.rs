@@ -49,6 +49,10 @@ return {1, math.floor((now - allow_at) / interval), 0, new_tat - now}
     )
 });
 
+/// Prefix of every rate-limit key (they name client addresses: the key
+/// browser shows them to nobody).
+pub const RATE_LIMIT_PREFIX: &str = "ratelimit:";
+
 /// Which budget a request draws from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {
@@ -159,7 +163,7 @@ impl RateLimiter {
         let budget = self.budget(class);
         let interval_us = (1_000_000.0 / budget.rps).round().max(1.0) as u64;
         let tolerance_us = interval_us * budget.burst;
-        let mut invocation = GCRA.key(format!("ratelimit:{}:{ip}", class.name()));
+        let mut invocation = GCRA.key(format!("{RATE_LIMIT_PREFIX}{}:{ip}", class.name()));
         invocation.arg(interval_us).arg(tolerance_us);
         let call = self.master.script::<(u8, u64, u64, u64)>(&invocation);
         match tokio::time::timeout(CHECK_TIMEOUT, call).await {

@@ -6,8 +6,11 @@
 //! Connections are bounded before their first byte: one that sends nothing
 //! within the header-read timeout is closed (hyper's own timer starts only
 //! once it has read enough to choose HTTP/1 or HTTP/2), one address holds at
-//! most `max_per_ip` of them (trusted proxies aside), and HTTP/2 connections
-//! are pinged, so a peer that went away is closed too.
+//! most `max_per_ip` of them (trusted proxies aside), HTTP/2 connections
+//! are pinged, so a peer that went away is closed too, and a connection with
+//! no request under way for the idle timeout is shut down gracefully (an
+//! HTTP/2 `GOAWAY`; HTTP/1 closes between requests), since a live peer
+//! answers pings and would otherwise hold its slot for ever.
 //!
 //! Each connection gets the peer address as axum's `ConnectInfo` (rate
 //! limits and WebSocket caps are per client), `TCP_NODELAY`, and is drained
@@ -16,7 +19,7 @@
 use axum::{extract::ConnectInfo, Router};
 use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
-    server::{conn::auto, graceful::GracefulShutdown},
+    server::conn::auto,
     service::TowerToHyperService,
 };
 use std::{
@@ -25,12 +28,15 @@ use std::{
     io,
     net::{IpAddr, SocketAddr},
     sync::{
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicU64, AtomicUsize, Ordering},
         Arc, Mutex,
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
-use tokio::{net::TcpListener, sync::Semaphore};
+use tokio::{
+    net::TcpListener,
+    sync::{mpsc, watch, Semaphore},
+};
 use tower::ServiceExt;
 
 /// Bounds on what one client can hold.
@@ -39,6 +45,8 @@ pub struct ConnectionLimits {
     /// A client must send its first byte, and then its whole request head,
     /// within this.
     pub header_read_timeout: Duration,
+    /// A connection with no request under way for this long is shut down.
+    pub idle_timeout: Duration,
     /// Most open connections; further ones are closed at once.
     pub max_connections: usize,
     /// Most open connections from one address (0: no such bound); further
@@ -55,6 +63,7 @@ impl Default for ConnectionLimits {
     fn default() -> Self {
         ConnectionLimits {
             header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
             max_connections: 10_000,
             max_per_ip: 64,
             exempt: Arc::from(Vec::new()),
@@ -107,8 +116,64 @@ impl Drop for AddressSlot {
     }
 }
 
+/// Requests under way on one connection, and when the last one ended.
+struct Activity {
+    started: Instant,
+    in_flight: AtomicUsize,
+    /// ms after `started` of the last request's start or end.
+    last_ms: AtomicU64,
+}
+
+/// One request under way; its end is activity too.
+struct InFlight(Arc<Activity>);
+
+impl Activity {
+    fn new() -> Arc<Self> {
+        Arc::new(Activity {
+            started: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            last_ms: AtomicU64::new(0),
+        })
+    }
+
+    fn touch(&self) {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn begin(self: &Arc<Self>) -> InFlight {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        self.touch();
+        InFlight(self.clone())
+    }
+
+    /// Resolves once no request has been under way for `idle`.
+    async fn idle_for(&self, idle: Duration) {
+        loop {
+            let last = self.started + Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
+            let due = last + idle;
+            if Instant::now() >= due && self.in_flight.load(Ordering::Relaxed) == 0 {
+                return;
+            }
+            let wait = due.saturating_duration_since(Instant::now());
+            tokio::time::sleep(wait.max(idle / 4)).await;
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.0.touch();
+    }
+}
+
 /// Connections refused because the cap was reached (for `/metrics`).
 pub static REFUSED_CONNECTIONS: AtomicU64 = AtomicU64::new(0);
+
+/// How long an idle connection's graceful close may take before it is
+/// dropped.
+const IDLE_GRACE: Duration = Duration::from_secs(2);
 
 /// How long open connections may take to finish after shutdown begins.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -126,7 +191,10 @@ pub async fn serve(
         max: limits.max_per_ip,
         open: Mutex::new(HashMap::new()),
     });
-    let graceful = GracefulShutdown::new();
+    // Shutdown is announced on `stopping`; each connection task holds a
+    // clone of `open`, so the receiver ends once every task has finished.
+    let (stopping_tx, stopping) = watch::channel(false);
+    let (open, mut all_closed) = mpsc::channel::<()>(1);
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -175,14 +243,25 @@ pub async fn serve(
         if let Err(error) = tcp.set_nodelay(true) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
+        let activity = Activity::new();
+        let counted = activity.clone();
         let service = router
             .clone()
             .map_request(move |mut request: axum::extract::Request<_>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
                 request
+            })
+            .map_future(move |answer| {
+                let in_flight = counted.begin();
+                async move {
+                    let response = answer.await;
+                    drop(in_flight);
+                    response
+                }
             });
-        let (builder, watcher) = (builder.clone(), graceful.watcher());
+        let (builder, mut stopping, open) = (builder.clone(), stopping.clone(), open.clone());
         let first_byte = limits.header_read_timeout;
+        let idle = limits.idle_timeout;
         tokio::spawn(async move {
             // Nothing within the header-read timeout (or closed): the slots
             // go back without hyper ever seeing the connection.
@@ -193,20 +272,49 @@ pub async fn serve(
             ) {
                 return;
             }
+            activity.touch();
             let connection = builder
                 .serve_connection_with_upgrades(
                     TokioIo::new(tcp),
                     TowerToHyperService::new(service),
                 )
                 .into_owned();
-            if let Err(error) = watcher.watch(connection).await {
-                tracing::debug!(%error, %peer, "connection ended with an error");
+            tokio::pin!(connection);
+            let mut closing = false;
+            // An idle connection has nothing left to finish: after its
+            // graceful close (HTTP/2 waits for the peer to acknowledge a
+            // ping, which a hostile one never does) it is dropped.
+            let mut drop_at: Option<tokio::time::Instant> = None;
+            loop {
+                tokio::select! {
+                    ended = connection.as_mut() => {
+                        if let Err(error) = ended {
+                            tracing::debug!(%error, %peer, "connection ended with an error");
+                        }
+                        break;
+                    }
+                    changed = stopping.changed(), if !closing => {
+                        // A dropped sender is a shutdown too.
+                        let _ = changed;
+                        connection.as_mut().graceful_shutdown();
+                        closing = true;
+                    }
+                    () = activity.idle_for(idle), if !closing => {
+                        connection.as_mut().graceful_shutdown();
+                        closing = true;
+                        drop_at = Some(tokio::time::Instant::now() + IDLE_GRACE);
+                    }
+                    () = tokio::time::sleep_until(drop_at.unwrap_or_else(tokio::time::Instant::now)),
+                        if drop_at.is_some() => break,
+                }
             }
-            drop((slot, address_slot));
+            drop((slot, address_slot, open));
         });
     }
     drop(listener);
-    if tokio::time::timeout(DRAIN, graceful.shutdown())
+    let _ = stopping_tx.send(true);
+    drop(open);
+    if tokio::time::timeout(DRAIN, all_closed.recv())
         .await
         .is_err()
     {

@@ -4,11 +4,13 @@
 
 use crate::{
     assets,
+    auth::{Access, AccessSettings, Sessions},
     cache::Invalidator,
     cache::{Cache, CacheParts, NearCache},
     catalog::ProductDb,
     config::Config,
     config::ProductStore,
+    keybrowser::KeyPolicy,
     metrics::{self, Hub, ReadTarget},
     postgres::{PgError, PgSettings, PgStore},
     readiness::Readiness,
@@ -21,7 +23,7 @@ use crate::{
 use app::{api::ssr::LocalApi, shell::shell, types::ApiErrorBody, App};
 use axum::{
     body::Body,
-    http::{Request, StatusCode},
+    http::{header, HeaderMap, Request, StatusCode},
     Router,
 };
 use leptos::{config::LeptosOptions, prelude::provide_context};
@@ -206,8 +208,23 @@ impl Application {
             config.rate_limit_rps,
             config.rate_limit_burst,
         );
+        let access = Access::new(AccessSettings {
+            admin: config.admin_token().cloned(),
+            viewer: config.access.viewer_token.clone(),
+            listen: local,
+            sessions: Sessions::new(
+                topology.clone(),
+                Duration::from_secs(config.access.session_idle_secs),
+                Duration::from_secs(config.access.session_max_secs),
+            ),
+            cookie_secure: config.access.cookie_secure,
+            trusted_proxies: config.trusted_proxies.clone(),
+        });
+        tracing::info!(viewer_pages = ?access.viewer_access(), "access");
         let state = AppState::new(Shared {
             leptos_options: config.leptos_options(local),
+            access,
+            key_policy: KeyPolicy::new(config.access.prefixes()),
             limiter,
             config,
             db,
@@ -376,9 +393,12 @@ fn log_load(report: crate::catalog::seed::LoadReport) {
 /// The page routes (server-rendered Leptos), the JSON API, and static files.
 fn router(state: AppState) -> Router {
     let page_context = {
-        let local = local_api(routes::api().with_state(state.clone()));
+        let api = routes::api().with_state(state.clone());
         move || {
-            provide_context(local.clone());
+            let credentials = leptos::prelude::use_context::<axum::http::request::Parts>()
+                .map(|parts| credentials(&parts.headers))
+                .unwrap_or_default();
+            provide_context(local_api(api.clone(), credentials));
             routes::locale::provide_page_locale();
         }
     };
@@ -451,16 +471,32 @@ fn route_list() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
+/// The headers of a page request that say who its caller is (the session
+/// cookie, a bearer token), passed on to the API calls the page makes while
+/// it renders, so a page shows what its caller may see and no more.
+fn credentials(headers: &HeaderMap) -> HeaderMap {
+    let mut forwarded = HeaderMap::new();
+    for name in [header::COOKIE, header::AUTHORIZATION] {
+        for value in headers.get_all(&name) {
+            forwarded.append(name.clone(), value.clone());
+        }
+    }
+    forwarded
+}
+
 /// Lets pages call the API in-process while they render: the same handlers,
-/// no socket. Bodies are capped like any API answer a page may read.
-fn local_api(api: Router) -> LocalApi {
+/// no socket, with the page request's credentials. Bodies are capped like
+/// any API answer a page may read.
+fn local_api(api: Router, credentials: HeaderMap) -> LocalApi {
     const MAX_BODY: usize = 4 * 1024 * 1024;
     LocalApi::new(move |path: String| {
         let api = api.clone();
+        let credentials = credentials.clone();
         async move {
-            let Ok(request) = Request::get(path).body(Body::empty()) else {
+            let Ok(mut request) = Request::get(path).body(Body::empty()) else {
                 return failure(StatusCode::BAD_REQUEST, "invalid API path");
             };
+            request.headers_mut().extend(credentials);
             let Ok(response) = api.oneshot(request).await;
             let status = response.status().as_u16();
             match axum::body::to_bytes(response.into_body(), MAX_BODY).await {

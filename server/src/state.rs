@@ -44,6 +44,10 @@ pub struct Shared {
     pub limiter: Option<crate::ratelimit::RateLimiter>,
     /// Live metrics and lookup events for WebSocket clients.
     pub hub: Arc<Hub>,
+    /// Who may see and do what (tokens, sessions, the loopback rule).
+    pub access: crate::auth::Access,
+    /// Which keys the key browser shows to whom.
+    pub key_policy: crate::keybrowser::KeyPolicy,
     /// Where the site's files are and how pages link to them.
     pub leptos_options: LeptosOptions,
 }

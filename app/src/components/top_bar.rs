@@ -1,5 +1,5 @@
-//! The bar at the top of every page: brand, navigation and the language
-//! switch.
+//! The bar at the top of every page: brand, navigation, sign-in and the
+//! language switch.
 
 use crate::i18n::{use_locale, use_texts};
 use crate::types::{Locale, LocaleChoice};
@@ -27,6 +27,7 @@ pub fn TopBar() -> impl IntoView {
                     <A href="/products">{t.nav.products}</A>
                     <A href="/keys">{t.nav.keys}</A>
                 </nav>
+                <super::SignIn />
                 <LanguageSwitch />
             </div>
         </header>

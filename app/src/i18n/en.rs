@@ -1,8 +1,8 @@
 //! The UI in English.
 
 use super::texts::*;
-use crate::format::{format_count, format_seconds};
-use crate::types::Locale;
+use crate::format::{format_bytes, format_count, format_seconds};
+use crate::types::{Locale, Role};
 
 /// English.
 pub static EN: Texts = Texts {
@@ -216,7 +216,9 @@ pub static EN: Texts = Texts {
         no_ttl: "none",
         bytes: |n, l| format!("{} bytes", format_count(n, l)),
         elements: |n, l| format!("{} elements", format_count(n, l)),
-        truncated: "Only the first part is shown.",
+        truncated: "Cut: only the first part is shown (at most 100 elements of 1 KiB each, 64 KiB in all).",
+        element_cut: |bytes, l| format!("cut to 1 KiB of {}", format_bytes(bytes, l)),
+        hidden: |n, l| format!("{} keys in these steps are not shown to your role.", format_count(n, l)),
         admin_token: "Admin token",
         evict: "Evict",
         evicted: "Evicted: the next lookup reads the database.",
@@ -227,5 +229,21 @@ pub static EN: Texts = Texts {
         title: "Page not found",
         body: "Nothing lives at this address.",
         back: "Back to cachescope",
+    },
+    access: Access {
+        token_label: "Viewer or admin token",
+        token_placeholder: "Token",
+        sign_in: "Sign in",
+        sign_out: "Sign out",
+        role: |role| match role {
+            Role::Public => "public",
+            Role::Viewer => "viewer",
+            Role::Admin => "admin",
+        },
+        signed_in_as: "Signed in:",
+        loopback: "Open on this machine (no VIEWER_TOKEN, loopback only)",
+        failed: "Sign-in failed:",
+        details_for_viewers: "Nodes, replication and Sentinel details are for viewers: sign in with the viewer token in the top bar.",
+        searches_for_viewers: "Everyone's searches are for viewers; yours are under “My searches”.",
     },
 };

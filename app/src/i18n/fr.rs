@@ -3,10 +3,10 @@
 //! `;`, `?` and `!`, so they never start a line.
 
 use super::texts::*;
-use crate::format::{format_count, format_seconds};
+use crate::format::{format_bytes, format_count, format_seconds};
 use crate::types::{
-    Invalid, Locale, MAX_CATEGORY_LEN, MAX_FEATURES, MAX_FEATURE_LEN, MAX_ID_LEN, MAX_KEY_LEN,
-    MAX_NAME_LEN, MAX_PATTERN_LEN, MAX_PRICE, MAX_QUERY_CHARS, MAX_QUERY_WORDS,
+    Invalid, Locale, Role, MAX_CATEGORY_LEN, MAX_FEATURES, MAX_FEATURE_LEN, MAX_ID_LEN,
+    MAX_KEY_LEN, MAX_NAME_LEN, MAX_PATTERN_LEN, MAX_PRICE, MAX_QUERY_CHARS, MAX_QUERY_WORDS,
 };
 
 /// French.
@@ -222,7 +222,9 @@ pub static FR: Texts = Texts {
         no_ttl: "aucun",
         bytes: |n, l| format!("{} octets", format_count(n, l)),
         elements: |n, l| format!("{} éléments", format_count(n, l)),
-        truncated: "Seul le début est affiché.",
+        truncated: "Coupé\u{a0}: seul le début est affiché (au plus 100 éléments de 1 Kio chacun, 64 Kio en tout).",
+        element_cut: |bytes, l| format!("coupé à 1 Kio sur {}", format_bytes(bytes, l)),
+        hidden: |n, l| format!("{} clés de ces étapes ne sont pas montrées à votre rôle.", format_count(n, l)),
         admin_token: "Jeton d’administration",
         evict: "Évincer",
         evicted: "Évincée\u{a0}: la prochaine recherche lira la base de données.",
@@ -233,6 +235,22 @@ pub static FR: Texts = Texts {
         title: "Page introuvable",
         body: "Rien n’existe à cette adresse.",
         back: "Retour à cachescope",
+    },
+    access: Access {
+        token_label: "Jeton lecteur ou administrateur",
+        token_placeholder: "Jeton",
+        sign_in: "Se connecter",
+        sign_out: "Se déconnecter",
+        role: |role| match role {
+            Role::Public => "public",
+            Role::Viewer => "lecteur",
+            Role::Admin => "administrateur",
+        },
+        signed_in_as: "Connecté\u{a0}:",
+        loopback: "Ouvert sur cette machine (pas de VIEWER_TOKEN, boucle locale seulement)",
+        failed: "Échec de la connexion\u{a0}:",
+        details_for_viewers: "Les détails des nœuds, de la réplication et de Sentinel sont réservés aux lecteurs\u{a0}: connectez-vous avec le jeton lecteur dans la barre du haut.",
+        searches_for_viewers: "Les recherches de tous sont réservées aux lecteurs\u{202f}; les vôtres sont sous «\u{a0}Mes recherches\u{a0}».",
     },
 };
 

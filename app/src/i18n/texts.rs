@@ -3,7 +3,7 @@
 //! language is one value of [`Texts`], so a text missing from a language is
 //! a compile error, not a blank on screen.
 
-use crate::types::{Invalid, Locale};
+use crate::types::{Invalid, Locale, Role};
 
 /// Every text of the UI, in one language.
 pub struct Texts {
@@ -27,6 +27,32 @@ pub struct Texts {
     pub keys: Keys,
     /// Unknown routes.
     pub not_found: NotFound,
+    /// Sign-in and roles (top bar, closed pages).
+    pub access: Access,
+}
+
+/// Sign-in and roles.
+pub struct Access {
+    /// The sign-in form's label.
+    pub token_label: &'static str,
+    /// Its hint.
+    pub token_placeholder: &'static str,
+    /// The sign-in button.
+    pub sign_in: &'static str,
+    /// The sign-out button.
+    pub sign_out: &'static str,
+    /// A role's name.
+    pub role: fn(Role) -> &'static str,
+    /// Beside the role of a signed-in person.
+    pub signed_in_as: &'static str,
+    /// Viewer pages open to this machine without a token.
+    pub loopback: &'static str,
+    /// A sign-in that failed (the server's sentence follows).
+    pub failed: &'static str,
+    /// The dashboard, for the public: details need the viewer role.
+    pub details_for_viewers: &'static str,
+    /// The searches of everyone, for the public.
+    pub searches_for_viewers: &'static str,
 }
 
 /// Words many pages use.
@@ -391,6 +417,10 @@ pub struct Keys {
     pub elements: fn(u64, Locale) -> String,
     /// A value cut to its first part.
     pub truncated: &'static str,
+    /// One element cut: (its true size).
+    pub element_cut: fn(u64, Locale) -> String,
+    /// Keys of this step the caller's role does not see: (how many).
+    pub hidden: fn(u64, Locale) -> String,
     /// Eviction: the token field.
     pub admin_token: &'static str,
     /// Eviction: the button.

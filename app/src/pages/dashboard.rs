@@ -8,7 +8,7 @@ use crate::components::{
 use crate::format::{format_bytes, format_count, format_percent, format_us, with_unit};
 use crate::i18n::{use_texts, Texts};
 use crate::live::{use_live_feed, FeedStatus, LiveFeed, TICKS_KEPT};
-use crate::types::{MetricsTick, NodeMetrics, NodeRole, TickPoint};
+use crate::types::{MetricsTick, NodeMetrics, NodeRole, Role, TickPoint};
 use leptos::prelude::*;
 
 /// The live dashboard.
@@ -131,12 +131,18 @@ pub fn DashboardPage() -> impl IntoView {
             <div class="nodes">
                 {move || latest.get().map(|t| t.nodes.into_iter().map(|node| view! { <ReplicaCard node /> }).collect_view())}
             </div>
+            {move || latest.get().is_some_and(|t| t.nodes.is_empty()).then(|| view! {
+                <p class="muted">{t.access.details_for_viewers}</p>
+            })}
         </section>
 
         {move || latest.get().and_then(|t| t.ha).map(|ha| view! { <SentinelPanel ha /> })}
 
         <section class="glass card">
             <h2>{d.live_lookups}</h2>
+            {move || (feed.role.get() == Role::Public && feed.status.get() == FeedStatus::Live).then(|| view! {
+                <p class="muted" data-testid="searches-for-viewers">{t.access.searches_for_viewers}</p>
+            })}
             <ul class="history" data-testid="live-lookups">
                 {move || feed.lookups.get().into_iter().take(12).map(|e| view! {
                     <li class="history-item static">
@@ -179,6 +185,11 @@ fn Alerts(latest: Memo<Option<MetricsTick>>) -> impl IntoView {
         let Some(tick) = latest.get() else {
             return view! { <p class="muted">{d.waiting}</p> }.into_any();
         };
+        // A public tick names no node (a viewer's always has the master).
+        if tick.nodes.is_empty() {
+            return view! { <p class="muted" data-testid="details-for-viewers">{t.access.details_for_viewers}</p> }
+                .into_any();
+        }
         let alerts: Vec<(String, &'static str)> = tick
             .nodes
             .iter()

@@ -8,7 +8,9 @@
 use crate::api;
 use crate::format::{format_bytes, format_ms};
 use crate::i18n::{use_texts, Texts};
-use crate::types::{percent_encode, KeyDeleted, KeyInfo, KeyPage, KeyQuery, KeyType, KeyValue};
+use crate::types::{
+    percent_encode, KeyDeleted, KeyInfo, KeyItem, KeyPage, KeyQuery, KeyType, KeyValue,
+};
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
@@ -144,6 +146,9 @@ pub fn KeysPage() -> impl IntoView {
                             <p class="muted" data-testid="keys-total">
                                 {(k.total)(page.total, &pattern, t.locale)}
                             </p>
+                            {(page.hidden > 0).then(|| view! {
+                                <p class="muted" data-testid="keys-hidden">{(k.hidden)(page.hidden, t.locale)}</p>
+                            })}
                             <KeyTable keys=page.keys more chosen />
                         }.into_any()
                     }
@@ -232,17 +237,17 @@ fn ValueCard(value: KeyValue) -> impl IntoView {
         (Some(text), _) => view! { <pre class="key-text" data-testid="key-text">{text.clone()}</pre> }.into_any(),
         (None, KeyType::Hash) => view! {
             <table class="keys"><tbody>
-                {value.items.iter().map(|i| view! { <tr><th>{i.field.clone().unwrap_or_default()}</th><td>{i.value.clone()}</td></tr> }).collect_view()}
+                {value.items.iter().map(|i| view! { <tr><th>{i.field.clone().unwrap_or_default()}</th><td>{i.value.clone()}{cut_note(i, t)}</td></tr> }).collect_view()}
             </tbody></table>
         }.into_any(),
         (None, KeyType::Zset) => view! {
             <table class="keys"><tbody>
-                {value.items.iter().map(|i| view! { <tr><td>{i.value.clone()}</td><td>{i.score.map(|s| s.to_string()).unwrap_or_default()}</td></tr> }).collect_view()}
+                {value.items.iter().map(|i| view! { <tr><td>{i.value.clone()}{cut_note(i, t)}</td><td>{i.score.map(|s| s.to_string()).unwrap_or_default()}</td></tr> }).collect_view()}
             </tbody></table>
         }.into_any(),
         (None, _) => view! {
             <ul class="key-items">
-                {value.items.iter().map(|i| view! { <li>{i.value.clone()}</li> }).collect_view()}
+                {value.items.iter().map(|i| view! { <li>{i.value.clone()}{cut_note(i, t)}</li> }).collect_view()}
             </ul>
         }.into_any(),
     };
@@ -253,7 +258,7 @@ fn ValueCard(value: KeyValue) -> impl IntoView {
             <h2 class="mono key-title">{value.key.clone()}</h2>
             <p class="muted">{facts}</p>
             {body}
-            {value.truncated.then(|| view! { <p class="warn-line">{k.truncated}</p> })}
+            {value.truncated.then(|| view! { <p class="warn-line" data-testid="value-cut">{k.truncated}</p> })}
             {evictable.then(|| view! { <Evict key /> })}
         </section>
     }
@@ -307,6 +312,14 @@ fn Evict(key: String) -> impl IntoView {
             })}
         </form>
     }
+}
+
+/// "cut to 1 KiB of 1.0 MiB" after an element shown in part.
+fn cut_note(item: &KeyItem, t: &'static Texts) -> Option<impl IntoView> {
+    item.cut.then(|| {
+        let size = item.bytes.max(item.field_bytes.unwrap_or(0));
+        view! { <span class="cut-note" data-testid="element-cut">{(t.keys.element_cut)(size, t.locale)}</span> }
+    })
 }
 
 fn ttl_text(ttl_ms: Option<u64>, t: &Texts) -> String {

@@ -6,8 +6,12 @@ use super::Invalid;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// Most keys one `SCAN` step may be asked to look at (`COUNT`).
+/// Most keys one `SCAN` step may be asked to look at (`COUNT`), for admins.
 pub const MAX_SCAN_COUNT: u64 = 1_000;
+/// Most keys one step looks at for a viewer: each key found costs three
+/// more commands (`TYPE`, `PTTL`, `MEMORY USAGE`), so a viewer's step costs
+/// Redis at most ~400 commands.
+pub const MAX_VIEWER_SCAN_COUNT: u64 = 100;
 /// Keys looked at per step when no `count` is given.
 pub const DEFAULT_SCAN_COUNT: u64 = 100;
 /// Longest `match` pattern.
@@ -16,8 +20,12 @@ pub const MAX_PATTERN_LEN: usize = 256;
 pub const MAX_KEY_LEN: usize = 1_024;
 /// Elements of a list, set, sorted set or hash shown.
 pub const MAX_ITEMS: usize = 100;
-/// Bytes of a string shown.
-pub const MAX_STRING_BYTES: usize = 65_536;
+/// Bytes of one element (a member, a hash field or its value) shown; the
+/// rest is cut in Redis, so a 1 MB element never crosses the network.
+pub const MAX_ELEMENT_BYTES: usize = 1_024;
+/// Bytes of a whole answer's text or elements: a string's first 64 KiB,
+/// or as many (cut) elements as fit.
+pub const MAX_ANSWER_BYTES: usize = 65_536;
 
 /// A Redis type, as `TYPE` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -84,7 +92,8 @@ pub struct KeyQuery {
     pub kind: Option<KeyType>,
     /// Where the scan is; 0 starts it.
     pub cursor: u64,
-    /// Keys looked at in this step (`COUNT`), 1..=1000.
+    /// Keys looked at in this step (`COUNT`), 1..=1000 (viewers: 1..=100,
+    /// see [`KeyQuery::bounded_for_viewer`]).
     pub count: u64,
 }
 
@@ -123,6 +132,12 @@ impl KeyQuery {
             cursor,
             count,
         })
+    }
+
+    /// A viewer's step looks at no more than [`MAX_VIEWER_SCAN_COUNT`] keys.
+    pub fn bounded_for_viewer(mut self) -> Self {
+        self.count = self.count.min(MAX_VIEWER_SCAN_COUNT);
+        self
     }
 
     /// The query string of this step (what [`KeyQuery::parse`] reads).
@@ -174,6 +189,11 @@ pub struct KeyPage {
     pub cursor: u64,
     /// Keys in the database in all (`DBSIZE`).
     pub total: u64,
+    /// Keys this step found that the caller's role may not see (other
+    /// applications' keys, sessions, rate-limit counters): counted, never
+    /// named.
+    #[serde(default)]
+    pub hidden: u64,
 }
 
 /// One element of a list, set, sorted set or hash.
@@ -186,6 +206,15 @@ pub struct KeyItem {
     pub value: String,
     /// Sorted sets: the score.
     pub score: Option<f64>,
+    /// The element's true size in bytes (hash: the value's).
+    #[serde(default)]
+    pub bytes: u64,
+    /// Hashes: the field's true size in bytes.
+    #[serde(default)]
+    pub field_bytes: Option<u64>,
+    /// Whether `value` or `field` is cut to its first [`MAX_ELEMENT_BYTES`].
+    #[serde(default)]
+    pub cut: bool,
 }
 
 /// Answer of `GET /api/keys/value?key=`.
@@ -205,14 +234,16 @@ pub struct KeyValue {
     pub encoding: Option<String>,
     /// Strings: bytes; others: elements.
     pub length: u64,
-    /// Strings: the text (JSON pretty-printed when it parses), at most
-    /// 64 KiB.
+    /// Strings: the text (JSON pretty-printed when it is whole JSON), at
+    /// most [`MAX_ANSWER_BYTES`].
     pub text: Option<String>,
     /// Strings: whether the text is JSON.
     pub json: bool,
-    /// Other types: the first 100 elements.
+    /// Other types: the first elements, at most [`MAX_ITEMS`], each cut to
+    /// [`MAX_ELEMENT_BYTES`], together at most [`MAX_ANSWER_BYTES`].
     pub items: Vec<KeyItem>,
-    /// Whether the value was cut to its first part.
+    /// Whether the answer shows less than the whole value (fewer elements,
+    /// a cut element, or a string's first part).
     pub truncated: bool,
 }
 

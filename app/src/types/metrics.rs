@@ -1,7 +1,7 @@
 //! Live metrics: what the collector reads from every Redis node each tick, the
 //! replication view (`GET /api/replication`), and the WebSocket messages.
 
-use super::{Failover, HaStatus, HistoryEntry, NearHealth, NodeRole, SentinelStatus, Stats};
+use super::{Failover, HaStatus, HistoryEntry, NearHealth, NodeRole, Role, SentinelStatus, Stats};
 use serde::{Deserialize, Serialize};
 
 /// One node as the collector saw it on one tick. Fields are `None` when the
@@ -115,6 +115,22 @@ pub struct MetricsTick {
     pub near: Option<NearHealth>,
 }
 
+impl MetricsTick {
+    /// What a public page is shown of a tick: the aggregate figures (hit
+    /// ratios, latencies, the near tier's counts), without nodes, addresses
+    /// or Sentinel's view, which are for viewers.
+    pub fn public_view(&self) -> MetricsTick {
+        MetricsTick {
+            at: self.at,
+            nodes: Vec::new(),
+            app: self.app,
+            reads_from: String::new(),
+            ha: None,
+            near: self.near,
+        }
+    }
+}
+
 /// Messages the server pushes on `/ws`, tagged by `"type"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
@@ -128,6 +144,10 @@ pub enum ServerMessage {
         /// The time lines so far, oldest first (at most [`RECENT_TICKS`],
         /// the latest tick's point last).
         recent: Vec<TickPoint>,
+        /// The role this feed is for: a public feed carries aggregate
+        /// figures only ([`MetricsTick::public_view`]) and no lookups.
+        #[serde(default)]
+        role: Role,
     },
     /// Every tick.
     Metrics(MetricsTick),
@@ -159,6 +179,8 @@ impl ServerMessage {
             history: Vec<HistoryEntry>,
             #[serde(default)]
             recent: Vec<TickPoint>,
+            #[serde(default)]
+            role: Role,
         }
         #[derive(Deserialize)]
         struct Lookup {
@@ -175,6 +197,7 @@ impl ServerMessage {
                         recent: s.recent,
                         metrics: s.metrics,
                         history: s.history,
+                        role: s.role,
                     })
             }
             "lookup" => serde_json::from_str(text)
@@ -309,11 +332,13 @@ mod tests {
                 recent: vec![TickPoint::of(&tick)],
                 metrics: Some(tick),
                 history: vec![entry.clone()],
+                role: Role::Viewer,
             },
             ServerMessage::Snapshot {
                 metrics: None,
                 history: vec![],
                 recent: vec![],
+                role: Role::Public,
             },
             ServerMessage::Lookup {
                 items: vec![entry],

@@ -12,18 +12,23 @@ mod lookup;
 mod metrics;
 mod product;
 mod query;
+mod session;
 
 pub use error::{ApiErrorBody, ApiFailure, WriteOutcome};
 pub use id::{ProductId, MAX_ID_LEN};
 pub use invalid::Invalid;
 pub use keys::{
     validate_key, KeyDeleted, KeyInfo, KeyItem, KeyPage, KeyQuery, KeyType, KeyValue,
-    DEFAULT_SCAN_COUNT, MAX_ITEMS, MAX_KEY_LEN, MAX_PATTERN_LEN, MAX_SCAN_COUNT, MAX_STRING_BYTES,
+    DEFAULT_SCAN_COUNT, MAX_ANSWER_BYTES, MAX_ELEMENT_BYTES, MAX_ITEMS, MAX_KEY_LEN,
+    MAX_PATTERN_LEN, MAX_SCAN_COUNT, MAX_VIEWER_SCAN_COUNT,
 };
 pub use locale::{Locale, LocaleChoice, LOCALE_COOKIE, MAX_BACK_LEN};
 pub use query::{
     percent_encode, tokenize, ListQuery, LookupQuery, SearchParams, DEFAULT_LIMIT,
     DEFAULT_SEARCH_LIMIT, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_WORD_LEN,
+};
+pub use session::{
+    Credential, Role, SessionInfo, SignIn, ViewerAccess, CSRF_HEADER, MAX_TOKEN_LEN, SESSION_COOKIE,
 };
 
 pub use ha::{Failover, HaStatus, SentinelStatus};

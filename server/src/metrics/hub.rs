@@ -1,10 +1,12 @@
-//! The broadcast hub: the latest metrics tick, and one channel that carries
-//! every message, serialized once into a cheaply cloned frame, to every
-//! WebSocket client. The channel is
+//! The broadcast hub: the latest metrics tick, and two channels, each message
+//! serialized once into a cheaply cloned frame: the viewers' feed (every
+//! tick in full, and the lookup batches) and the public feed (each tick's
+//! aggregate figures only, [`MetricsTick::public_view`]; no lookups). The
+//! channels are
 //! bounded: a slow client skips to newer messages instead of growing memory
 //! or slowing the others.
 
-use app::types::{HistoryEntry, MetricsTick, ServerMessage, TickPoint, RECENT_TICKS};
+use app::types::{HistoryEntry, MetricsTick, Role, ServerMessage, TickPoint, RECENT_TICKS};
 use axum::extract::ws::Utf8Bytes;
 use std::{
     collections::HashMap,
@@ -29,7 +31,10 @@ pub struct Hub {
     latest: RwLock<Option<Arc<MetricsTick>>>,
     /// The time lines' points of the last [`RECENT_TICKS`] ticks.
     recent: Mutex<VecDeque<TickPoint>>,
+    /// Viewers' feed: everything.
     sender: broadcast::Sender<Utf8Bytes>,
+    /// Public feed: aggregate ticks.
+    public: broadcast::Sender<Utf8Bytes>,
     pending: Mutex<(Vec<HistoryEntry>, u64)>,
     /// Permits for WebSocket clients.
     pub clients: Arc<Semaphore>,
@@ -70,6 +75,7 @@ impl Hub {
             latest: RwLock::new(None),
             recent: Mutex::new(VecDeque::with_capacity(RECENT_TICKS)),
             sender: broadcast::channel(CHANNEL_CAPACITY).0,
+            public: broadcast::channel(CHANNEL_CAPACITY).0,
             pending: Mutex::new((Vec::new(), 0)),
             clients: Arc::new(Semaphore::new(MAX_CLIENTS)),
             per_ip: Arc::default(),
@@ -96,9 +102,14 @@ impl Hub {
         })
     }
 
-    /// A receiver of every message from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Utf8Bytes> {
-        self.sender.subscribe()
+    /// A receiver of the feed for `role` from now on (viewers and admins:
+    /// everything; public: aggregate ticks).
+    pub fn subscribe(&self, role: Role) -> broadcast::Receiver<Utf8Bytes> {
+        if role >= Role::Viewer {
+            self.sender.subscribe()
+        } else {
+            self.public.subscribe()
+        }
     }
 
     /// The time lines so far, oldest first.
@@ -124,6 +135,9 @@ impl Hub {
                 recent.pop_front();
             }
             recent.push_back(TickPoint::of(&tick));
+        }
+        if self.public.receiver_count() > 0 {
+            send(&self.public, &ServerMessage::Metrics(tick.public_view()));
         }
         self.broadcast(&ServerMessage::Metrics((*tick).clone()));
     }
@@ -164,10 +178,14 @@ impl Hub {
     }
 
     fn broadcast(&self, message: &ServerMessage) {
-        if let Ok(text) = serde_json::to_string(message) {
-            // No receiver is not an error: nobody is watching.
-            let _ = self.sender.send(Utf8Bytes::from(text));
-        }
+        send(&self.sender, message);
+    }
+}
+
+fn send(channel: &broadcast::Sender<Utf8Bytes>, message: &ServerMessage) {
+    if let Ok(text) = serde_json::to_string(message) {
+        // No receiver is not an error: nobody is watching.
+        let _ = channel.send(Utf8Bytes::from(text));
     }
 }
 
@@ -191,7 +209,8 @@ mod tests {
     #[tokio::test]
     async fn lookups_are_sampled_into_bounded_batches() {
         let hub = Hub::default();
-        let mut rx = hub.subscribe();
+        let mut public = hub.subscribe(Role::Public);
+        let mut rx = hub.subscribe(Role::Viewer);
         for n in 0..1_000 {
             hub.lookup(&entry(n));
         }
@@ -207,5 +226,28 @@ mod tests {
         }
         hub.flush_lookups();
         assert!(rx.try_recv().is_err(), "no empty batches");
+        assert!(public.try_recv().is_err(), "no lookups on the public feed");
+    }
+
+    #[tokio::test]
+    async fn the_public_feed_carries_aggregate_ticks_only() {
+        let hub = Hub::default();
+        let mut public = hub.subscribe(Role::Public);
+        let mut full = hub.subscribe(Role::Viewer);
+        let tick = MetricsTick {
+            at: 7,
+            reads_from: "127.0.0.1:6380".into(),
+            nodes: vec![app::types::NodeMetrics::default()],
+            ..MetricsTick::default()
+        };
+        hub.publish_metrics(tick.clone());
+        let public_text = public.recv().await.expect("a public tick");
+        assert!(!public_text.as_str().contains("127.0.0.1"), "{public_text}");
+        match ServerMessage::from_json(public_text.as_str()) {
+            Some(ServerMessage::Metrics(seen)) => assert_eq!(seen, tick.public_view()),
+            other => panic!("unexpected {other:?}"),
+        }
+        let full_text = full.recv().await.expect("a full tick");
+        assert!(full_text.as_str().contains("127.0.0.1:6380"));
     }
 }

@@ -2,8 +2,8 @@
 //! `/api/db/products`, `/api/db/categories`, and the admin writes.
 
 use super::{
-    admin::Admin,
     extract::{ApiJson, ApiPath, ApiQuery},
+    guards::Admin,
 };
 use crate::{catalog::ListQuery, error::ApiError, state::AppState};
 use app::types::{

@@ -1,34 +1,47 @@
-//! The key browser's API: `GET /api/keys` (one bounded `SCAN` step, with
-//! each key's type, TTL and size pipelined), `GET /api/keys/value` (one
-//! key's value, bounded), and `DELETE /api/keys` (admin; cache entries
-//! only, so a person can force a miss and watch it). Reads go where cache
-//! reads go (a replica with `READ_FROM=replica`); never `KEYS`.
+//! The key browser's API, for viewers: `GET /api/keys` (one bounded `SCAN`
+//! step, with each shown key's type, TTL and size pipelined), `GET
+//! /api/keys/value` (one key's value, cut where it is stored), and `DELETE
+//! /api/keys` (admin; cache entries only, so a person can force a miss and
+//! watch it). Which keys a role sees is [`crate::keybrowser::KeyPolicy`]'s
+//! call. Reads go where cache reads go (a replica with `READ_FROM=replica`);
+//! never `KEYS`.
 
-use super::{admin::Admin, extract::ApiQuery};
-use crate::{cache::keys as cache_keys, error::ApiError, state::AppState, topology::Node};
+use super::{
+    extract::ApiQuery,
+    guards::{Admin, Viewer},
+};
+use crate::{
+    cache::keys as cache_keys,
+    error::ApiError,
+    keybrowser::{peek::peek, Reach},
+    state::AppState,
+};
 use app::types::{
-    validate_key, ApiErrorBody, KeyDeleted, KeyInfo, KeyItem, KeyPage, KeyQuery, KeyType, KeyValue,
-    MAX_ITEMS, MAX_STRING_BYTES,
+    validate_key, ApiErrorBody, KeyDeleted, KeyInfo, KeyPage, KeyQuery, KeyType, KeyValue, Role,
+    MAX_ANSWER_BYTES,
 };
 use axum::{extract::State, Json};
 use redis::{from_redis_value, Value};
 use std::collections::HashMap;
 
-/// `SSCAN`/`HSCAN` steps at most when gathering the first elements.
-const MAX_SCAN_STEPS: usize = 10;
-
 /// One `SCAN` step: `{"keys": [{"key", "type", "ttl_ms", "bytes"}], "cursor", "total"}`.
 #[utoipa::path(get, path = "/api/keys", tag = "keys",
     params(("match" = Option<String>, Query, description = "SCAN MATCH glob, at most 256 bytes (default *)"),
            ("type" = Option<KeyType>, Query), ("cursor" = Option<u64>, Query, description = "0 starts a scan"),
-           ("count" = Option<u64>, Query, description = "keys looked at, 1..=1000, default 100")),
+           ("count" = Option<u64>, Query, description = "keys looked at, 1..=1000 (viewers: at most 100), default 100")),
     responses((status = 200, body = KeyPage), (status = 400, description = "Invalid input", body = ApiErrorBody),
+              (status = 401, description = "Not signed in as a viewer", body = ApiErrorBody),
+              (status = 403, description = "Wrong token, or viewer pages closed", body = ApiErrorBody),
               (status = 503, description = "Redis is unavailable", body = ApiErrorBody)))]
 pub async fn list(
+    Viewer(caller): Viewer,
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<KeyPage>, ApiError> {
-    let query = KeyQuery::parse(&params)?;
+    let mut query = KeyQuery::parse(&params)?;
+    if caller.role < Role::Admin {
+        query = query.bounded_for_viewer();
+    }
     let node = state.cache.read_node();
     let mut scan = redis::cmd("SCAN");
     scan.arg(query.cursor)
@@ -39,7 +52,11 @@ pub async fn list(
     if let Some(kind) = query.kind {
         scan.arg("TYPE").arg(kind.as_str());
     }
-    let (cursor, names): (u64, Vec<String>) = node.query(&scan).await?;
+    let (cursor, found): (u64, Vec<String>) = node.query(&scan).await?;
+    // Keys the caller may not see are counted, never named nor looked at.
+    let (names, hidden): (Vec<String>, Vec<String>) = found
+        .into_iter()
+        .partition(|key| state.key_policy.reach(caller.role, key) == Reach::Shown);
     let mut pipe = redis::pipe();
     for name in &names {
         pipe.cmd("TYPE").arg(name).cmd("PTTL").arg(name);
@@ -65,127 +82,75 @@ pub async fn list(
         keys,
         cursor,
         total,
+        hidden: hidden.len() as u64,
     }))
 }
 
 /// One key's value: strings (JSON pretty-printed), lists, sets, sorted sets
-/// (with scores) and hashes, each bounded, with the total length.
+/// (with scores) and hashes, each cut where it is stored (see
+/// [`crate::keybrowser::peek`]), with the true sizes.
 #[utoipa::path(get, path = "/api/keys/value", tag = "keys",
     params(("key" = String, Query, description = "The key, 1..=1024 bytes")),
     responses((status = 200, body = KeyValue), (status = 400, description = "Invalid input", body = ApiErrorBody),
+              (status = 401, description = "Not signed in as a viewer", body = ApiErrorBody),
+              (status = 403, description = "A key the caller's role may not see", body = ApiErrorBody),
               (status = 404, description = "No such key", body = ApiErrorBody),
               (status = 503, description = "Redis is unavailable", body = ApiErrorBody)))]
 pub async fn value(
+    Viewer(caller): Viewer,
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<HashMap<String, String>>,
 ) -> Result<Json<KeyValue>, ApiError> {
     let key = params.get("key").cloned().unwrap_or_default();
     validate_key(&key)?;
+    // Refused before Redis is asked: the answer says nothing of whether
+    // the key exists.
+    match state.key_policy.reach(caller.role, &key) {
+        Reach::Shown => {}
+        Reach::OutsidePrefixes => return Err(ApiError::Forbidden(format!(
+            "viewers see keys under {} only (KEY_BROWSER_PREFIXES); this key needs the admin role",
+            state.key_policy.prefixes().join(", ")
+        ))),
+        Reach::Never => {
+            return Err(ApiError::Forbidden(
+                "session and rate-limit keys are shown to nobody".to_string(),
+            ))
+        }
+    }
     let node = state.cache.read_node();
+    let peeked = peek(&node, &key)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no key {:?}", short(&key))))?;
     let mut pipe = redis::pipe();
-    pipe.cmd("TYPE").arg(&key).cmd("PTTL").arg(&key);
+    pipe.cmd("PTTL").arg(&key);
     pipe.cmd("MEMORY").arg("USAGE").arg(&key);
     let head: Vec<Value> = node.pipe(&pipe).await?;
-    let kind = head
-        .first()
-        .map(text)
-        .and_then(|t| KeyType::from_reply(&t))
-        .ok_or_else(|| ApiError::NotFound(format!("no key {:?}", short(&key))))?;
     // OBJECT ENCODING fails on a key that vanished meanwhile: not fatal.
     let encoding: Option<String> = node
         .query(redis::cmd("OBJECT").arg("ENCODING").arg(&key))
         .await
         .ok();
-    let mut answer = KeyValue {
-        key: key.clone(),
-        kind,
-        ttl_ms: head.get(1).and_then(ttl),
-        bytes: head.get(2).and_then(optional_number),
+    let truncated = peeked.truncated();
+    // Whole JSON is pretty-printed; a cut one is shown as it is.
+    let pretty = peeked
+        .text
+        .as_deref()
+        .filter(|_| !truncated)
+        .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw).ok())
+        .and_then(|json| serde_json::to_string_pretty(&json).ok())
+        .filter(|pretty| pretty.len() <= MAX_ANSWER_BYTES);
+    Ok(Json(KeyValue {
+        key,
+        kind: peeked.kind,
+        ttl_ms: head.first().and_then(ttl),
+        bytes: head.get(1).and_then(optional_number),
         encoding,
-        length: 0,
-        text: None,
-        json: false,
-        items: Vec::new(),
-        truncated: false,
-    };
-    match kind {
-        KeyType::String => {
-            let mut pipe = redis::pipe();
-            pipe.cmd("STRLEN").arg(&key);
-            pipe.cmd("GETRANGE")
-                .arg(&key)
-                .arg(0)
-                .arg(MAX_STRING_BYTES - 1);
-            let (length, bytes): (u64, Vec<u8>) = node.pipe(&pipe).await?;
-            let raw = String::from_utf8_lossy(&bytes).into_owned();
-            let pretty = serde_json::from_str::<serde_json::Value>(&raw)
-                .ok()
-                .and_then(|json| serde_json::to_string_pretty(&json).ok());
-            answer.json = pretty.is_some();
-            answer.text = Some(pretty.unwrap_or(raw));
-            answer.length = length;
-            answer.truncated = length as usize > MAX_STRING_BYTES;
-        }
-        KeyType::List => {
-            let mut pipe = redis::pipe();
-            pipe.cmd("LLEN").arg(&key);
-            pipe.cmd("LRANGE").arg(&key).arg(0).arg(MAX_ITEMS - 1);
-            let (length, values): (u64, Vec<String>) = node.pipe(&pipe).await?;
-            answer.length = length;
-            answer.items = values.into_iter().map(plain).collect();
-        }
-        KeyType::Zset => {
-            let mut pipe = redis::pipe();
-            pipe.cmd("ZCARD").arg(&key);
-            pipe.cmd("ZRANGE")
-                .arg(&key)
-                .arg(0)
-                .arg(MAX_ITEMS - 1)
-                .arg("WITHSCORES");
-            let (length, pairs): (u64, Vec<(String, f64)>) = node.pipe(&pipe).await?;
-            answer.length = length;
-            answer.items = pairs
-                .into_iter()
-                .map(|(value, score)| KeyItem {
-                    field: None,
-                    value,
-                    score: Some(score),
-                })
-                .collect();
-        }
-        KeyType::Set => {
-            answer.length = node.query(redis::cmd("SCARD").arg(&key)).await?;
-            answer.items = first_elements(&node, "SSCAN", &key, 1)
-                .await?
-                .into_iter()
-                .map(|mut e| plain(e.pop().unwrap_or_default()))
-                .collect();
-        }
-        KeyType::Hash => {
-            answer.length = node.query(redis::cmd("HLEN").arg(&key)).await?;
-            answer.items = first_elements(&node, "HSCAN", &key, 2)
-                .await?
-                .into_iter()
-                .map(|mut pair| {
-                    let value = pair.pop().unwrap_or_default();
-                    KeyItem {
-                        field: pair.pop(),
-                        value,
-                        score: None,
-                    }
-                })
-                .collect();
-        }
-        KeyType::Stream => {
-            answer.length = node.query(redis::cmd("XLEN").arg(&key)).await?;
-            answer.truncated = answer.length > 0;
-        }
-        KeyType::Other => answer.truncated = true,
-    }
-    if kind != KeyType::String {
-        answer.truncated |= answer.length > answer.items.len() as u64;
-    }
-    Ok(Json(answer))
+        length: peeked.length,
+        json: pretty.is_some(),
+        text: pretty.or(peeked.text),
+        items: peeked.items,
+        truncated,
+    }))
 }
 
 /// Evicts one cache entry (`cache:*` only: the product database and the
@@ -222,44 +187,6 @@ pub async fn delete(
         key,
         deleted: removed == 1,
     }))
-}
-
-/// The first elements of a set or hash by `SSCAN`/`HSCAN` steps, each as
-/// `width` strings (1 for members, 2 for field and value).
-async fn first_elements(
-    node: &Node,
-    command: &str,
-    key: &str,
-    width: usize,
-) -> Result<Vec<Vec<String>>, ApiError> {
-    let mut cursor = 0u64;
-    let mut found: Vec<Vec<String>> = Vec::new();
-    for _ in 0..MAX_SCAN_STEPS {
-        let (next, flat): (u64, Vec<String>) = node
-            .query(
-                redis::cmd(command)
-                    .arg(key)
-                    .arg(cursor)
-                    .arg("COUNT")
-                    .arg(MAX_ITEMS),
-            )
-            .await?;
-        found.extend(flat.chunks(width).map(<[String]>::to_vec));
-        cursor = next;
-        if cursor == 0 || found.len() >= MAX_ITEMS {
-            break;
-        }
-    }
-    found.truncate(MAX_ITEMS);
-    Ok(found)
-}
-
-fn plain(value: String) -> KeyItem {
-    KeyItem {
-        field: None,
-        value,
-        score: None,
-    }
 }
 
 /// A status or bulk reply as text.

@@ -1,10 +1,14 @@
-//! Live routes: `GET /api/replication` (the latest topology) and `GET /ws`
-//! (the WebSocket feed: a snapshot, then `metrics` every tick and `lookup`
-//! batches).
+//! Live routes: `GET /api/replication` (the latest topology, for viewers) and
+//! `GET /ws` (the WebSocket feed: a snapshot, then `metrics` every tick and,
+//! for viewers, `lookup` batches; a public client gets each tick's aggregate
+//! figures and no one's searches).
 
-use super::client_ip::client_ip;
+use super::{
+    client_ip::client_ip,
+    guards::{Anyone, Viewer},
+};
 use crate::{error::ApiError, state::AppState};
-use app::types::{ApiErrorBody, Replication, ServerMessage};
+use app::types::{ApiErrorBody, Replication, Role, ServerMessage};
 use axum::{
     extract::{
         ws::{
@@ -34,8 +38,13 @@ const MAX_CLIENT_FRAMES_PER_SEC: u32 = 20;
 /// The latest replication view; 503 until the collector's first tick.
 #[utoipa::path(get, path = "/api/replication", tag = "topology",
     responses((status = 200, body = Replication),
+              (status = 401, description = "Not signed in as a viewer", body = ApiErrorBody),
+              (status = 403, description = "Wrong token, or viewer pages closed", body = ApiErrorBody),
               (status = 503, description = "No metrics collected yet", body = ApiErrorBody)))]
-pub async fn replication(State(state): State<AppState>) -> Result<Json<Replication>, ApiError> {
+pub async fn replication(
+    _viewer: Viewer,
+    State(state): State<AppState>,
+) -> Result<Json<Replication>, ApiError> {
     let tick = state
         .hub
         .latest()
@@ -50,6 +59,7 @@ pub async fn replication(State(state): State<AppState>) -> Result<Json<Replicati
 /// Upgrades to a WebSocket, within the client limits (all clients, and per
 /// address); a request that is no WebSocket handshake gets a JSON 4xx.
 pub async fn ws(
+    Anyone(caller): Anyone,
     State(state): State<AppState>,
     parts: axum::http::request::Parts,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -87,19 +97,33 @@ pub async fn ws(
         .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(4 * WRITE_BUFFER + MAX_TICK_BYTES)
         .on_upgrade(move |socket| async move {
-            client(socket, state, permit).await;
+            client(socket, state, caller.role, permit).await;
             drop(slot);
         })
 }
 
-/// Serves one client until it leaves, lags too far, or misbehaves.
-async fn client(mut socket: WebSocket, state: AppState, _permit: OwnedSemaphorePermit) {
+/// Serves one client until it leaves, lags too far, or misbehaves. Its
+/// role is the one it had at the handshake, for the life of the socket.
+async fn client(mut socket: WebSocket, state: AppState, role: Role, _permit: OwnedSemaphorePermit) {
     // Subscribe before the snapshot so nothing between the two is missed.
-    let mut feed = state.hub.subscribe();
+    let mut feed = state.hub.subscribe(role);
+    let viewer = role >= Role::Viewer;
+    let latest = state.hub.latest();
     let snapshot = ServerMessage::Snapshot {
         recent: state.hub.recent(),
-        metrics: state.hub.latest().map(|m| (*m).clone()),
-        history: state.stats.history().await.unwrap_or_default(),
+        metrics: latest.map(|m| {
+            if viewer {
+                (*m).clone()
+            } else {
+                m.public_view()
+            }
+        }),
+        history: if viewer {
+            state.stats.history().await.unwrap_or_default()
+        } else {
+            Vec::new()
+        },
+        role,
     };
     let Ok(text) = serde_json::to_string(&snapshot) else {
         return;

@@ -1,9 +1,9 @@
 //! The JSON API under `/api`, one module per resource.
 
-mod admin;
 pub mod client_ip;
 pub(crate) mod db;
 mod extract;
+pub(crate) mod guards;
 pub(crate) mod health;
 pub mod hosts;
 pub(crate) mod keys;
@@ -14,6 +14,7 @@ pub(crate) mod lookup;
 mod prometheus;
 pub mod rate_limit;
 pub mod security_headers;
+pub(crate) mod session;
 pub(crate) mod stats;
 
 use crate::{error::ApiError, state::AppState};
@@ -59,6 +60,12 @@ pub fn api() -> Router<AppState> {
         .route("/api/replication", get(live::replication))
         .route("/api/keys", get(keys::list).delete(keys::delete))
         .route("/api/keys/value", get(keys::value))
+        .route(
+            "/api/session",
+            get(session::who)
+                .post(session::sign_in)
+                .delete(session::sign_out),
+        )
         .route("/api/openapi.json", get(openapi_json))
         .merge(
             utoipa_swagger_ui::SwaggerUi::new("/api/docs")

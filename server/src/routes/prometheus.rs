@@ -1,6 +1,9 @@
 //! `GET /metrics`: Prometheus' text format (see
 //! [`crate::metrics::prometheus`]). Served at the root, where scrapers look.
+//! It names every node and its figures, so it is for viewers: a scraper
+//! sends the viewer token as a bearer token (no Redis call to check it).
 
+use super::guards::Viewer;
 use crate::{
     error::ApiError,
     metrics::{hub::MAX_CLIENTS, prometheus},
@@ -17,7 +20,7 @@ const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset
 
 /// Renders every series from in-process counters and the last tick: no
 /// Redis call, so a scrape costs nothing when Redis is slow or down.
-pub async fn metrics(State(state): State<AppState>) -> Result<Response, ApiError> {
+pub async fn metrics(_viewer: Viewer, State(state): State<AppState>) -> Result<Response, ApiError> {
     let tick = state.hub.latest();
     let ha = state.topology.ha_status();
     let snapshot = prometheus::Snapshot {

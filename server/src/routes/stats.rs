@@ -1,6 +1,7 @@
-//! `GET /api/stats`, `GET /api/history`, and the admin `POST /api/stats/reset`.
+//! `GET /api/stats` (aggregate: public), `GET /api/history` (everyone's
+//! recent searches: viewers), and the admin `POST /api/stats/reset`.
 
-use super::admin::Admin;
+use super::guards::{Admin, Viewer};
 use crate::{error::ApiError, state::AppState};
 use app::types::{ApiErrorBody, HistoryEntry, Stats, StatsReset};
 use axum::{extract::State, Json};
@@ -12,10 +13,17 @@ pub async fn stats(State(state): State<AppState>) -> Result<Json<Stats>, ApiErro
     Ok(Json(state.stats.stats().await?))
 }
 
-/// The recent lookups, newest first.
+/// The recent lookups of every client, newest first (viewers: what people
+/// search for is theirs, not the public's).
 #[utoipa::path(get, path = "/api/history", tag = "stats",
-    responses((status = 200, body = Vec<HistoryEntry>), (status = 503, description = "Redis is unavailable", body = ApiErrorBody)))]
-pub async fn history(State(state): State<AppState>) -> Result<Json<Vec<HistoryEntry>>, ApiError> {
+    responses((status = 200, body = Vec<HistoryEntry>),
+              (status = 401, description = "Not signed in as a viewer", body = ApiErrorBody),
+              (status = 403, description = "Wrong token, or viewer pages closed", body = ApiErrorBody),
+              (status = 503, description = "Redis is unavailable", body = ApiErrorBody)))]
+pub async fn history(
+    _viewer: Viewer,
+    State(state): State<AppState>,
+) -> Result<Json<Vec<HistoryEntry>>, ApiError> {
     Ok(Json(state.stats.history().await?))
 }
 

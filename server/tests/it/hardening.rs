@@ -361,3 +361,45 @@ async fn the_bearer_scheme_is_case_insensitive() {
         assert_eq!(response.status(), StatusCode::OK, "{scheme}");
     }
 }
+
+/// A peer that answers pings (any live one) held its HTTP/2 connection, and
+/// its slot, for ever once it stopped sending requests, and an HTTP/1
+/// keep-alive one until the header-read timeout; both now close once no
+/// request has been under way for the idle timeout.
+#[tokio::test]
+async fn connections_without_requests_close_after_the_idle_timeout() {
+    let topo = Topology::start().await;
+    let app = TestApp::spawn_with(
+        &topo.master.url(),
+        &[topo.replica.url()],
+        &[
+            "--idle-timeout-ms",
+            "500",
+            "--header-read-timeout-ms",
+            "10000",
+        ],
+    )
+    .await;
+    // h2c with prior knowledge: the preface and an empty SETTINGS frame.
+    let mut h2 = TcpStream::connect(app.addr).await.expect("connect");
+    h2.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .await
+        .expect("preface");
+    let started = Instant::now();
+    assert!(
+        closed_within(&mut h2, Duration::from_secs(4)).await,
+        "an idle HTTP/2 connection stays open"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(400));
+
+    let mut h1 = TcpStream::connect(app.addr).await.expect("connect");
+    h1.write_all(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .expect("request");
+    let started = Instant::now();
+    assert!(
+        closed_within(&mut h1, Duration::from_secs(4)).await,
+        "an idle keep-alive connection stays open"
+    );
+    assert!(started.elapsed() >= Duration::from_millis(400));
+}

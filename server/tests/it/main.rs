@@ -6,6 +6,7 @@
 
 mod support;
 
+mod access;
 mod cache;
 mod db;
 mod drills;

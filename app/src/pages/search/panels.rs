@@ -224,6 +224,9 @@ fn LivePanels(links: PanelLinks) -> impl IntoView {
             <Transition fallback=move || view! { <p class="muted">{t.common.loading}</p> }>
                 {move || live_history().map(|h| match (show_mine.get(), h) {
                     (true, _) => view! { <RecentSearches entries=my_searches.get() again store /> }.into_any(),
+                    (false, Err(failure)) if matches!(failure.status, Some(401 | 403)) => view! {
+                        <p class="muted" data-testid="searches-for-viewers">{t.access.searches_for_viewers}</p>
+                    }.into_any(),
                     (false, Err(failure)) => view! { <div class="alert alert-down">{failure.error}</div> }.into_any(),
                     (false, Ok(entries)) => view! { <RecentSearches entries again store /> }.into_any(),
                 })}

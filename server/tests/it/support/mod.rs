@@ -339,13 +339,15 @@ impl TestApp {
         let replicas = replica_urls.join(",");
         let mut args = vec![
             "cachescope",
-            "--addr",
-            "127.0.0.1:0",
             "--redis-url",
             master_url,
             "--redis-replica-urls",
             &replicas,
         ];
+        // Loopback and port 0 unless the test listens elsewhere.
+        if !extra.contains(&"--addr") {
+            args.extend_from_slice(&["--addr", "127.0.0.1:0"]);
+        }
         // Tests send bursts from one address; the rate-limit tests turn it on.
         if !extra.contains(&"--rate-limit-rps") {
             args.extend_from_slice(&["--rate-limit-rps", "0"]);
@@ -369,7 +371,11 @@ impl TestApp {
                 .await;
             let _ = finished.send(());
         });
-        let addr = bound.await.expect("server task reports its address");
+        let mut addr: SocketAddr = bound.await.expect("server task reports its address");
+        // Listening on every address: the tests still only talk to loopback.
+        if addr.ip().is_unspecified() {
+            addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
         TestApp {
             addr,
             http: reqwest::Client::builder()
