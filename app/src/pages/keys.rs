@@ -9,7 +9,7 @@ use crate::api;
 use crate::format::{format_bytes, format_ms};
 use crate::i18n::{use_texts, Texts};
 use crate::types::{
-    percent_encode, KeyDeleted, KeyInfo, KeyItem, KeyPage, KeyQuery, KeyType, KeyValue,
+    percent_encode, ApiFailure, KeyDeleted, KeyInfo, KeyItem, KeyPage, KeyQuery, KeyType, KeyValue,
 };
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
@@ -139,7 +139,7 @@ pub fn KeysPage() -> impl IntoView {
             </Form>
             <Transition fallback=move || view! { <p class="muted">{k.scanning}</p> }>
                 {move || first.get().map(|page| match page {
-                    Err(failure) => view! { <div class="alert alert-down" role="alert">{failure.error}</div> }.into_any(),
+                    Err(failure) => view! { <div class="alert alert-down" role="alert" data-testid="keys-error">{failure.error}</div> }.into_any(),
                     Ok(page) => {
                         let pattern = scan.get_untracked().pattern;
                         view! {
@@ -163,6 +163,8 @@ pub fn KeysPage() -> impl IntoView {
         </section>
         <Transition fallback=|| ()>
             {move || value.get().flatten().map(|answer| match answer {
+                // Refused like the key list above, which already says why.
+                Err(failure) if refused(&failure) && first.get().is_some_and(|p| p.is_err()) => ().into_any(),
                 Err(failure) => view! {
                     <section class="glass card"><div class="alert alert-down" role="alert" data-testid="key-error">{failure.error}</div></section>
                 }.into_any(),
@@ -271,6 +273,9 @@ fn ValueCard(value: KeyValue) -> impl IntoView {
 fn Evict(key: String) -> impl IntoView {
     let k = &use_texts().keys;
     let token = RwSignal::new(String::new());
+    // Signed in as admin: the session (and its CSRF token) does, no field.
+    let session = crate::session::use_session();
+    let signed_in_admin = move || admin_csrf(session.0.get());
     let outcome = RwSignal::new(None::<Result<&'static str, String>>);
     let busy = RwSignal::new(false);
     let product = key
@@ -282,9 +287,22 @@ fn Evict(key: String) -> impl IntoView {
             ev.prevent_default();
             let path = format!("/api/keys?key={}", percent_encode(&key));
             busy.set(true);
+            let csrf = admin_csrf(session.0.get_untracked());
             leptos::task::spawn_local(async move {
-                let answer: Result<KeyDeleted, _> =
-                    api::delete_json(path, token.get_untracked()).await;
+                let answer: Result<KeyDeleted, _> = match csrf {
+                    Some(csrf) => match api::send(
+                        "DELETE",
+                        path,
+                        None,
+                        vec![(crate::types::CSRF_HEADER, csrf)],
+                    )
+                    .await
+                    {
+                        Ok((status, body)) => api::decode(status, &body),
+                        Err(failure) => Err(failure),
+                    },
+                    None => api::delete_json(path, token.get_untracked()).await,
+                };
                 outcome.set(Some(match answer {
                     Ok(done) if done.deleted => Ok(k.evicted),
                     Ok(_) => Ok(k.already_gone),
@@ -296,11 +314,13 @@ fn Evict(key: String) -> impl IntoView {
     };
     view! {
         <form class="evict" on:submit=evict data-testid="evict">
-            <label class="field">
-                <span>{k.admin_token}</span>
-                <input type="password" autocomplete="off" data-testid="evict-token"
-                    prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev)) />
-            </label>
+            {move || signed_in_admin().is_none().then(|| view! {
+                <label class="field">
+                    <span>{k.admin_token}</span>
+                    <input type="password" autocomplete="off" data-testid="evict-token"
+                        prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev)) />
+                </label>
+            })}
             <button class="button" type="submit" data-testid="evict-submit" disabled=move || busy.get()>{k.evict}</button>
             {move || outcome.get().map(|outcome| match outcome {
                 Ok(text) => view! {
@@ -312,6 +332,19 @@ fn Evict(key: String) -> impl IntoView {
             })}
         </form>
     }
+}
+
+/// The CSRF token of an admin session (`None` for anyone else).
+fn admin_csrf(session: Option<Result<crate::types::SessionInfo, ApiFailure>>) -> Option<String> {
+    session
+        .and_then(Result::ok)
+        .filter(|s| s.role == crate::types::Role::Admin)
+        .and_then(|s| s.csrf_token)
+}
+
+/// A refusal for the caller's role (not signed in, or not allowed).
+fn refused(failure: &ApiFailure) -> bool {
+    matches!(failure.status, Some(401 | 403))
 }
 
 /// "cut to 1 KiB of 1.0 MiB" after an element shown in part.

@@ -107,10 +107,12 @@ pub async fn value(
     // the key exists.
     match state.key_policy.reach(caller.role, &key) {
         Reach::Shown => {}
-        Reach::OutsidePrefixes => return Err(ApiError::Forbidden(format!(
+        Reach::OutsidePrefixes => {
+            return Err(ApiError::Forbidden(format!(
             "viewers see keys under {} only (KEY_BROWSER_PREFIXES); this key needs the admin role",
             state.key_policy.prefixes().join(", ")
-        ))),
+        )))
+        }
         Reach::Never => {
             return Err(ApiError::Forbidden(
                 "session and rate-limit keys are shown to nobody".to_string(),

@@ -13,7 +13,12 @@ async fn app(topo: &Topology) -> TestApp {
     TestApp::spawn_with(
         &topo.master.url(),
         &[topo.replica.url()],
-        &["--admin-token", TOKEN, "--key-browser-prefixes", "db:,cache:,test:"],
+        &[
+            "--admin-token",
+            TOKEN,
+            "--key-browser-prefixes",
+            "db:,cache:,test:",
+        ],
     )
     .await
 }
