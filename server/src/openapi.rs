@@ -51,15 +51,19 @@ use utoipa::{
 )]
 pub struct ApiDoc;
 
-/// The `admin` security scheme: `Authorization: Bearer <ADMIN_TOKEN>`.
+/// The `admin` and `viewer` security schemes: `Authorization: Bearer
+/// <ADMIN_TOKEN>` or `<VIEWER_TOKEN>` (a browser uses the session cookie
+/// instead, see `/api/session`).
 struct AdminToken;
 
 impl Modify for AdminToken {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "admin",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
-        );
+        for name in ["admin", "viewer"] {
+            components.add_security_scheme(
+                name,
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
     }
 }

@@ -78,11 +78,13 @@ fn Topology(report: Result<HealthReport, ApiFailure>) -> impl IntoView {
         .into_any(),
         Ok(report) => {
             let master_down = report.status == HealthStatus::Down;
+            // The public is not told addresses: the role stands in.
             let master_addr = report
                 .nodes
                 .first()
                 .map(|n| n.addr.clone())
-                .unwrap_or_default();
+                .filter(|addr| !addr.is_empty())
+                .unwrap_or_else(|| use_texts().common.role_master.to_string());
             view! {
                 <StatusPill status=Some(report.status) />
                 {master_down

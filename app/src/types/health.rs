@@ -116,6 +116,21 @@ pub struct HealthReport {
     pub checked_at_ms: u64,
 }
 
+impl HealthReport {
+    /// What the public is shown: each node's role and state, without its
+    /// address or error sentence (the network layout is for viewers).
+    pub fn public_view(mut self) -> Self {
+        for node in &mut self.nodes {
+            node.addr = String::new();
+            node.error = None;
+        }
+        if let Some(store) = &mut self.store {
+            store.error = None;
+        }
+        self
+    }
+}
+
 fn ready_by_default() -> bool {
     true
 }

@@ -1,16 +1,29 @@
 //! `GET /api/health`: 200 when the master answers, 503 otherwise; the body
-//! lists every node and the product store either way.
+//! lists every node and the product store either way (for the public, roles
+//! and states without addresses or error sentences).
 
 use crate::state::AppState;
-use app::types::{HealthReport, HealthStatus, StoreHealth};
-use axum::{extract::State, http::StatusCode, Json};
+use app::types::{HealthReport, HealthStatus, Role, StoreHealth};
+use axum::{
+    extract::State,
+    http::{request::Parts, StatusCode},
+    Json,
+};
 
 /// Probes every node concurrently; answers within one Redis timeout.
 #[utoipa::path(get, path = "/api/health", tag = "topology",
     responses((status = 200, description = "The master answers", body = HealthReport),
               (status = 503, description = "The master does not answer, or the server is still loading the built-in catalog (`ready: false`)", body = HealthReport)))]
-pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthReport>) {
-    let (report, store) = tokio::join!(state.topology.health(), state.db.ping());
+pub async fn health(
+    State(state): State<AppState>,
+    parts: Parts,
+) -> (StatusCode, Json<HealthReport>) {
+    // A caller that cannot be told (a wrong token, sessions unreadable with
+    // Redis down) is public: health answers whatever else fails.
+    let (caller, (report, store)) = tokio::join!(state.access.caller(&parts), async {
+        tokio::join!(state.topology.health(), state.db.ping())
+    });
+    let viewer = caller.is_ok_and(|c| c.role >= Role::Viewer);
     let store = match store {
         // The Redis store is the master.
         None => {
@@ -43,5 +56,8 @@ pub async fn health(State(state): State<AppState>) -> (StatusCode, Json<HealthRe
         _ if !report.ready => StatusCode::SERVICE_UNAVAILABLE,
         HealthStatus::Ok | HealthStatus::Degraded => StatusCode::OK,
     };
-    (status, Json(report))
+    (
+        status,
+        Json(if viewer { report } else { report.public_view() }),
+    )
 }

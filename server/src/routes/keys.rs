@@ -25,7 +25,7 @@ use redis::{from_redis_value, Value};
 use std::collections::HashMap;
 
 /// One `SCAN` step: `{"keys": [{"key", "type", "ttl_ms", "bytes"}], "cursor", "total"}`.
-#[utoipa::path(get, path = "/api/keys", tag = "keys",
+#[utoipa::path(get, path = "/api/keys", tag = "keys", security(("viewer" = [])),
     params(("match" = Option<String>, Query, description = "SCAN MATCH glob, at most 256 bytes (default *)"),
            ("type" = Option<KeyType>, Query), ("cursor" = Option<u64>, Query, description = "0 starts a scan"),
            ("count" = Option<u64>, Query, description = "keys looked at, 1..=1000 (viewers: at most 100), default 100")),
@@ -89,7 +89,7 @@ pub async fn list(
 /// One key's value: strings (JSON pretty-printed), lists, sets, sorted sets
 /// (with scores) and hashes, each cut where it is stored (see
 /// [`crate::keybrowser::peek`]), with the true sizes.
-#[utoipa::path(get, path = "/api/keys/value", tag = "keys",
+#[utoipa::path(get, path = "/api/keys/value", tag = "keys", security(("viewer" = [])),
     params(("key" = String, Query, description = "The key, 1..=1024 bytes")),
     responses((status = 200, body = KeyValue), (status = 400, description = "Invalid input", body = ApiErrorBody),
               (status = 401, description = "Not signed in as a viewer", body = ApiErrorBody),

@@ -36,7 +36,7 @@ const MAX_TICK_BYTES: usize = 256 * 1024;
 const MAX_CLIENT_FRAMES_PER_SEC: u32 = 20;
 
 /// The latest replication view; 503 until the collector's first tick.
-#[utoipa::path(get, path = "/api/replication", tag = "topology",
+#[utoipa::path(get, path = "/api/replication", tag = "topology", security(("viewer" = [])),
     responses((status = 200, body = Replication),
               (status = 401, description = "Not signed in as a viewer", body = ApiErrorBody),
               (status = 403, description = "Wrong token, or viewer pages closed", body = ApiErrorBody),

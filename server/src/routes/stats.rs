@@ -15,7 +15,7 @@ pub async fn stats(State(state): State<AppState>) -> Result<Json<Stats>, ApiErro
 
 /// The recent lookups of every client, newest first (viewers: what people
 /// search for is theirs, not the public's).
-#[utoipa::path(get, path = "/api/history", tag = "stats",
+#[utoipa::path(get, path = "/api/history", tag = "stats", security(("viewer" = [])),
     responses((status = 200, body = Vec<HistoryEntry>),
               (status = 401, description = "Not signed in as a viewer", body = ApiErrorBody),
               (status = 403, description = "Wrong token, or viewer pages closed", body = ApiErrorBody),

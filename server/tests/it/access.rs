@@ -160,6 +160,21 @@ async fn the_public_reads_no_key_viewers_only_their_prefixes_and_nobody_sessions
             "{path}"
         );
     }
+    // Health is public, the network layout is not.
+    let (_, public_health) = get(&app, "/api/health", &[]).await;
+    assert!(
+        !public_health.contains(&topo.master.addr()),
+        "{public_health}"
+    );
+    assert!(
+        public_health.contains("\"role\":\"master\""),
+        "{public_health}"
+    );
+    let (_, viewer_health) = get(&app, "/api/health", &viewer).await;
+    assert!(
+        viewer_health.contains(&topo.master.addr()),
+        "{viewer_health}"
+    );
     // What is public stays public.
     for path in ["/api/products/prod1", "/api/stats", "/api/health", "/"] {
         assert!(get(&app, path, &[]).await.0.is_success(), "{path}");

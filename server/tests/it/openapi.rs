@@ -23,6 +23,9 @@ async fn the_document_lists_every_api_route_and_the_viewer_is_local() {
         ("/api/stats/reset", &["post"]),
         ("/api/history", &["get"]),
         ("/api/replication", &["get"]),
+        ("/api/keys", &["get", "delete"]),
+        ("/api/keys/value", &["get"]),
+        ("/api/session", &["get", "post", "delete"]),
     ] {
         for method in methods {
             assert!(
@@ -40,12 +43,21 @@ async fn the_document_lists_every_api_route_and_the_viewer_is_local() {
         "Replication",
         "ApiErrorBody",
         "ProductWritten",
+        "SessionInfo",
+        "SignIn",
+        "KeyValue",
     ] {
         assert!(schemas.contains_key(name), "no schema {name}");
     }
-    assert_eq!(
-        doc["components"]["securitySchemes"]["admin"]["scheme"],
-        "bearer"
+    for scheme in ["admin", "viewer"] {
+        assert_eq!(
+            doc["components"]["securitySchemes"][scheme]["scheme"],
+            "bearer"
+        );
+    }
+    assert!(
+        paths["/api/keys/value"]["get"]["security"][0]["viewer"].is_array(),
+        "viewer routes say so"
     );
     // Swagger UI from the binary itself: the page and its script are ours.
     let (status, html) = app.get_html("/api/docs/").await;
