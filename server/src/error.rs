@@ -106,7 +106,7 @@ impl From<CatalogError> for ApiError {
             }
             CatalogError::Store(store) => store.into(),
             CatalogError::OutcomeUnknown(store) => ApiError::OutcomeUnknown(store.to_string()),
-            refused @ CatalogError::FailoverInProgress => {
+            refused @ (CatalogError::FailoverInProgress | CatalogError::Contended) => {
                 ApiError::WriteRefused(refused.to_string())
             }
             corrupt @ CatalogError::Corrupt { .. } => ApiError::Internal(corrupt.to_string()),

@@ -22,9 +22,9 @@ impl Invalidator {
 
     /// Drops the entries of `ids` and every search entry (one script).
     pub async fn products(&self, ids: &[&str]) -> Result<(), StoreError> {
-        let mut invocation = scripts::INVALIDATE.prepare_invoke();
+        let mut invocation = scripts::INVALIDATE.key(keys::SEARCH_GENERATION);
         for id in ids {
-            invocation.arg(*id);
+            invocation.key(keys::product(id));
         }
         let _: i64 = self.master.script(&invocation).await?;
         Ok(())

@@ -20,6 +20,11 @@ pub const MISSING: &str = "";
 /// before a write can no longer be reached.
 pub const SEARCH_GENERATION: &str = "cache:search:gen";
 
-/// Prefix of `cache:search:<generation>:<canonical search>` (built in the
-/// scripts, which read the generation atomically).
+/// Prefix of `cache:search:<generation>:<canonical search>`.
 pub const SEARCH_PREFIX: &str = "cache:search:";
+
+/// `cache:search:<generation>:<canonical search>`: one page of results, made
+/// under that generation (reached only while it is current).
+pub fn search(generation: &str, canonical: &str) -> String {
+    format!("{SEARCH_PREFIX}{generation}:{canonical}")
+}

@@ -15,6 +15,7 @@ pub use invalidate::Invalidator;
 pub use near::{NearCache, NearLimits};
 
 use crate::{
+    catalog::keys as db_keys,
     error::ApiError,
     metrics::{Hub, ReadTarget},
     postgres::listen::Channel,
@@ -37,6 +38,10 @@ use std::{
 
 /// How long an absent id is remembered.
 pub const NEGATIVE_TTL: Duration = Duration::from_secs(5);
+
+/// Reads of a search's entry while writes keep moving the generation, before
+/// the lookup goes to the database.
+const MAX_GENERATION_TRIES: usize = 3;
 
 /// The answer of a lookup, with where it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,6 +142,9 @@ pub struct Cache {
     /// With PostgreSQL: whether its change notifications reach this
     /// server (while they may not, lookups bypass both cache tiers).
     channel: Option<Arc<Channel>>,
+    /// The search generation this server saw last: the one a search read
+    /// expects (its entry key is built from it before the script runs).
+    generation: std::sync::Mutex<String>,
 }
 
 impl Cache {
@@ -160,6 +168,7 @@ impl Cache {
             stats,
             hub,
             floors: reads.enabled().then(Floors::default),
+            generation: std::sync::Mutex::new("0".to_string()),
             reads,
             products: SingleFlight::default(),
             searches: SingleFlight::default(),
@@ -392,13 +401,16 @@ impl Cache {
                 let ttl_ms = self.jittered_ttl_ms();
                 let fill = match &generation {
                     None => {
-                        let mut fill = scripts::FILL_PRODUCT.prepare_invoke();
-                        fill.arg(id).arg(&json).arg(ttl_ms);
+                        let mut fill = scripts::FILL_PRODUCT.key(db_keys::product(id));
+                        fill.key(keys::product(id)).arg(&json).arg(ttl_ms);
                         fill
                     }
                     Some(generation) => {
-                        let mut fill = scripts::FILL_PRODUCT_AT.prepare_invoke();
-                        fill.arg(id).arg(&json).arg(ttl_ms).arg(generation);
+                        let mut fill = scripts::FILL_PRODUCT_AT.key(keys::SEARCH_GENERATION);
+                        fill.key(keys::product(id))
+                            .arg(&json)
+                            .arg(ttl_ms)
+                            .arg(generation);
                         fill
                     }
                 };
@@ -420,10 +432,10 @@ impl Cache {
             None => {
                 let ttl_ms = NEGATIVE_TTL.as_millis() as u64;
                 let mut fill = match &generation {
-                    None => scripts::FILL_MISSING.prepare_invoke(),
-                    Some(_) => scripts::FILL_MISSING_AT.prepare_invoke(),
+                    None => scripts::FILL_MISSING.key(db_keys::product(id)),
+                    Some(_) => scripts::FILL_MISSING_AT.key(keys::SEARCH_GENERATION),
                 };
-                fill.arg(id).arg(ttl_ms);
+                fill.key(keys::product(id)).arg(ttl_ms);
                 if let Some(generation) = &generation {
                     fill.arg(generation);
                 }
@@ -523,21 +535,59 @@ impl Cache {
     }
 
     /// The current write generation and, if cached under it, the search's
-    /// entry with its JSON size (one script, one round trip).
+    /// entry with its JSON size (one script, one round trip while the
+    /// generation this server saw last is still current; one more after a
+    /// write moved it on).
     async fn read_search(
         &self,
         node: &Node,
         canonical: &str,
     ) -> Result<(String, Option<(Filled<Arc<ProductPage>>, usize)>), ApiError> {
-        let (generation, cached, pttl): (String, Option<String>, i64) = match &self.floors {
+        let mut expected = self.known_generation();
+        for _ in 0..MAX_GENERATION_TRIES {
+            let (generation, cached, pttl) =
+                self.read_search_under(node, canonical, &expected).await?;
+            if generation != expected {
+                self.saw_generation(&generation);
+                expected = generation;
+                continue;
+            }
+            let hit = cached.and_then(|json| {
+                let page = serde_json::from_str::<ProductPage>(&json).ok()?;
+                Some((
+                    Filled {
+                        value: Arc::new(page),
+                        source: Source::Cache,
+                        ttl_ms: pttl.max(0) as u64,
+                    },
+                    json.len(),
+                ))
+            });
+            return Ok((generation, hit));
+        }
+        // Writes keep moving it: a miss under the latest one seen.
+        Ok((expected, None))
+    }
+
+    /// One read of the search's entry under `expected` (see
+    /// [`scripts::READ_SEARCH`]); in replica mode between two `ROLE`s, with
+    /// the floors checked.
+    async fn read_search_under(
+        &self,
+        node: &Node,
+        canonical: &str,
+        expected: &str,
+    ) -> Result<(String, Option<String>, i64), ApiError> {
+        match &self.floors {
             None => {
-                let mut read = scripts::READ_SEARCH.prepare_invoke();
-                read.arg(canonical);
-                node.script(&read).await?
+                let mut read = scripts::READ_SEARCH.key(keys::SEARCH_GENERATION);
+                read.key(keys::search(expected, canonical)).arg(expected);
+                Ok(node.script(&read).await?)
             }
             Some(floors) => {
-                let (before, answer, after) =
-                    self.read_search_between_roles(node, canonical).await?;
+                let (before, answer, after) = self
+                    .read_search_between_roles(node, canonical, expected)
+                    .await?;
                 if let Some(json) = &answer.1 {
                     let bytes = json.as_bytes();
                     if is_replica(&before)
@@ -547,21 +597,21 @@ impl Cache {
                     }
                     floors.answered_search(canonical, role_offset(&after), bytes);
                 }
-                answer
+                Ok(answer)
             }
-        };
-        let hit = cached.and_then(|json| {
-            let page = serde_json::from_str::<ProductPage>(&json).ok()?;
-            Some((
-                Filled {
-                    value: Arc::new(page),
-                    source: Source::Cache,
-                    ttl_ms: pttl.max(0) as u64,
-                },
-                json.len(),
-            ))
-        });
-        Ok((generation, hit))
+        }
+    }
+
+    /// The search generation this server saw last.
+    fn known_generation(&self) -> String {
+        self.generation
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn saw_generation(&self, generation: &str) {
+        *self.generation.lock().unwrap_or_else(|e| e.into_inner()) = generation.to_string();
     }
 
     /// The search script between two `ROLE`s in one pipeline (see
@@ -571,13 +621,16 @@ impl Cache {
         &self,
         node: &Node,
         canonical: &str,
+        expected: &str,
     ) -> Result<(redis::Value, (String, Option<String>, i64), redis::Value), ApiError> {
         let mut pipe = redis::pipe();
         pipe.cmd("ROLE")
             .cmd("EVALSHA")
             .arg(scripts::READ_SEARCH.get_hash())
-            .arg(0)
-            .arg(canonical)
+            .arg(2)
+            .arg(keys::SEARCH_GENERATION)
+            .arg(keys::search(expected, canonical))
+            .arg(expected)
             .cmd("ROLE");
         match node.pipe(&pipe).await {
             Err(error) if error.is_no_script() => {
@@ -610,8 +663,11 @@ impl Cache {
         let page = self.db.search(query).await?;
         let json = serde_json::to_string(&page).map_err(|e| ApiError::Internal(e.to_string()))?;
         let ttl_ms = self.jittered_ttl_ms();
-        let mut fill = scripts::FILL_SEARCH.prepare_invoke();
-        fill.arg(generation).arg(canonical).arg(&json).arg(ttl_ms);
+        let mut fill = scripts::FILL_SEARCH.key(keys::SEARCH_GENERATION);
+        fill.key(keys::search(generation, canonical))
+            .arg(generation)
+            .arg(&json)
+            .arg(ttl_ms);
         let stored = self.store(self.master.script::<i64>(&fill).await);
         self.answered_from_master(Answered::Search(canonical, json.as_bytes()))
             .await;

@@ -3,6 +3,7 @@
 //! Listings are answered from the indexes, never by reading every product.
 
 pub mod keys;
+mod plan;
 mod query;
 mod scripts;
 pub mod search;
@@ -28,6 +29,10 @@ pub enum CatalogError {
     /// Sentinel is failing the master over: the write was not sent.
     #[error("a failover of the Redis master is under way; the write was not sent: retry in a few seconds")]
     FailoverInProgress,
+    /// The product changed under every try of a write (each try reads it,
+    /// then writes only if it is still what was read): nothing was written.
+    #[error("the product kept changing while it was being written; nothing was written: retry")]
+    Contended,
     /// A stored product is not valid JSON for our type (edited by hand?).
     #[error("the stored product {id:?} is not valid product JSON: {reason}")]
     Corrupt {
@@ -175,11 +180,28 @@ impl ProductDb {
     }
 
     async fn put_script(&self, product: &Product, nx: bool) -> Result<i64, CatalogError> {
-        let mut invocation = scripts::PUT.prepare_invoke();
-        for arg in put_args(product, nx)? {
-            invocation.arg(arg);
+        for _ in 0..MAX_WRITE_TRIES {
+            let plan = plan::put(product, nx, &self.before(&product.id).await?)?;
+            let outcome = self
+                .master
+                .script(&invocation(&scripts::PUT, &plan))
+                .await?;
+            if outcome != scripts::CHANGED {
+                return Ok(outcome);
+            }
         }
-        Ok(self.master.script(&invocation).await?)
+        Err(CatalogError::Contended)
+    }
+
+    /// What the product `id` is now: the reading a write is planned from.
+    async fn before(&self, id: &str) -> Result<plan::Before, CatalogError> {
+        let mut pipe = redis::pipe();
+        pipe.cmd("GET")
+            .arg(keys::product(id))
+            .cmd("SMEMBERS")
+            .arg(keys::product_words(id));
+        let (json, words): (Option<String>, Vec<String>) = self.master.pipe(&pipe).await?;
+        Ok(plan::Before { json, words })
     }
 
     /// [`ProductDb::put`] for the admin API: the write, then `WAIT` for the
@@ -190,25 +212,33 @@ impl ProductDb {
         &self,
         product: &Product,
     ) -> Result<(bool, Durability), CatalogError> {
-        let (outcome, durability) = self
-            .write_and_wait(&scripts::PUT_CODE, put_args(product, false)?)
-            .await?;
-        Ok((outcome == 1, durability))
+        for _ in 0..MAX_WRITE_TRIES {
+            let plan = plan::put(product, false, &self.before(&product.id).await?)?;
+            let (outcome, durability) = self.write_and_wait(&scripts::PUT_CODE, plan).await?;
+            if outcome != scripts::CHANGED {
+                return Ok((outcome == 1, durability));
+            }
+        }
+        Err(CatalogError::Contended)
     }
 
     /// [`ProductDb::delete`] for the admin API, followed by `WAIT` like
     /// [`ProductDb::put_and_wait`].
     pub async fn delete_and_wait(&self, id: &str) -> Result<(bool, Durability), CatalogError> {
-        let (outcome, durability) = self
-            .write_and_wait(&scripts::DELETE_CODE, vec![id.to_string()])
-            .await?;
-        Ok((outcome == 1, durability))
+        for _ in 0..MAX_WRITE_TRIES {
+            let plan = plan::delete(id, &self.before(id).await?);
+            let (outcome, durability) = self.write_and_wait(&scripts::DELETE_CODE, plan).await?;
+            if outcome != scripts::CHANGED {
+                return Ok((outcome == 1, durability));
+            }
+        }
+        Err(CatalogError::Contended)
     }
 
     async fn write_and_wait(
         &self,
         code: &str,
-        args: Vec<String>,
+        plan: plan::Plan,
     ) -> Result<(i64, Durability), CatalogError> {
         // While Sentinel fails the master over, a replica may already
         // answer as master before the switch is announced: whatever the old
@@ -221,7 +251,10 @@ impl ProductDb {
         let writer = self.topology.writer();
         let master = writer.addr();
         let mut eval = redis::cmd("EVAL");
-        eval.arg(code).arg(0).arg(args);
+        eval.arg(code)
+            .arg(plan.keys.len())
+            .arg(plan.keys)
+            .arg(plan.args);
         let mut pipe = redis::pipe();
         pipe.add_command(eval);
         // `WAIT n 0` would block for ever: a zero bound turns WAIT off, and
@@ -271,29 +304,35 @@ impl ProductDb {
     /// Deletes a product from the record and every index atomically. Returns
     /// `true` when it existed.
     pub async fn delete(&self, id: &str) -> Result<bool, CatalogError> {
-        let mut invocation = scripts::DELETE.prepare_invoke();
-        invocation.arg(id);
-        let removed: i64 = self.master.script(&invocation).await?;
-        Ok(removed == 1)
+        for _ in 0..MAX_WRITE_TRIES {
+            let plan = plan::delete(id, &self.before(id).await?);
+            let removed: i64 = self
+                .master
+                .script(&invocation(&scripts::DELETE, &plan))
+                .await?;
+            if removed != scripts::CHANGED {
+                return Ok(removed == 1);
+            }
+        }
+        Err(CatalogError::Contended)
     }
 }
 
-/// ARGV of the PUT script: id, json, price, category, nx, then the words.
-fn put_args(product: &Product, nx: bool) -> Result<Vec<String>, CatalogError> {
-    let json = serde_json::to_string(product).map_err(|e| CatalogError::Corrupt {
-        id: product.id.clone(),
-        reason: e.to_string(),
-    })?;
-    let mut args = vec![
-        product.id.clone(),
-        json,
-        product.price.to_string(),
-        product.category.clone(),
-        if nx { "1" } else { "0" }.to_string(),
-    ];
-    args.extend(words::product_words(product));
-    Ok(args)
+/// A script call with a plan's keys and arguments.
+fn invocation<'a>(script: &'a redis::Script, plan: &plan::Plan) -> redis::ScriptInvocation<'a> {
+    let mut invocation = script.prepare_invoke();
+    for key in &plan.keys {
+        invocation.key(key);
+    }
+    for arg in &plan.args {
+        invocation.arg(arg);
+    }
+    invocation
 }
+
+/// Tries of a write whose product changes between its reading and its
+/// script (another writer each time) before it gives up.
+const MAX_WRITE_TRIES: usize = 5;
 
 fn decode(id: &str, json: &str) -> Result<Product, CatalogError> {
     serde_json::from_str(json).map_err(|e| CatalogError::Corrupt {

@@ -9,24 +9,25 @@ use std::sync::LazyLock;
 
 /// Intersects the price index with the word sets (and the category set) into
 /// a scratch key, reads the count and the first page by price, and deletes
-/// the scratch key, all in one atomic step. ARGV: min, max, limit, then the
-/// keys to intersect (the price index first: it gives the scores).
+/// the scratch key, all in one atomic step. KEYS: the scratch key, then the
+/// keys to intersect (the price index first: it gives the scores). ARGV:
+/// min, max, limit.
 static SEARCH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(&crate::keyspace::lua(
+    Script::new(
         r#"
 local min, max, limit = ARGV[1], ARGV[2], ARGV[3]
-local tmp = {SEARCH_SCRATCH}
-local args = {tmp, #ARGV - 3}
-for i = 4, #ARGV do args[#args + 1] = ARGV[i] end
+local tmp = KEYS[1]
+local args = {tmp, #KEYS - 1}
+for i = 2, #KEYS do args[#args + 1] = KEYS[i] end
 args[#args + 1] = 'WEIGHTS'
-for i = 4, #ARGV do args[#args + 1] = (i == 4) and 1 or 0 end
+for i = 2, #KEYS do args[#args + 1] = (i == 2) and 1 or 0 end
 redis.call('ZINTERSTORE', unpack(args))
 local total = redis.call('ZCOUNT', tmp, min, max)
 local ids = redis.call('ZRANGE', tmp, min, max, 'BYSCORE', 'LIMIT', 0, limit)
 redis.call('DEL', tmp)
 return {total, ids}
 "#,
-    ))
+    )
 });
 
 impl ProductDb {
@@ -37,18 +38,15 @@ impl ProductDb {
             return self.list(&query.as_listing()).await;
         }
         let (min, max) = score_bounds(query.min_price, query.max_price);
-        let mut invocation = SEARCH.prepare_invoke();
-        invocation
-            .arg(min)
-            .arg(max)
-            .arg(query.limit)
-            .arg(keys::BY_PRICE);
+        let mut invocation = SEARCH.key(keys::SEARCH_SCRATCH);
+        invocation.key(keys::BY_PRICE);
         for word in &query.words {
-            invocation.arg(keys::word(word));
+            invocation.key(keys::word(word));
         }
         if let Some(category) = &query.category {
-            invocation.arg(keys::category(category));
+            invocation.key(keys::category(category));
         }
+        invocation.arg(min).arg(max).arg(query.limit);
         let (total, ids): (u64, Vec<String>) = self.master.script(&invocation).await?;
         let items = self.get_many(&ids).await?;
         Ok(ProductPage { items, total })

@@ -110,15 +110,33 @@ impl ProductDb {
         let mut start = 1;
         while start <= count {
             let end = (start + BATCH - 1).min(count);
-            let mut pipe = redis::pipe();
-            for n in start..=end {
-                pipe.cmd("EVALSHA")
-                    .arg(&sha)
-                    .arg(0)
-                    .arg(super::put_args(&synthetic(n), false)?)
-                    .ignore();
+            let products: Vec<Product> = (start..=end).map(synthetic).collect();
+            // What each is now (one pipeline), then the writes (another).
+            let mut read = redis::pipe();
+            for product in &products {
+                read.cmd("GET")
+                    .arg(keys::product(&product.id))
+                    .cmd("SMEMBERS")
+                    .arg(keys::product_words(&product.id));
             }
-            let _: () = self.master.pipe(&pipe).await?;
+            let before: Vec<(Option<String>, Vec<String>)> = self.master.pipe(&read).await?;
+            let mut write = redis::pipe();
+            for (product, (json, words)) in products.iter().zip(before) {
+                let plan = super::plan::put(product, false, &super::plan::Before { json, words })?;
+                write
+                    .cmd("EVALSHA")
+                    .arg(&sha)
+                    .arg(plan.keys.len())
+                    .arg(plan.keys)
+                    .arg(plan.args);
+            }
+            let outcomes: Vec<i64> = self.master.pipe(&write).await?;
+            // One changed by someone else meanwhile: written alone, planned again.
+            for (product, outcome) in products.iter().zip(outcomes) {
+                if outcome == super::scripts::CHANGED {
+                    self.put(product).await?;
+                }
+            }
             start = end + 1;
         }
         Ok(count)

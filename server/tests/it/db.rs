@@ -746,7 +746,16 @@ async fn a_write_to_a_hung_master_is_unknown_not_refused() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    let sleeper = topo.master.hang(2).await;
+    // A master that answers reads but holds writes (CLIENT PAUSE WRITE): the
+    // write's plan is read, its script is sent, and no answer comes.
+    let mut admin = topo.master.conn().await;
+    let _: () = redis::cmd("CLIENT")
+        .arg("PAUSE")
+        .arg(2000)
+        .arg("WRITE")
+        .query_async(&mut admin)
+        .await
+        .expect("client pause");
     let (status, body) = app
         .send(
             Method::PUT,
@@ -763,14 +772,38 @@ async fn a_write_to_a_hung_master_is_unknown_not_refused() {
             .is_some_and(|e| e.contains("may have been applied")),
         "{body}"
     );
+    // Unknown means either: here the server gave up on that connection, and
+    // Redis drops a paused command with its client, so it was not applied;
+    // whichever it is, the product reads whole once the pause ends.
+    tokio::time::sleep(Duration::from_millis(1600)).await;
+    let (status, body) = app.get_json("/api/db/product/hung-1").await;
+    assert!(
+        status == StatusCode::OK || status == StatusCode::NOT_FOUND,
+        "{status} {body}"
+    );
+    // A master that answers nothing: the write cannot even be planned, is
+    // never sent, and says so (refused, not unknown), and is never applied.
+    let sleeper = topo.master.hang(2).await;
+    let (status, body) = app
+        .send(
+            Method::PUT,
+            "/api/db/product/hung-2",
+            Some(&product("hung-2", 1.0, "durable")),
+            Some(TOKEN),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_ne!(body["outcome"], "unknown", "{body}");
     sleeper.await.expect("sleeper");
-    let applied = crate::support::eventually(Duration::from_secs(3), || async {
-        app.get_json("/api/db/product/hung-1").await.0 == StatusCode::OK
+    let answered = crate::support::eventually(Duration::from_secs(5), || async {
+        app.get_json("/api/db/product/hung-2").await.0 != StatusCode::SERVICE_UNAVAILABLE
     })
     .await;
-    assert!(
-        applied,
-        "the write sent before the hang was applied after it"
+    assert!(answered, "the master answers again");
+    assert_eq!(
+        app.get_json("/api/db/product/hung-2").await.0,
+        StatusCode::NOT_FOUND,
+        "a write never sent was applied"
     );
 }
 
