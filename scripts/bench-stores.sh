@@ -11,6 +11,7 @@
 #     store's search: Redis set intersections vs PostgreSQL's GIN index),
 # and the hit ratio at which the cache pays for itself. Run on demand; the
 # figures go to BENCHMARKS.md.
+set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 ensure_redis
@@ -25,11 +26,9 @@ cargo leptos build --release --split >/dev/null 2>&1 || cargo leptos build --rel
 cargo build --release -p loadgen --quiet
 LOADGEN=target/release/cachescope-loadgen
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 RPORT=$(free_port); PGPORT=$(free_port); APORT=$(free_port)
 DIR=$(mktemp -d)
 BIN="$(pg_bin)"
-run_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" -eq 0 ] && chown postgres:postgres "$DIR"
 cleanup() {
   kill "${APP_PID:-}" 2>/dev/null || true

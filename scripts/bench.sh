@@ -12,6 +12,7 @@
 #      median of 5 fresh topologies) and the write cost of WAIT;
 #   5. a soak under faults per fault mix (scripts/chaos.sh --soak: 10 minutes
 #      each of mixed faults, Redis with each read mode and PostgreSQL; root).
+set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 ensure_redis
@@ -23,10 +24,17 @@ say "building (release)"
 cargo leptos build --release --split >/dev/null 2>&1 || cargo leptos build --release --split
 cargo build --release -p loadgen --quiet
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 RPORT=$(free_port); R2PORT=$(free_port); APORT=$(free_port); A2PORT=$(free_port)
 DIR=$(mktemp -d)
-cleanup() { kill "${APP_PID:-}" "${APP2_PID:-}" 2>/dev/null; redis-cli -p "$R2PORT" shutdown nosave >/dev/null 2>&1; redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1; rm -rf "$DIR"; }
+# Every step may fail (a process already gone): none may stop the others.
+cleanup() {
+  set +e
+  for pid in "${APP_PID:-}" "${APP2_PID:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null; done
+  redis-cli -p "$R2PORT" shutdown nosave >/dev/null 2>&1
+  redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1
+  rm -rf "$DIR"
+  return 0
+}
 trap cleanup EXIT
 redis-server --port "$RPORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" --daemonize yes --logfile "$DIR/m.log" --repl-diskless-sync-delay 0
 redis-server --port "$R2PORT" --bind 127.0.0.1 --save "" --appendonly no --dir "$DIR" --daemonize yes --logfile "$DIR/r.log" --replicaof 127.0.0.1 "$RPORT" --dbfilename r.rdb

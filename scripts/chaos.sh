@@ -17,6 +17,7 @@
 # Exits non-zero when a run breaks a stated guarantee (a durable write lost,
 # a refused write applied, a stale read beyond its bound, a read going back
 # in time on one server, a broken index). Reports: target/chaos/*.json.
+set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 ensure_redis

@@ -8,6 +8,7 @@
 # Run by scripts/test.sh before `cargo leptos build`: the plain `cargo build`
 # here makes a server binary that does not know the bundle's name, which the
 # site build then replaces.
+set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 failed=0

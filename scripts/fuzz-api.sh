@@ -7,7 +7,8 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=scripts/lib/common.sh
+source "$ROOT/scripts/lib/common.sh"
 MPORT=$(free_port); RPORT=$(free_port); APORT=$(free_port)
 DIR=$(mktemp -d)
 cleanup() {
@@ -23,10 +24,8 @@ REDIS_URL="redis://127.0.0.1:$MPORT" REDIS_REPLICA_URLS="redis://127.0.0.1:$RPOR
   LEPTOS_SITE_ADDR="127.0.0.1:$APORT" ADMIN_TOKEN=fuzz RATE_LIMIT_RPS=0 RUST_LOG=error \
   "${CACHESCOPE_BIN:-target/debug/cachescope}" &
 APP_PID=$!
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$APORT/api/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+wait_http "http://127.0.0.1:$APORT/api/health" 200 \
+  || die "the server never became healthy on $APORT: fuzzing it would prove nothing"
 SEED="${FUZZ_SEED:-20261127}"
 SEED_ARGS=()
 [ "$SEED" = "random" ] || SEED_ARGS=(--seed "$SEED")

@@ -8,6 +8,7 @@
 #
 # PostgreSQL refuses to run as root: as root, the cluster belongs to the
 # `postgres` user (Debian's package creates it).
+set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 PORT="${PG_PORT:-5433}"
 DATA_ROOT="$ROOT/.postgres"
@@ -15,9 +16,6 @@ DATA="$DATA_ROOT/data"
 ensure_postgres
 BIN="$(pg_bin)"
 
-run_pg() { # command... as the cluster's owner
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
-}
 ready() { "$BIN/pg_isready" -h 127.0.0.1 -p "$PORT" -q; }
 
 mkdir -p "$DATA_ROOT"

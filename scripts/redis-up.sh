@@ -25,13 +25,15 @@
 # REDIS_SENTINEL_PORTS (space-separated).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib/common.sh
+source "$ROOT/scripts/lib/common.sh"
 HA=""
 BASE=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --ha) HA=1 ;;
     --base-port)
-      BASE="${2:-}"; shift
+      BASE="$(flag_value --base-port "${2:-}")"; shift
       [[ "$BASE" =~ ^[0-9]+$ ]] && [ "$BASE" -ge 1024 ] && [ "$BASE" -le 45000 ] \
         || { echo "--base-port takes a port from 1024 to 45000" >&2; exit 2; } ;;
     *) echo "usage: scripts/redis-up.sh [--ha] [--base-port N]" >&2; exit 2 ;;
@@ -51,12 +53,15 @@ SENTINEL_PORTS="${REDIS_SENTINEL_PORTS:-26379 26380 26381}"
 MAXMEMORY="${REDIS_MAXMEMORY:-256mb}"
 MASTER_NAME="cachescope"
 
-say() { printf '\033[1;36m==>\033[0m %s\n' "$*" >&2; }
-answers() { [ "$(redis-cli -p "$1" ping 2>/dev/null)" = "PONG" ]; }
 
-# A cut-off master stops taking writes, so it cannot acknowledge writes that a
-# failover would then throw away.
-HA_ARGS=(--min-replicas-to-write 1 --min-replicas-max-lag 10)
+# The HA settings, shared with the tests and the fault suite (scripts/lib/ha.conf).
+HA_CONF="$ROOT/scripts/lib/ha.conf"
+ha_lines() { # data|sentinel
+  awk -v kind="$1" -v master="$MASTER_NAME" \
+    '$1 == kind { $1 = ""; sub(/^ /, ""); gsub(/MASTER/, master); print }' "$HA_CONF"
+}
+HA_ARGS=()
+while read -r name value; do HA_ARGS+=("--$name" "$value"); done < <(ha_lines data)
 
 # A reused master that keeps nothing on disk loses the product database when
 # it restarts: said in a box, with the way out.
@@ -80,8 +85,9 @@ start_node() { # name port [extra redis-server args...]
     say "Redis $name: reusing the server already answering on $port (its memory settings are its own; cachescope warns at start if they could evict the product database)"
     warn_if_not_durable "$name" "$port"
     if [ -n "$HA" ]; then
-      redis-cli -p "$port" config set min-replicas-to-write 1 >/dev/null
-      redis-cli -p "$port" config set min-replicas-max-lag 10 >/dev/null
+      while read -r name value; do
+        redis-cli -p "$port" config set "$name" "$value" >/dev/null
+      done < <(ha_lines data)
     fi
     return
   fi
@@ -155,9 +161,7 @@ for port in $SENTINEL_PORTS; do
 port $port
 bind 127.0.0.1
 sentinel monitor $MASTER_NAME 127.0.0.1 $MASTER_NOW 2
-sentinel down-after-milliseconds $MASTER_NAME 1000
-sentinel failover-timeout $MASTER_NAME 5000
-sentinel parallel-syncs $MASTER_NAME 1
+$(ha_lines sentinel)
 CONF
   fi
   redis-server "$conf" --sentinel --daemonize yes --dir "$DATA/$name" \

@@ -11,6 +11,7 @@
 #                         when this machine's Redis on 6379 keeps nothing on disk
 #
 # Other arguments go to the server (cachescope --help).
+set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 HA=""
@@ -20,7 +21,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --ha) HA=1; shift ;;
     --postgres) POSTGRES=1; shift ;;
-    --base-port) BASE="${2:-}"; shift 2 ;;
+    --base-port) BASE="$(flag_value --base-port "${2:-}")"; shift 2 ;;
     *) break ;;
   esac
 done

@@ -6,6 +6,7 @@
 # fault injection against a Sentinel topology in network namespaces
 # (scripts/chaos.sh, as root), and Schemathesis fuzzing the API from its
 # generated OpenAPI document.
+set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 ensure_redis

@@ -1,7 +1,7 @@
 // Child processes for the browser tests: redis-server nodes and the cachescope
 // server, each on a free port, all killed at teardown.
 import { spawn, spawnSync, ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,15 @@ export function startRedis(port: number, replicaOf?: number, extra: string[] = [
   return spawn('redis-server', args, { stdio: 'ignore' });
 }
 
+/** The lines of scripts/lib/ha.conf for `kind` (`data` or `sentinel`): the HA
+ * settings shared with redis-up.sh, the Rust tests and the fault suite. */
+export function haLines(kind: 'data' | 'sentinel'): string[] {
+  const text = readFileSync(join(repoRoot, 'scripts', 'lib', 'ha.conf'), 'utf8');
+  return text.split('\n')
+    .filter((line) => line.startsWith(`${kind} `))
+    .map((line) => line.slice(kind.length + 1).replaceAll('MASTER', 'cachescope'));
+}
+
 /** Starts a Sentinel on `port` watching master name `cachescope` at
  * `masterPort`, configured as `scripts/redis-up.sh --ha` does it. */
 export function startSentinel(port: number, masterPort: number): ChildProcess {
@@ -54,9 +63,7 @@ export function startSentinel(port: number, masterPort: number): ChildProcess {
   writeFileSync(conf, [
     `port ${port}`, 'bind 127.0.0.1', `dir ${dir}`,
     `sentinel monitor cachescope 127.0.0.1 ${masterPort} 2`,
-    'sentinel down-after-milliseconds cachescope 1000',
-    'sentinel failover-timeout cachescope 5000',
-    'sentinel parallel-syncs cachescope 2', '',
+    ...haLines('sentinel'), '',
   ].join('\n'));
   return spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
 }

@@ -3,9 +3,13 @@
 // SIGKILLed and the page tells the story live.
 import { test, expect } from './fixtures';
 import type { ChildProcess } from 'node:child_process';
-import { freePort, listening, redisCli, startRedis, startSentinel, startServer, waitFor } from '../support/processes';
+import { freePort, haLines, listening, redisCli, startRedis, startSentinel, startServer, waitFor } from '../support/processes';
 
-const HA_ARGS = ['--min-replicas-to-write', '1', '--min-replicas-max-lag', '10'];
+// The data nodes' HA settings (scripts/lib/ha.conf), as `--name value` arguments.
+const HA_ARGS = haLines('data').flatMap((line) => {
+  const [name, ...value] = line.split(' ');
+  return [`--${name}`, value.join(' ')];
+});
 
 test('a failover appears on the dashboard, clears, and the new master is shown', async ({ page, consoleErrors }) => {
   test.setTimeout(90_000);

@@ -15,6 +15,19 @@ use std::{
 
 /// The master name the Sentinels monitor.
 pub const MASTER_NAME: &str = "cachescope";
+
+/// The HA settings every topology of ours uses (`scripts/lib/ha.conf`).
+const HA_CONF: &str = include_str!("../../../scripts/lib/ha.conf");
+
+/// The lines of `ha.conf` for `kind` (`data` or `sentinel`), the master's
+/// name filled in.
+fn ha_lines(kind: &str) -> Vec<String> {
+    HA_CONF
+        .lines()
+        .filter_map(|line| line.strip_prefix(kind)?.strip_prefix(' '))
+        .map(|line| line.replace("MASTER", MASTER_NAME))
+        .collect()
+}
 /// Every data node's port (each host has its own address).
 pub const REDIS_PORT: u16 = 6379;
 /// Every Sentinel's port.
@@ -119,11 +132,12 @@ impl RedisNode {
         let mut conf = format!(
             "port {REDIS_PORT}\nbind {ip} 127.0.0.1\nprotected-mode no\ndir {dir}\n\
              appendonly yes\nappendfsync everysec\nsave \"\"\n\
-             min-replicas-to-write 1\nmin-replicas-max-lag 10\n\
+             {settings}\n\
              maxmemory 256mb\nmaxmemory-policy volatile-lru\n\
              replica-announce-ip {ip}\n",
             ip = host.ip,
             dir = dir.display(),
+            settings = ha_lines("data").join("\n"),
         );
         if let Some(master) = master {
             conf.push_str(&format!("replicaof {} {REDIS_PORT}\n", master.ip));
@@ -166,13 +180,11 @@ impl Sentinel {
         let conf = format!(
             "port {SENTINEL_PORT}\nbind {ip} 127.0.0.1\nprotected-mode no\ndir {dir}\n\
              sentinel announce-ip {ip}\n\
-             sentinel monitor {MASTER_NAME} {master} {REDIS_PORT} 2\n\
-             sentinel down-after-milliseconds {MASTER_NAME} 1000\n\
-             sentinel failover-timeout {MASTER_NAME} 5000\n\
-             sentinel parallel-syncs {MASTER_NAME} 2\n",
+             sentinel monitor {MASTER_NAME} {master} {REDIS_PORT} 2\n{settings}\n",
             ip = host.ip,
             dir = dir.display(),
             master = master.ip,
+            settings = ha_lines("sentinel").join("\n"),
         );
         let _ = std::fs::write(dir.join("sentinel.conf"), conf);
         let mut sentinel = Sentinel {

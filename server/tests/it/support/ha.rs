@@ -14,15 +14,29 @@ use tempfile::TempDir;
 /// The master name the Sentinels monitor.
 pub const MASTER_NAME: &str = "cachescope";
 
-/// Arguments of every data node: a master with no replica in sync for 10 s
-/// stops taking writes, so a master cut off from the others cannot keep
-/// acknowledging writes that the failover will throw away.
-pub const DATA_NODE_ARGS: [&str; 4] = [
-    "--min-replicas-to-write",
-    "1",
-    "--min-replicas-max-lag",
-    "10",
-];
+/// The HA settings every topology of ours uses (`scripts/lib/ha.conf`).
+const HA_CONF: &str = include_str!("../../../../scripts/lib/ha.conf");
+
+/// The lines of `ha.conf` for `kind` (`data` or `sentinel`), the master's
+/// name filled in.
+fn ha_lines(kind: &str) -> Vec<String> {
+    HA_CONF
+        .lines()
+        .filter_map(|line| line.strip_prefix(kind)?.strip_prefix(' '))
+        .map(|line| line.replace("MASTER", MASTER_NAME))
+        .collect()
+}
+
+/// Arguments of every data node (`--name value`, from `ha.conf`).
+pub fn data_node_args() -> Vec<String> {
+    ha_lines("data")
+        .iter()
+        .flat_map(|line| {
+            let (name, value) = line.split_once(' ').unwrap_or((line, ""));
+            [format!("--{name}"), value.to_string()]
+        })
+        .collect()
+}
 
 /// One `redis-server --sentinel`, killed when dropped.
 pub struct SentinelProcess {
@@ -62,13 +76,11 @@ impl SentinelProcess {
         let conf: PathBuf = self.dir.path().join("sentinel.conf");
         let text = format!(
             "port {port}\nbind 127.0.0.1\ndir {dir}\nlogfile {dir}/sentinel.log\n\
-             sentinel monitor {MASTER_NAME} 127.0.0.1 {master} 2\n\
-             sentinel down-after-milliseconds {MASTER_NAME} 1000\n\
-             sentinel failover-timeout {MASTER_NAME} 5000\n\
-             sentinel parallel-syncs {MASTER_NAME} 2\n",
+             sentinel monitor {MASTER_NAME} 127.0.0.1 {master} 2\n{settings}\n",
             port = self.port,
             dir = self.dir.path().display(),
             master = self.master_port,
+            settings = ha_lines("sentinel").join("\n"),
         );
         std::fs::write(&conf, text).expect("sentinel.conf");
         let child = Command::new("redis-server")
@@ -117,11 +129,12 @@ impl HaTopology {
     /// Starts everything and waits until each Sentinel knows both replicas
     /// and the two other Sentinels (before that, a failover cannot happen).
     pub async fn start() -> Self {
-        let master = RedisProcess::start_with(None, false, &DATA_NODE_ARGS).await;
+        let args = data_node_args();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let master = RedisProcess::start_with(None, false, &args).await;
         let mut nodes = vec![master];
         for _ in 0..2 {
-            let replica =
-                RedisProcess::start_with(Some(nodes[0].port), false, &DATA_NODE_ARGS).await;
+            let replica = RedisProcess::start_with(Some(nodes[0].port), false, &args).await;
             replica.wait_for_link().await;
             nodes.push(replica);
         }
