@@ -1,15 +1,16 @@
-//! Stops a browser bundle built without code splitting.
+//! Tells the app whether its browser bundle is split into chunks.
 //!
-//! The products, product and dashboard pages are lazy routes: their code is
-//! split into wasm chunks fetched on first visit. `cargo leptos` only splits
-//! the bundle when given `--split` (it then links the wasm with
-//! `--emit-relocs`); without it the bundle builds, but the lazy pages cannot
-//! load. Building through cargo-leptos (which sets `LEPTOS_OUTPUT_NAME`) for
-//! the browser without that flag is therefore refused here, with the command
-//! to type instead. Plain `cargo build`/`clippy` of the hydrate feature (no
-//! bundle made) are left alone.
+//! The products, product, dashboard and key pages are lazy routes, and the
+//! search page's live panels a lazy function: in a split bundle their code
+//! is a wasm chunk fetched on first use. `cargo leptos` splits the bundle
+//! only when given `--split` (it then links the wasm with `--emit-relocs`);
+//! a bundle built without it cannot load chunks, so that build sets the
+//! `cachescope_unsplit` cfg and the app compiles those routes as ordinary
+//! async routes in one bundle (what plain `cargo leptos watch` gives a
+//! developer). The scripts, tests and release builds use `--split`.
 
 fn main() {
+    println!("cargo::rustc-check-cfg=cfg(cachescope_unsplit)");
     println!("cargo::rerun-if-env-changed=LEPTOS_OUTPUT_NAME");
     println!("cargo::rerun-if-env-changed=RUSTFLAGS");
     let wasm = std::env::var("TARGET").is_ok_and(|t| t.starts_with("wasm32"));
@@ -18,10 +19,6 @@ fn main() {
     let split = std::env::var("CARGO_ENCODED_RUSTFLAGS")
         .is_ok_and(|flags| flags.split('\x1f').any(|f| f.contains("--emit-relocs")));
     if wasm && hydrate && cargo_leptos && !split {
-        eprintln!(
-            "\ncachescope's lazy pages need a split bundle: add --split \
-             (cargo leptos watch --split, cargo leptos build --split).\n"
-        );
-        std::process::exit(1);
+        println!("cargo::rustc-cfg=cachescope_unsplit");
     }
 }

@@ -112,9 +112,15 @@ fn mount(panels: AnyView, target: &web_sys::HtmlDivElement) {
 /// The panels' constructor, from their own wasm chunk in the browser. A
 /// function, not the view: the caller builds it under the page's owner, and
 /// only if the page is still there when the chunk arrives.
-#[cfg(feature = "hydrate")]
+#[cfg(all(feature = "hydrate", not(cachescope_unsplit)))]
 #[leptos::lazy]
 fn live_panels() -> fn(PanelLinks) -> AnyView {
+    |links| view! { <LivePanels links /> }.into_any()
+}
+
+/// [`live_panels`] in a bundle built without `--split`: already loaded.
+#[cfg(all(feature = "hydrate", cachescope_unsplit))]
+async fn live_panels() -> fn(PanelLinks) -> AnyView {
     |links| view! { <LivePanels links /> }.into_any()
 }
 
