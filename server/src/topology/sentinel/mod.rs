@@ -15,6 +15,10 @@
 //! master handles ([`Topology::set_master`]). One task does it, so there is
 //! one resolution at a time, and no lock is held while Redis is asked.
 
+mod events;
+
+pub use events::SentinelEvent;
+
 use super::{now_ms, Node, StoreError, Topology};
 use app::types::{Failover, HaStatus, SentinelStatus};
 use futures::StreamExt;
@@ -32,28 +36,6 @@ use tokio::sync::mpsc;
 pub const POLL_EVERY: Duration = Duration::from_secs(1);
 /// Failovers kept for the dashboard.
 const FAILOVERS_KEPT: usize = 20;
-/// Sentinel event channels this server acts on.
-const EVENTS: [&str; 19] = [
-    "+switch-master",
-    "+sdown",
-    "-sdown",
-    "+odown",
-    "-odown",
-    "+try-failover",
-    "+elected-leader",
-    "+failover-state-select-slave",
-    "+selected-slave",
-    "+failover-state-send-slaveof-noone",
-    "+failover-state-wait-promotion",
-    "+promoted-slave",
-    "+failover-state-reconf-slaves",
-    "+failover-end",
-    "+failover-end-for-timeout",
-    "-failover-abort-no-good-slave",
-    "-failover-abort-not-elected",
-    "+convert-to-slave",
-    "+slave",
-];
 
 /// One event from one Sentinel.
 #[derive(Debug, Clone)]
@@ -172,68 +154,26 @@ impl Sentinels {
     /// Takes one event into account; returns whether the topology should be
     /// resolved at once.
     pub fn on_event(&self, event: &Event, now: u64) -> bool {
-        let parts: Vec<&str> = event.payload.split_whitespace().collect();
-        let about_master =
-            parts.first() == Some(&"master") && parts.get(1) == Some(&&*self.master_name);
-        // `<type> <name> <ip> <port> @ <master-name> <master-ip> <master-port>`
-        // for events about a replica of a master.
-        let of_master = about_master
-            || parts
-                .iter()
-                .position(|p| *p == "@")
-                .is_some_and(|at| parts.get(at + 1) == Some(&&*self.master_name));
+        let event = SentinelEvent::parse(&event.channel, &event.payload, &self.master_name);
         let mut state = self.state();
-        match event.channel.as_str() {
-            "+switch-master" if parts.first() == Some(&&*self.master_name) && parts.len() >= 5 => {
-                let from = format!("{}:{}", parts[1], parts[2]);
-                let to = format!("{}:{}", parts[3], parts[4]);
-                state.record_switch(from, to, now);
-                true
+        match &event {
+            SentinelEvent::Switched { from, to } => {
+                state.record_switch(from.clone(), to.clone(), now)
             }
-            "+sdown" if about_master => {
+            SentinelEvent::MasterUnreachable => {
                 state.trouble_since.get_or_insert(now);
-                true
             }
-            // The master is objectively down, or a failover began (manual
-            // ones start here): from now on the master may be replaced, and
-            // a replica may already answer as master before the switch is
-            // announced, so writes stop until it is over.
-            "+odown"
-            | "+try-failover"
-            | "+elected-leader"
-            | "+failover-state-select-slave"
-            | "+selected-slave"
-            | "+failover-state-send-slaveof-noone"
-            | "+failover-state-wait-promotion"
-            | "+promoted-slave"
-            | "+failover-state-reconf-slaves"
-                if of_master =>
-            {
-                self.set_in_progress(&mut state, now);
-                event.channel == "+odown"
-            }
-            // The end of a failover (or of its attempt) is confirmed by the
-            // resolution these trigger, never by the event alone: the master
-            // handles must point at the node that stays master first.
-            "-odown"
-            | "+failover-end"
-            | "+failover-end-for-timeout"
-            | "-failover-abort-no-good-slave"
-            | "-failover-abort-not-elected"
-                if about_master =>
-            {
-                true
-            }
-            "-sdown" if about_master => {
-                if !state.in_progress {
-                    state.trouble_since = None;
-                }
-                true
-            }
-            // A replica appeared, vanished, or an old master was converted.
-            "+slave" | "+convert-to-slave" | "+sdown" | "-sdown" => true,
-            _ => false,
+            // From the first step on, a replica may already answer as
+            // master before the switch is announced: writes stop until a
+            // resolution confirms the master.
+            SentinelEvent::FailoverStep { .. } => self.set_in_progress(&mut state, now),
+            SentinelEvent::MasterReachable if !state.in_progress => state.trouble_since = None,
+            SentinelEvent::MasterReachable
+            | SentinelEvent::FailoverOver
+            | SentinelEvent::ReplicasChanged
+            | SentinelEvent::Unrelated => {}
         }
+        event.resolve_now()
     }
 }
 
@@ -519,7 +459,7 @@ async fn listen(
         .map_err(|_| {
             redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::TimedOut))
         })??;
-    for channel in EVENTS {
+    for channel in events::CHANNELS {
         tokio::time::timeout(timeout, pubsub.subscribe(channel))
             .await
             .map_err(|_| {
