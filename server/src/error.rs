@@ -253,8 +253,7 @@ mod tests {
         );
         let refused = ApiError::from(CatalogError::Store(StoreError::NotWritable {
             addr: "10.0.0.1:6379".into(),
-            code: "NOREPLICAS",
-            why: "no replica in sync",
+            refusal: crate::topology::Refusal::NoReplicas,
         }));
         assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(refused.outcome(), Some(app::types::WriteOutcome::Refused));

@@ -4,7 +4,7 @@
 use crate::api;
 use crate::components::{Fact, NodeCard, StatusPill};
 use crate::i18n::use_texts;
-use crate::types::{ApiFailure, HealthReport, HealthStatus, NodeHealth};
+use crate::types::{ApiFailure, HealthReport, HealthStatus, LinkStatus, NodeHealth};
 use leptos::prelude::*;
 
 /// How often the browser re-checks the topology while live updates are on.
@@ -113,8 +113,8 @@ fn health_card(node: NodeHealth) -> impl IntoView {
         .map(|us| format_latency(us, t.locale))
         .unwrap_or_else(|| "—".to_string());
     let mut facts = vec![Fact::new(t.common.latency, latency)];
-    if let Some(link) = node.link_status.clone() {
-        facts.push(Fact::new(t.common.link, link.clone()).class(format!("link-{link}")));
+    if let Some(link) = node.link_status.map(LinkStatus::as_str) {
+        facts.push(Fact::new(t.common.link, link.to_string()).class(format!("link-{link}")));
     }
     let warning = (node.role != node.expected_role).then(|| {
         (t.topology.unexpected_role)(

@@ -8,7 +8,7 @@ use crate::components::{
 use crate::format::{format_bytes, format_count, format_percent, format_us, with_unit};
 use crate::i18n::{use_texts, Texts};
 use crate::live::{use_live_feed, FeedStatus, LiveFeed, TICKS_KEPT};
-use crate::types::{MetricsTick, NodeMetrics, NodeRole, Role, TickPoint};
+use crate::types::{LinkStatus, MetricsTick, NodeMetrics, NodeRole, Role, TickPoint};
 use leptos::prelude::*;
 
 /// The live dashboard.
@@ -202,8 +202,7 @@ fn Alerts(latest: Memo<Option<MetricsTick>>) -> impl IntoView {
                     ))
                 } else if n.syncing {
                     Some(((d.syncing)(&n.addr), "alert alert-warn"))
-                } else if n.role == Some(NodeRole::Replica)
-                    && n.link_status.as_deref() != Some("up")
+                } else if n.role == Some(NodeRole::Replica) && n.link_status != Some(LinkStatus::Up)
                 {
                     Some(((d.no_link)(&n.addr), "alert alert-warn"))
                 } else {
@@ -315,10 +314,10 @@ fn ReplicaCard(node: NodeMetrics) -> impl IntoView {
         node.offset.map(|o| o.to_string()).unwrap_or_else(dash),
     )];
     if node.role == Some(NodeRole::Replica) {
-        let link = node.link_status.clone().unwrap_or_default();
+        let link = node.link_status.map(LinkStatus::as_str);
         facts.extend([
-            Fact::new(t.common.link, node.link_status.clone().unwrap_or_else(dash))
-                .class(format!("link-{link}")),
+            Fact::new(t.common.link, link.map(str::to_string).unwrap_or_else(dash))
+                .class(format!("link-{}", link.unwrap_or_default())),
             Fact::new(
                 d.behind,
                 node.lag_bytes

@@ -3,6 +3,36 @@
 use super::StoreKind;
 use serde::{Deserialize, Serialize};
 
+/// A replica's link to its master (`master_link_status` of `INFO`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum LinkStatus {
+    /// Replicating.
+    Up,
+    /// Not replicating (the master is gone, or a sync is under way).
+    Down,
+}
+
+impl LinkStatus {
+    /// From `INFO`'s word (anything but `up` is down).
+    pub fn from_info(word: &str) -> Self {
+        if word == "up" {
+            LinkStatus::Up
+        } else {
+            LinkStatus::Down
+        }
+    }
+
+    /// The word, as `INFO` and the API spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkStatus::Up => "up",
+            LinkStatus::Down => "down",
+        }
+    }
+}
+
 /// The role of a Redis node, as the node reports it (or as configured when the
 /// node cannot be asked).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -46,7 +76,7 @@ pub struct NodeHealth {
     pub latency_us: Option<u64>,
     /// Replicas only: `up` when the replication link to the master is up,
     /// `down` while it is broken or syncing.
-    pub link_status: Option<String>,
+    pub link_status: Option<LinkStatus>,
     /// Why the node is considered down, when it is.
     pub error: Option<String>,
 }

@@ -1,7 +1,9 @@
 //! Live metrics: what the collector reads from every Redis node each tick, the
 //! replication view (`GET /api/replication`), and the WebSocket messages.
 
-use super::{Failover, HaStatus, HistoryEntry, NearHealth, NodeRole, Role, SentinelStatus, Stats};
+use super::{
+    Failover, HaStatus, HistoryEntry, LinkStatus, NearHealth, NodeRole, Role, SentinelStatus, Stats,
+};
 use serde::{Deserialize, Serialize};
 
 /// One node as the collector saw it on one tick. Fields are `None` when the
@@ -30,7 +32,7 @@ pub struct NodeMetrics {
     /// Replication offset (`master_repl_offset` on a master, `slave_repl_offset` on a replica).
     pub offset: Option<u64>,
     /// Replicas: `up` when the link to the master is up.
-    pub link_status: Option<String>,
+    pub link_status: Option<LinkStatus>,
     /// Replicas: master offset minus this replica's offset.
     pub lag_bytes: Option<u64>,
     /// Replicas: seconds since the master last heard from it (`lag=` of `INFO`).
@@ -222,7 +224,7 @@ pub struct ReplicationNode {
     /// Whether it answered.
     pub up: bool,
     /// Replicas: link to the master.
-    pub link_status: Option<String>,
+    pub link_status: Option<LinkStatus>,
     /// Replication offset.
     pub offset: Option<u64>,
     /// Replicas: bytes behind the master.
@@ -274,7 +276,7 @@ impl From<&NodeMetrics> for ReplicationNode {
             addr: n.addr.clone(),
             role: n.role,
             up: n.up,
-            link_status: n.link_status.clone(),
+            link_status: n.link_status,
             offset: n.offset,
             lag_bytes: n.lag_bytes,
             lag_s: n.lag_s,

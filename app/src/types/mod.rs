@@ -32,7 +32,9 @@ pub use session::{
 };
 
 pub use ha::{Failover, HaStatus, SentinelStatus};
-pub use health::{HealthReport, HealthStatus, NearHealth, NodeHealth, NodeRole, StoreHealth};
+pub use health::{
+    HealthReport, HealthStatus, LinkStatus, NearHealth, NodeHealth, NodeRole, StoreHealth,
+};
 pub use lookup::{
     HistoryEntry, LatencyBySource, LatencySummary, ProductLookup, ProductMissing, SearchResult,
     Source, Stats, StatsReset,

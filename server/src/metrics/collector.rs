@@ -147,7 +147,9 @@ async fn read_node(node: &Node, expected: NodeRole) -> (NodeMetrics, Option<Info
         NodeRole::Master => metrics.offset = info.get_u64("master_repl_offset"),
         NodeRole::Replica => {
             metrics.offset = info.get_u64("slave_repl_offset");
-            metrics.link_status = info.get("master_link_status").map(str::to_string);
+            metrics.link_status = info
+                .get("master_link_status")
+                .map(app::types::LinkStatus::from_info);
             metrics.last_io_s = info.get_u64("master_last_io_seconds_ago");
             metrics.syncing = info.get("master_sync_in_progress") == Some("1");
         }

@@ -288,7 +288,7 @@ fn register_nodes(registry: &mut Registry, tick: &MetricsTick) {
         if !node.up {
             continue;
         }
-        let link = node.link_status.as_deref() == Some("up");
+        let link = node.link_status == Some(app::types::LinkStatus::Up);
         linked += u64::from(link);
         link_up
             .get_or_create(&addr)

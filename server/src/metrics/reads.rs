@@ -66,7 +66,7 @@ impl ReadTarget {
             .iter()
             .filter_map(|node| {
                 let m = nodes.iter().find(|m| *m.addr == *node.addr())?;
-                let in_sync = m.link_status.as_deref() == Some("up") && !m.syncing;
+                let in_sync = m.link_status == Some(app::types::LinkStatus::Up) && !m.syncing;
                 let delay = m.heartbeat_ms.unwrap_or(u64::MAX);
                 let usable = m.up
                     && m.role == Some(app::types::NodeRole::Replica)

@@ -12,7 +12,7 @@ mod node;
 pub mod sentinel;
 
 pub use info::Info;
-pub use node::{at_address, connection_info, Node, StoreError};
+pub use node::{at_address, connection_info, Node, Refusal, StoreError};
 
 use app::types::{HaStatus, HealthReport, NodeRole};
 use redis::ConnectionInfo;

@@ -40,14 +40,12 @@ pub enum StoreError {
     /// The node refuses writes for now: it was demoted to replica during a
     /// failover (`READONLY`), or it has too few replicas in sync to accept
     /// writes (`NOREPLICAS`, from `min-replicas-to-write`).
-    #[error("Redis at {addr} refuses writes for now ({code}): {why}; retry in a few seconds")]
+    #[error("Redis at {addr} refuses writes for now ({}): {}; retry in a few seconds", refusal.code(), refusal.why())]
     NotWritable {
         /// `host:port` of the node.
         addr: String,
-        /// `READONLY` or `NOREPLICAS`.
-        code: &'static str,
-        /// A sentence saying what that means.
-        why: &'static str,
+        /// Which refusal.
+        refusal: Refusal,
     },
     /// The node answered with an error, or the connection failed.
     #[error("Redis at {addr}: {source}")]
@@ -60,13 +58,50 @@ pub enum StoreError {
     },
 }
 
+/// A node's refusal of a write during or around a failover.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// `READONLY`: the node is a replica now.
+    ReadOnly,
+    /// `NOREPLICAS`: too few replicas in sync (`min-replicas-to-write`).
+    NoReplicas,
+}
+
+impl Refusal {
+    /// The error code Redis answers.
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::ReadOnly => "READONLY",
+            Refusal::NoReplicas => "NOREPLICAS",
+        }
+    }
+
+    /// What it means, as a sentence.
+    pub fn why(self) -> &'static str {
+        match self {
+            Refusal::ReadOnly => "it is a replica now (a failover is under way or just happened)",
+            Refusal::NoReplicas => {
+                "not enough replicas are in sync with it (min-replicas-to-write)"
+            }
+        }
+    }
+
+    /// The refusal an error code (or, inside a pipeline, an error text)
+    /// names, if any.
+    fn of(code: Option<&str>, text: &str) -> Option<Self> {
+        [Refusal::ReadOnly, Refusal::NoReplicas]
+            .into_iter()
+            .find(|r| code == Some(r.code()) || text.contains(r.code()))
+    }
+}
+
 impl StoreError {
     /// Whether the error says the node is gone or no longer the master, so
     /// the topology should be resolved again (Sentinel mode).
     pub fn suggests_failover(&self) -> bool {
         match self {
             StoreError::Timeout { .. } => true,
-            StoreError::NotWritable { code, .. } => *code == "READONLY",
+            StoreError::NotWritable { refusal, .. } => *refusal == Refusal::ReadOnly,
             StoreError::Redis { source, .. } => {
                 source.is_io_error()
                     || source.is_connection_dropped()
@@ -440,9 +475,7 @@ impl Node {
                     _ => NodeRole::Master,
                 };
                 let link_status = (role == NodeRole::Replica).then(|| {
-                    info.get("master_link_status")
-                        .unwrap_or("unknown")
-                        .to_string()
+                    app::types::LinkStatus::from_info(info.get("master_link_status").unwrap_or(""))
                 });
                 NodeHealth {
                     addr,
@@ -470,25 +503,9 @@ impl Node {
 /// Gives the write refusals of a failover their own variant (a clear 503).
 /// Errors inside a pipeline carry no single code, so the text is read too.
 fn classify(addr: String, source: redis::RedisError) -> StoreError {
-    let text = source.to_string();
-    let code = match source.code() {
-        Some(code @ ("READONLY" | "NOREPLICAS")) => Some(code),
-        _ if text.contains("READONLY") => Some("READONLY"),
-        _ if text.contains("NOREPLICAS") => Some("NOREPLICAS"),
-        _ => None,
-    };
-    match code {
-        Some("READONLY") => StoreError::NotWritable {
-            addr,
-            code: "READONLY",
-            why: "it is a replica now (a failover is under way or just happened)",
-        },
-        Some("NOREPLICAS") => StoreError::NotWritable {
-            addr,
-            code: "NOREPLICAS",
-            why: "not enough replicas are in sync with it (min-replicas-to-write)",
-        },
-        _ => StoreError::Redis { addr, source },
+    match Refusal::of(source.code(), &source.to_string()) {
+        Some(refusal) => StoreError::NotWritable { addr, refusal },
+        None => StoreError::Redis { addr, source },
     }
 }
 
