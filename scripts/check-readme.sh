@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Checks that the command lines in the README's ```sh blocks still work as
+# Checks that the command lines in the ```sh blocks of the given Markdown files
+# (the README by default; scripts/test.sh also gives docs/*.md) still work as
 # written, short of running servers or load: each `scripts/...` exists, is
 # executable and parses (bash -n); each `cargo run -p PKG -- ARGS` and
 # `target/*/cachescope ARGS` accepts its arguments (run again with `--help`
@@ -50,7 +51,7 @@ while IFS= read -r line; do
       echo "README check: not checked (not a command this script knows): $command" >&2
       ;;
   esac
-done < <(awk '/^```sh$/ {on=1; next} /^```/ {on=0} on' "${1:-README.md}")
+done < <(awk '/^```sh$/ {on=1; next} /^```/ {on=0} on' "${@:-README.md}")
 
 [ "$failed" = 0 ] || exit 1
 say "README: $checked command lines accepted"

@@ -27,7 +27,7 @@ cargo test --workspace
 # Before the site build: it runs plain `cargo build`s, and the server binary
 # must be the one cargo-leptos builds (it bakes in the bundle's name).
 say "README command lines"
-scripts/check-readme.sh
+scripts/check-readme.sh README.md docs/*.md
 say "building the site for the browser tests"
 cargo leptos build --split
 say "fault injection (scripts/chaos.sh --ci: mixed faults in network namespaces, each read mode)"
