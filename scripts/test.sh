@@ -22,6 +22,8 @@ say "clippy (server, ssr)"
 cargo clippy --workspace --all-targets -- -D warnings
 say "clippy (browser, hydrate, wasm32)"
 cargo clippy -p app --all-targets --features hydrate --target wasm32-unknown-unknown -- -D warnings
+say "clippy (browser, unsplit: what plain \`cargo leptos build\` compiles)"
+cargo clippy -p app --all-targets --features hydrate --target wasm32-unknown-unknown -- -D warnings --cfg cachescope_unsplit
 say "Rust tests"
 cargo test --workspace
 # Before the site build: it runs plain `cargo build`s, and the server binary
