@@ -319,9 +319,6 @@ async fn warn_about_memory_policy(master: &crate::topology::Node) {
     }
 }
 
-/// Loads the built-in catalog once per catalog version (idempotent, never
-/// overwriting edits). When the master is down at start-up the server starts
-/// anyway and a background task retries every 2 s until the load succeeds.
 /// The product store the configuration names (PostgreSQL's pool dials on
 /// first use: nothing is connected here).
 pub fn store(config: &Config, topology: &Topology) -> Result<Store, StartupError> {

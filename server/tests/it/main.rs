@@ -1,5 +1,5 @@
 //! The integration tests, in one binary (each test binary links the whole
-//! app; one link instead of twelve). Every test starts its own
+//! app, so one binary is linked once). Every test starts its own
 //! `redis-server` (and Sentinel) processes on free ports through
 //! [`support`], and the application on port 0; none touches a Redis it did
 //! not start.
