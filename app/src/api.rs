@@ -3,13 +3,88 @@
 //! provides an [`ssr::LocalApi`] as context), so both paths answer alike and
 //! the first render already shows real data.
 
-use crate::types::{ApiErrorBody, ApiFailure, HealthReport};
+use crate::types::{
+    ApiErrorBody, ApiFailure, CategoryCount, HealthReport, HistoryEntry, SessionInfo, Stats,
+};
 use serde::de::DeserializeOwned;
 use std::future::Future;
 
+/// The API's paths, spelled once for every page (the server's route list,
+/// `server/src/routes/mod.rs`, is their other end).
+pub mod paths {
+    use crate::types::{percent_encode, KeyQuery, ListQuery, ProductId, SearchParams};
+
+    /// `/api/health`.
+    pub const HEALTH: &str = "/api/health";
+    /// `/api/session`.
+    pub const SESSION: &str = "/api/session";
+    /// `/api/stats`.
+    pub const STATS: &str = "/api/stats";
+    /// `/api/history`.
+    pub const HISTORY: &str = "/api/history";
+    /// `/api/db/categories`.
+    pub const CATEGORIES: &str = "/api/db/categories";
+
+    /// `/api/products/{id}`: a cache-aside lookup.
+    pub fn lookup(id: &ProductId) -> String {
+        format!("/api/products/{id}")
+    }
+
+    /// `/api/search?...`: a cache-aside search.
+    pub fn search(params: &SearchParams) -> String {
+        format!("/api/search?{}", params.query_string())
+    }
+
+    /// `/api/db/product/{id}`: the store, no cache.
+    pub fn db_product(id: &ProductId) -> String {
+        format!("/api/db/product/{id}")
+    }
+
+    /// `/api/db/products?...`: a listing from the store's indexes.
+    pub fn db_products(listing: &ListQuery) -> String {
+        format!("/api/db/products?{}", listing.query_string())
+    }
+
+    /// `/api/keys?...`: one `SCAN` step.
+    pub fn keys(query: &KeyQuery) -> String {
+        format!("/api/keys?{}", query.query_string())
+    }
+
+    /// `/api/keys/value?key=`: one key's value.
+    pub fn key_value(key: &str) -> String {
+        format!("/api/keys/value?key={}", percent_encode(key))
+    }
+
+    /// `/api/keys?key=` (`DELETE`): evicts a cache entry.
+    pub fn key(key: &str) -> String {
+        format!("/api/keys?key={}", percent_encode(key))
+    }
+}
+
 /// `GET /api/health`.
 pub fn health() -> impl Future<Output = Result<HealthReport, ApiFailure>> + Send + 'static {
-    get_json("/api/health".to_string())
+    get_json(paths::HEALTH.to_string())
+}
+
+/// `GET /api/session`: the caller's role.
+pub fn session() -> impl Future<Output = Result<SessionInfo, ApiFailure>> + Send + 'static {
+    get_json(paths::SESSION.to_string())
+}
+
+/// `GET /api/stats`.
+pub fn stats() -> impl Future<Output = Result<Stats, ApiFailure>> + Send + 'static {
+    get_json(paths::STATS.to_string())
+}
+
+/// `GET /api/history` (viewers).
+pub fn history() -> impl Future<Output = Result<Vec<HistoryEntry>, ApiFailure>> + Send + 'static {
+    get_json(paths::HISTORY.to_string())
+}
+
+/// `GET /api/db/categories`.
+pub fn categories() -> impl Future<Output = Result<Vec<CategoryCount>, ApiFailure>> + Send + 'static
+{
+    get_json(paths::CATEGORIES.to_string())
 }
 
 /// GETs an API path (with its query string) and decodes the JSON answer; a

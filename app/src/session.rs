@@ -13,10 +13,7 @@ pub struct SessionContext(pub Resource<Result<SessionInfo, ApiFailure>>);
 
 /// Reads the session once for the page (call in the root component).
 pub fn provide_session() {
-    let resource = Resource::new(
-        || (),
-        |_| api::get_json::<SessionInfo>("/api/session".into()),
-    );
+    let resource = Resource::new(|| (), |_| api::session());
     provide_context(SessionContext(resource));
 }
 
@@ -41,7 +38,7 @@ impl SessionContext {
 /// Signs in with a token; the page reloads on success.
 pub async fn sign_in(token: String) -> Result<(), String> {
     let body = serde_json::to_string(&SignIn { token }).unwrap_or_default();
-    let (status, text) = api::send("POST", "/api/session".into(), Some(body), Vec::new())
+    let (status, text) = api::send("POST", api::paths::SESSION.into(), Some(body), Vec::new())
         .await
         .map_err(|f| f.error)?;
     if status == 204 {
@@ -55,7 +52,7 @@ pub async fn sign_in(token: String) -> Result<(), String> {
 /// Signs out (with the session's CSRF token); the page reloads.
 pub async fn sign_out(csrf: Option<String>) -> Result<(), String> {
     let headers = csrf.map(|c| vec![(CSRF_HEADER, c)]).unwrap_or_default();
-    let (status, text) = api::send("DELETE", "/api/session".into(), None, headers)
+    let (status, text) = api::send("DELETE", api::paths::SESSION.into(), None, headers)
         .await
         .map_err(|f| f.error)?;
     if status == 204 {

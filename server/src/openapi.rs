@@ -1,10 +1,11 @@
 //! The OpenAPI 3.1 document of `/api`, generated from the handlers'
-//! `#[utoipa::path]` annotations and the shared types of `app::types` (so
-//! the document cannot drift from the code), served at `/api/openapi.json`
+//! `#[utoipa::path]` annotations and the shared types of `app::types`, with
+//! the paths collected by the one route list ([`crate::routes::documented`]),
+//! so the document cannot drift from the code. Served at `/api/openapi.json`
 //! and browsable at `/api/docs` (Swagger UI, vendored into the binary:
 //! nothing is loaded from the internet).
 
-use crate::routes;
+use std::sync::LazyLock;
 use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
     Modify, OpenApi,
@@ -18,26 +19,6 @@ use utoipa::{
         description = "Redis cache-aside lookups, the product database, live replication. \
                        Errors are always a JSON object {\"error\": a sentence}."
     ),
-    paths(
-        routes::health::health,
-        routes::lookup::product,
-        routes::lookup::search,
-        routes::db::get_product,
-        routes::db::list_products,
-        routes::db::categories,
-        routes::db::put_product,
-        routes::db::delete_product,
-        routes::stats::stats,
-        routes::stats::history,
-        routes::stats::reset,
-        routes::live::replication,
-        routes::keys::list,
-        routes::keys::value,
-        routes::keys::delete,
-        routes::session::sign_in,
-        routes::session::who,
-        routes::session::sign_out,
-    ),
     components(schemas(app::types::PriceOrder)),
     modifiers(&AdminToken),
     tags(
@@ -50,6 +31,21 @@ use utoipa::{
     )
 )]
 pub struct ApiDoc;
+
+/// The whole document: [`ApiDoc`]'s header, tags and security schemes, and
+/// every path of the route list.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> =
+        LazyLock::new(|| crate::routes::documented().split_for_parts().1);
+    &DOCUMENT
+}
+
+/// [`document`] as JSON, serialized once.
+pub fn json() -> &'static str {
+    static JSON: LazyLock<String> =
+        LazyLock::new(|| serde_json::to_string(document()).unwrap_or_default());
+    &JSON
+}
 
 /// The `admin` and `viewer` security schemes: `Authorization: Bearer
 /// <ADMIN_TOKEN>` or `<VIEWER_TOKEN>` (a browser uses the session cookie
@@ -65,5 +61,15 @@ impl Modify for AdminToken {
                 SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The whole document, as reviewed: any change to a route, a parameter,
+    /// a status or a schema shows here (`cargo insta review` to accept).
+    #[test]
+    fn the_document_is_the_reviewed_one() {
+        insta::assert_json_snapshot!("openapi", super::document());
     }
 }

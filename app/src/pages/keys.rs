@@ -59,19 +59,13 @@ pub fn KeysPage() -> impl IntoView {
     let chosen = Memo::new(move |_| url.read().get("key").filter(|k| !k.is_empty()));
     let first = Resource::new(
         move || scan.get(),
-        |query| api::get_json::<KeyPage>(format!("/api/keys?{}", query.query_string())),
+        |query| api::get_json::<KeyPage>(api::paths::keys(&query)),
     );
     let value = Resource::new(
         move || chosen.get(),
         |key| async move {
             match key {
-                Some(key) => Some(
-                    api::get_json::<KeyValue>(format!(
-                        "/api/keys/value?key={}",
-                        percent_encode(&key)
-                    ))
-                    .await,
-                ),
+                Some(key) => Some(api::get_json::<KeyValue>(api::paths::key_value(&key)).await),
                 None => None,
             }
         },
@@ -94,9 +88,7 @@ pub fn KeysPage() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let mut query = query;
             for _ in 0..steps.max(1) {
-                let Ok(page) =
-                    api::get_json::<KeyPage>(format!("/api/keys?{}", query.query_string())).await
-                else {
+                let Ok(page) = api::get_json::<KeyPage>(api::paths::keys(&query)).await else {
                     break;
                 };
                 more.update(|keys| keys.extend(page.keys));
@@ -285,7 +277,7 @@ fn Evict(key: String) -> impl IntoView {
         let key = key.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            let path = format!("/api/keys?key={}", percent_encode(&key));
+            let path = api::paths::key(&key);
             busy.set(true);
             let csrf = admin_csrf(session.0.get_untracked());
             leptos::task::spawn_local(async move {

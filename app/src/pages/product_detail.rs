@@ -17,7 +17,7 @@ pub fn ProductDetailPage() -> impl IntoView {
     let product = Resource::new(id, move |id| {
         // A malformed id is answered here, as the API would (400), without
         // putting it into a request path.
-        let checked = ProductId::parse(&id).map(|id| format!("/api/db/product/{id}"));
+        let checked = ProductId::parse(&id).map(|id| api::paths::db_product(&id));
         async move {
             match checked {
                 Ok(path) => api::get_json::<DbProduct>(path).await,

@@ -31,7 +31,7 @@ impl Filters {
             limit: PAGE,
             ..ListQuery::default()
         };
-        format!("/api/db/products?{}", listing.query_string())
+        api::paths::db_products(&listing)
     }
 
     /// The page URL for these filters.
@@ -69,10 +69,7 @@ pub fn ProductsPage() -> impl IntoView {
         move || filters.get(),
         |f| api::get_json::<ProductPage>(f.api_path()),
     );
-    let categories = Resource::new(
-        || (),
-        |_| api::get_json::<Vec<CategoryCount>>("/api/db/categories".to_string()),
-    );
+    let categories = Resource::new(|| (), |_| api::categories());
 
     let sort_link = move |order: PriceOrder, label: &'static str, testid: &'static str| {
         let href = move || {

@@ -95,7 +95,7 @@ where
 {
     match request {
         LookupQuery::Product(id) => {
-            let found = match get(format!("/api/products/{id}")).await {
+            let found = match get(api::paths::lookup(&id)).await {
                 Ok((status, body)) => api::decode::<ProductLookup>(status, &body),
                 Err(failure) => Err(failure),
             };
@@ -119,7 +119,7 @@ where
     G: Fn(String) -> F,
     F: Future<Output = Result<(u16, String), ApiFailure>>,
 {
-    let path = format!("/api/search?{}", params.query_string());
+    let path = api::paths::search(&params);
     match get(path).await {
         Ok((status, body)) => match api::decode::<SearchResult>(status, &body) {
             Ok(result) => Answer::Search(result, note),

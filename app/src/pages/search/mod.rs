@@ -17,7 +17,7 @@ mod stats;
 
 use crate::api;
 use crate::i18n::use_texts;
-use crate::types::{CategoryCount, HistoryEntry, LookupQuery, StoreKind};
+use crate::types::{HistoryEntry, LookupQuery, StoreKind};
 use answer::AnswerCard;
 use leptos::prelude::*;
 use lookup::{lookup, Answer, Form};
@@ -117,10 +117,7 @@ fn SearchForm(
     busy: RwSignal<bool>,
     on_submit: impl Fn(Form) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
-    let categories = Resource::new(
-        || (),
-        |_| api::get_json::<Vec<CategoryCount>>("/api/db/categories".into()),
-    );
+    let categories = Resource::new(|| (), |_| api::categories());
     let field = |value: fn(&Form) -> String, set: fn(&mut Form, String)| {
         (
             move || value(&form.get()),

@@ -17,7 +17,7 @@ use crate::api;
 use crate::components::{LatencyChart, TopologyPanel};
 use crate::i18n::use_texts;
 use crate::live::{use_live_feed, FeedStatus};
-use crate::types::{ApiFailure, HistoryEntry, LookupQuery, Source, Stats, StoreKind};
+use crate::types::{ApiFailure, HistoryEntry, LookupQuery, Source, StoreKind};
 use leptos::prelude::*;
 
 /// Samples kept in the chart.
@@ -137,11 +137,8 @@ fn LivePanels(links: PanelLinks) -> impl IntoView {
 
     // The first render shows the shared stats and history; once hydrated,
     // the live feed (the dashboard's WebSocket) keeps them current.
-    let stats = Resource::new(|| (), |_| api::get_json::<Stats>("/api/stats".into()));
-    let history = Resource::new(
-        || (),
-        |_| api::get_json::<Vec<HistoryEntry>>("/api/history".into()),
-    );
+    let stats = Resource::new(|| (), |_| api::stats());
+    let history = Resource::new(|| (), |_| api::history());
     let feed = use_live_feed();
     let live_stats = move || {
         feed.latest()
