@@ -190,6 +190,46 @@ impl Cache {
         &self.readiness
     }
 
+    /// An admin write of `product`, and everything this server owes it
+    /// before the answer: the store's write (with its `WAIT`, or the
+    /// invalidation after a PostgreSQL commit), then [`Cache::after_write`]
+    /// and the near tier's entry and searches, whatever the write's outcome
+    /// (an unknown one may have been applied). The one place writes go
+    /// through, for both stores.
+    pub async fn put(
+        &self,
+        product: &Product,
+    ) -> Result<(bool, crate::catalog::Durability), crate::store::StoreFailure> {
+        let written = self.db.put_and_wait(product).await;
+        self.written(
+            &product.id,
+            written.as_ref().ok().and_then(|(_, d)| d.offset),
+        )
+        .await;
+        written
+    }
+
+    /// An admin delete of `id`, like [`Cache::put`].
+    pub async fn delete(
+        &self,
+        id: &ProductId,
+    ) -> Result<(bool, crate::catalog::Durability), crate::store::StoreFailure> {
+        let deleted = self.db.delete_and_wait(id).await;
+        self.written(
+            id.as_str(),
+            deleted.as_ref().ok().and_then(|(_, d)| d.offset),
+        )
+        .await;
+        deleted
+    }
+
+    /// What this server does after its own write of `id`.
+    async fn written(&self, id: &str, offset: Option<u64>) {
+        self.after_write(id, offset).await;
+        self.near.evict(id);
+        self.near.flush_searches();
+    }
+
     /// Called after a write of `id` by this server and before it is
     /// answered (read-your-writes on the writing server): lookups from now
     /// on do not join a database read that began before the write, and with

@@ -83,12 +83,7 @@ pub async fn put_product(
         )));
     }
     product.validate()?;
-    let written = state.db.put_and_wait(&product).await;
-    let offset = written.as_ref().ok().and_then(|(_, d)| d.offset);
-    state.cache.after_write(id.as_str(), offset).await;
-    state.cache.near().evict(id.as_str());
-    state.cache.near().flush_searches();
-    let (created, durability) = written?;
+    let (created, durability) = state.cache.put(&product).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -121,12 +116,7 @@ pub async fn delete_product(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<ProductId>,
 ) -> Result<Json<ProductDeleted>, ApiError> {
-    let deleted = state.db.delete_and_wait(&id).await;
-    let offset = deleted.as_ref().ok().and_then(|(_, d)| d.offset);
-    state.cache.after_write(id.as_str(), offset).await;
-    state.cache.near().evict(id.as_str());
-    state.cache.near().flush_searches();
-    match deleted? {
+    match state.cache.delete(&id).await? {
         (true, durability) => Ok(Json(ProductDeleted {
             deleted: id,
             replicas_acked: durability.replicas_acked,
