@@ -6,189 +6,48 @@ use clap::{Args, Parser};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// Every setting of the server, the Leptos site options included, so
-/// `cachescope --help` lists everything the binary reads. A group of flags
-/// ([`Args`]) that [`Cli`] parses; tests build one with [`Config::from_args`].
+/// `cachescope --help` lists everything the binary reads, in groups
+/// ([`Args`]) that [`Cli`] flattens; tests build one with
+/// [`Config::from_args`]. Durations are parsed as durations (each flag
+/// still takes milliseconds or seconds, as its name says).
 #[derive(Debug, Clone, Args)]
 pub struct Config {
-    /// Redis master: every write and, by default, every read goes here.
-    /// With Sentinel, only its credentials, database and scheme are used.
-    #[arg(
-        long,
-        env = "REDIS_URL",
-        default_value = "redis://127.0.0.1:6379",
-        hide_env_values = true
-    )]
-    pub redis_url: String,
-
-    /// Redis replicas, comma-separated; an empty value means none. Ignored
-    /// with Sentinel (the Sentinels name the replicas).
-    #[arg(
-        long,
-        env = "REDIS_REPLICA_URLS",
-        default_value = "redis://127.0.0.1:6380",
-        value_delimiter = ',',
-        hide_env_values = true
-    )]
-    pub redis_replica_urls: Vec<String>,
-
-    /// PEM file of the certificate authority that signed the Redis servers'
-    /// certificates, for `rediss://` URLs (default: the system's trust store).
-    #[arg(long, env = "REDIS_CA_CERT")]
-    pub redis_ca_cert: Option<std::path::PathBuf>,
-
-    /// Redis Sentinels (`host:port`, comma-separated). When set, the master
-    /// and replicas are discovered from them and followed through failovers.
-    #[arg(long, env = "REDIS_SENTINELS", value_delimiter = ',')]
-    pub redis_sentinels: Vec<String>,
-
-    /// The master name the Sentinels monitor.
-    #[arg(long, env = "REDIS_MASTER_NAME", default_value = "cachescope")]
-    pub redis_master_name: String,
-
-    /// Bound on the `WAIT` after each admin write, in milliseconds: how long
-    /// a write waits for the replicas to confirm it. 0 turns `WAIT` off
-    /// (answers then report `replicas_acked: 0`).
-    #[arg(long, env = "WRITE_WAIT_MS", default_value_t = 250,
-          value_parser = clap::value_parser!(u64).range(0..=10_000))]
-    pub write_wait_ms: u64,
+    /// Redis: where the nodes are, and the bounds on talking to them.
+    #[command(flatten)]
+    pub redis: RedisOptions,
 
     /// The system of record behind the cache: `redis` (products kept in
     /// Redis, the default) or `postgres` (needs `DATABASE_URL`).
     #[arg(long, env = "PRODUCT_STORE", value_enum, default_value_t = ProductStore::Redis)]
     pub product_store: ProductStore,
 
-    /// PostgreSQL connection URL, for `PRODUCT_STORE=postgres`.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: Option<String>,
+    /// PostgreSQL, for `PRODUCT_STORE=postgres`.
+    #[command(flatten)]
+    pub postgres: PostgresOptions,
 
-    /// Most PostgreSQL connections (one of them listens for invalidations).
-    #[arg(long, env = "PG_POOL_SIZE", default_value_t = 10,
-          value_parser = clap::value_parser!(u32).range(2..=1_000))]
-    pub pg_pool_size: u32,
-
-    /// Bound on getting a PostgreSQL connection (dialling included), in ms.
-    #[arg(long, env = "PG_CONNECT_TIMEOUT_MS", default_value_t = 1_000,
-          value_parser = clap::value_parser!(u64).range(10..=60_000))]
-    pub pg_connect_timeout_ms: u64,
-
-    /// Bound on every PostgreSQL statement, in ms (the server's
-    /// `statement_timeout`, and a client-side bound for a server that hangs).
-    #[arg(long, env = "PG_STATEMENT_TIMEOUT_MS", default_value_t = 2_000,
-          value_parser = clap::value_parser!(u64).range(10..=600_000))]
-    pub pg_statement_timeout_ms: u64,
-
-    /// Bearer token that unlocks the admin routes; unset means read-only.
-    #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true)]
-    pub admin_token: Option<Secret>,
-
-    /// Lifetime of a cache entry, in seconds.
-    #[arg(long, env = "CACHE_TTL_SECS", default_value_t = 60,
-          value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    pub cache_ttl_secs: u64,
-
-    /// Most products (and, apart, most searches) kept in each server's near
-    /// cache (an in-process tier in front of Redis, kept coherent by Redis'
-    /// client tracking); 0 turns the near tier off.
-    #[arg(long, env = "NEAR_CACHE_ENTRIES", default_value_t = 10_000,
-          value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
-    pub near_cache_entries: u64,
-
-    /// Most bytes of answers in the near cache, for products and for searches
-    /// each (an entry counts its JSON plus a fixed overhead).
-    #[arg(long, env = "NEAR_CACHE_BYTES", default_value_t = 64 * 1024 * 1024,
-          value_parser = clap::value_parser!(u64).range(4_096..=64 * 1024 * 1024 * 1024))]
-    pub near_cache_bytes: u64,
-
-    /// Address to listen on (Leptos' own variable; port 8090 by default).
-    #[arg(
-        long = "addr",
-        env = "LEPTOS_SITE_ADDR",
-        default_value = "127.0.0.1:8090"
-    )]
-    pub site_addr: SocketAddr,
-
-    /// Upper bound on every Redis call, connection included, in milliseconds.
-    #[arg(long, env = "REDIS_TIMEOUT_MS", default_value_t = 500,
-          value_parser = clap::value_parser!(u64).range(10..=10_000))]
-    pub redis_timeout_ms: u64,
-
-    /// Where cache reads go: `master`, or `replica` (a healthy replica under
-    /// the lag threshold, falling back to the master).
-    #[arg(long, env = "READ_FROM", value_enum, default_value_t = ReadFrom::Master)]
-    pub read_from: ReadFrom,
-
-    /// Replica reads only use a replica whose heartbeat delay is at most this.
-    #[arg(long, env = "READ_MAX_LAG_MS", default_value_t = 1_000)]
-    pub read_max_lag_ms: u64,
-
-    /// Metrics collector tick, in milliseconds.
-    #[arg(long, env = "METRICS_TICK_MS", default_value_t = 1_000,
-          value_parser = clap::value_parser!(u64).range(100..=60_000))]
-    pub metrics_tick_ms: u64,
-
-    /// Host names this server answers to (`Host` of every request, `Origin`
-    /// of WebSocket handshakes), comma-separated; `*` for any. Empty: the
-    /// listen address, `localhost`, `127.0.0.1` and `[::1]`.
-    #[arg(long, env = "ALLOWED_HOSTS", value_delimiter = ',')]
-    pub allowed_hosts: Vec<String>,
-
-    /// Proxies whose `X-Forwarded-For` is believed (IP addresses,
-    /// comma-separated). Empty: the header is ignored.
-    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
-    pub trusted_proxies: Vec<std::net::IpAddr>,
-
-    /// A client must send its whole request head within this many ms.
-    #[arg(long, env = "HEADER_READ_TIMEOUT_MS", default_value_t = 10_000,
-          value_parser = clap::value_parser!(u64).range(100..=120_000))]
-    pub header_read_timeout_ms: u64,
-
-    /// A connection with no request under way for this many ms is closed
-    /// (HTTP/1 keep-alive and HTTP/2 alike; HTTP/2 gets a `GOAWAY`).
-    #[arg(long, env = "IDLE_TIMEOUT_MS", default_value_t = 60_000,
-          value_parser = clap::value_parser!(u64).range(100..=3_600_000))]
-    pub idle_timeout_ms: u64,
-
-    /// Longest a request may take to be answered (its response head), in
-    /// ms: a backstop behind the bound on every Redis call.
-    #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 30_000,
-          value_parser = clap::value_parser!(u64).range(100..=600_000))]
-    pub request_timeout_ms: u64,
-
-    /// Most open HTTP connections; further ones are closed at once.
-    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 10_000,
-          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-    pub max_connections: u64,
-
-    /// Most open HTTP connections from one address (`TRUSTED_PROXIES`
-    /// aside); 0 turns the bound off.
-    #[arg(long, env = "MAX_CONNECTIONS_PER_IP", default_value_t = 64,
-          value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
-    pub max_connections_per_ip: u64,
-
-    /// Requests per second each client may make (sustained), shared by
-    /// every instance through Redis; 0 turns rate limiting off. Admin writes
-    /// get a twentieth.
-    #[arg(long, env = "RATE_LIMIT_RPS", default_value_t = 100,
-          value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
-    pub rate_limit_rps: u64,
-
-    /// Requests each client may make at once before the per-second rate
-    /// applies.
-    #[arg(long, env = "RATE_LIMIT_BURST", default_value_t = 200,
-          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-    pub rate_limit_burst: u64,
-
-    /// Most live WebSocket clients from one address at once.
-    #[arg(long, env = "WS_MAX_PER_IP", default_value_t = 20,
-          value_parser = clap::value_parser!(u64).range(1..=100_000))]
-    pub ws_max_per_ip: u64,
+    /// The cache's tiers.
+    #[command(flatten)]
+    pub cache: CacheOptions,
 
     /// Load the built-in catalog at start-up (once per catalog version; never
     /// overwrites existing products).
     #[arg(long, env = "SEED_CATALOG", default_value_t = true, action = clap::ArgAction::Set)]
     pub seed_catalog: bool,
 
-    /// Who may see what: the viewer role, sessions, the key browser.
+    /// Metrics collector tick, in milliseconds.
+    #[arg(long = "metrics-tick-ms", env = "METRICS_TICK_MS", default_value = "1000",
+          value_parser = millis(100, 60_000))]
+    pub metrics_tick: Duration,
+
+    /// HTTP: the listen address and the bounds on every connection.
+    #[command(flatten)]
+    pub http: HttpOptions,
+
+    /// Per-client rate limits.
+    #[command(flatten)]
+    pub rate_limit: RateLimitOptions,
+
+    /// Who may see what: the tokens, sessions, the key browser.
     #[command(flatten)]
     pub access: AccessOptions,
 
@@ -197,11 +56,234 @@ pub struct Config {
     pub site: SiteOptions,
 }
 
+/// A value parser for a number of milliseconds within `min..=max`, as a
+/// [`Duration`].
+fn millis(min: u64, max: u64) -> impl Fn(&str) -> Result<Duration, String> + Clone + Send + Sync {
+    move |text: &str| match text.trim().parse::<u64>() {
+        Ok(ms) if (min..=max).contains(&ms) => Ok(Duration::from_millis(ms)),
+        _ => Err(format!(
+            "a whole number of milliseconds from {min} to {max}"
+        )),
+    }
+}
+
+/// A value parser for a number of seconds within `min..=max`, as a
+/// [`Duration`].
+fn seconds(min: u64, max: u64) -> impl Fn(&str) -> Result<Duration, String> + Clone + Send + Sync {
+    move |text: &str| match text.trim().parse::<u64>() {
+        Ok(s) if (min..=max).contains(&s) => Ok(Duration::from_secs(s)),
+        _ => Err(format!("a whole number of seconds from {min} to {max}")),
+    }
+}
+
+/// Redis: the nodes, and the bounds on talking to them.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Redis")]
+pub struct RedisOptions {
+    /// Redis master: every write and, by default, every read goes here.
+    /// With Sentinel, only its credentials, database and scheme are used.
+    #[arg(
+        long = "redis-url",
+        env = "REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        hide_env_values = true
+    )]
+    pub url: String,
+
+    /// Redis replicas, comma-separated; an empty value means none. Ignored
+    /// with Sentinel (the Sentinels name the replicas).
+    #[arg(
+        long = "redis-replica-urls",
+        env = "REDIS_REPLICA_URLS",
+        default_value = "redis://127.0.0.1:6380",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub replica_urls: Vec<String>,
+
+    /// PEM file of the certificate authority that signed the Redis servers'
+    /// certificates, for `rediss://` URLs (default: the system's trust store).
+    #[arg(long = "redis-ca-cert", env = "REDIS_CA_CERT")]
+    pub ca_cert: Option<std::path::PathBuf>,
+
+    /// Redis Sentinels (`host:port`, comma-separated). When set, the master
+    /// and replicas are discovered from them and followed through failovers.
+    #[arg(
+        long = "redis-sentinels",
+        env = "REDIS_SENTINELS",
+        value_delimiter = ','
+    )]
+    pub sentinels: Vec<String>,
+
+    /// The master name the Sentinels monitor.
+    #[arg(
+        long = "redis-master-name",
+        env = "REDIS_MASTER_NAME",
+        default_value = "cachescope"
+    )]
+    pub master_name: String,
+
+    /// Bound on the `WAIT` after each admin write, in milliseconds: how long
+    /// a write waits for the replicas to confirm it. 0 turns `WAIT` off
+    /// (answers then report `replicas_acked: 0`).
+    #[arg(long = "write-wait-ms", env = "WRITE_WAIT_MS", default_value = "250",
+          value_parser = millis(0, 10_000))]
+    pub write_wait: Duration,
+
+    /// Upper bound on every Redis call, connection included, in milliseconds.
+    #[arg(long = "redis-timeout-ms", env = "REDIS_TIMEOUT_MS", default_value = "500",
+          value_parser = millis(10, 10_000))]
+    pub timeout: Duration,
+
+    /// Where cache reads go: `master`, or `replica` (a healthy replica under
+    /// the lag threshold, falling back to the master).
+    #[arg(long = "read-from", env = "READ_FROM", value_enum, default_value_t = ReadFrom::Master)]
+    pub read_from: ReadFrom,
+
+    /// Replica reads only use a replica whose heartbeat delay is at most
+    /// this many milliseconds.
+    #[arg(long = "read-max-lag-ms", env = "READ_MAX_LAG_MS", default_value = "1000",
+          value_parser = millis(0, 3_600_000))]
+    pub read_max_lag: Duration,
+}
+
+/// PostgreSQL, for `PRODUCT_STORE=postgres`.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "PostgreSQL")]
+pub struct PostgresOptions {
+    /// PostgreSQL connection URL, for `PRODUCT_STORE=postgres`.
+    #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Most PostgreSQL connections (one of them listens for invalidations).
+    #[arg(long = "pg-pool-size", env = "PG_POOL_SIZE", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(2..=1_000))]
+    pub pool_size: u32,
+
+    /// Bound on getting a PostgreSQL connection (dialling included), in ms.
+    #[arg(long = "pg-connect-timeout-ms", env = "PG_CONNECT_TIMEOUT_MS", default_value = "1000",
+          value_parser = millis(10, 60_000))]
+    pub connect_timeout: Duration,
+
+    /// Bound on every PostgreSQL statement, in ms (the server's
+    /// `statement_timeout`, and a client-side bound for a server that hangs).
+    #[arg(long = "pg-statement-timeout-ms", env = "PG_STATEMENT_TIMEOUT_MS", default_value = "2000",
+          value_parser = millis(10, 600_000))]
+    pub statement_timeout: Duration,
+}
+
+/// The cache's tiers.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Cache")]
+pub struct CacheOptions {
+    /// Lifetime of a cache entry, in seconds.
+    #[arg(long = "cache-ttl-secs", env = "CACHE_TTL_SECS", default_value = "60",
+          value_parser = seconds(1, 86_400))]
+    pub ttl: Duration,
+
+    /// Most products (and, apart, most searches) kept in each server's near
+    /// cache (an in-process tier in front of Redis, kept coherent by Redis'
+    /// client tracking); 0 turns the near tier off.
+    #[arg(long = "near-cache-entries", env = "NEAR_CACHE_ENTRIES", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(0..=10_000_000))]
+    pub near_entries: u64,
+
+    /// Most bytes of answers in the near cache, for products and for searches
+    /// each (an entry counts its JSON plus a fixed overhead).
+    #[arg(long = "near-cache-bytes", env = "NEAR_CACHE_BYTES", default_value_t = 64 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(4_096..=64 * 1024 * 1024 * 1024))]
+    pub near_bytes: u64,
+}
+
+/// HTTP: the listen address and the bounds on every connection.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "HTTP")]
+pub struct HttpOptions {
+    /// Address to listen on (Leptos' own variable; port 8090 by default).
+    #[arg(
+        long = "addr",
+        env = "LEPTOS_SITE_ADDR",
+        default_value = "127.0.0.1:8090"
+    )]
+    pub site_addr: SocketAddr,
+
+    /// Host names this server answers to (`Host` of every request, `Origin`
+    /// of WebSocket handshakes), comma-separated; `*` for any. Empty: the
+    /// listen address, `localhost`, `127.0.0.1` and `[::1]`.
+    #[arg(long = "allowed-hosts", env = "ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
+    /// Proxies whose `X-Forwarded-For` (and `X-Forwarded-Proto`) is believed
+    /// (IP addresses, comma-separated). Empty: the headers are ignored.
+    #[arg(
+        long = "trusted-proxies",
+        env = "TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
+    /// A client must send its first byte, then its whole request head,
+    /// within this many ms.
+    #[arg(long = "header-read-timeout-ms", env = "HEADER_READ_TIMEOUT_MS", default_value = "10000",
+          value_parser = millis(100, 120_000))]
+    pub header_read_timeout: Duration,
+
+    /// A connection with no request under way for this many ms is closed
+    /// (HTTP/1 keep-alive and HTTP/2 alike; HTTP/2 gets a `GOAWAY`).
+    #[arg(long = "idle-timeout-ms", env = "IDLE_TIMEOUT_MS", default_value = "60000",
+          value_parser = millis(100, 3_600_000))]
+    pub idle_timeout: Duration,
+
+    /// Longest a request may take to be answered (its response head), in
+    /// ms: a backstop behind the bound on every Redis call.
+    #[arg(long = "request-timeout-ms", env = "REQUEST_TIMEOUT_MS", default_value = "30000",
+          value_parser = millis(100, 600_000))]
+    pub request_timeout: Duration,
+
+    /// Most open HTTP connections; further ones are closed at once.
+    #[arg(long = "max-connections", env = "MAX_CONNECTIONS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+
+    /// Most open HTTP connections from one address (`TRUSTED_PROXIES`
+    /// aside); 0 turns the bound off.
+    #[arg(long = "max-connections-per-ip", env = "MAX_CONNECTIONS_PER_IP", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    pub max_connections_per_ip: u64,
+
+    /// Most live WebSocket clients from one address at once.
+    #[arg(long = "ws-max-per-ip", env = "WS_MAX_PER_IP", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub ws_max_per_ip: u64,
+}
+
+/// Per-client rate limits, shared by every instance through Redis.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Rate limits")]
+pub struct RateLimitOptions {
+    /// Requests per second each client may make (sustained), shared by
+    /// every instance through Redis; 0 turns rate limiting off. Admin writes
+    /// get a twentieth.
+    #[arg(long = "rate-limit-rps", env = "RATE_LIMIT_RPS", default_value_t = 100,
+          value_parser = clap::value_parser!(u64).range(0..=1_000_000))]
+    pub rps: u64,
+
+    /// Requests each client may make at once before the per-second rate
+    /// applies.
+    #[arg(long = "rate-limit-burst", env = "RATE_LIMIT_BURST", default_value_t = 200,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub burst: u64,
+}
+
 /// The viewer role, sign-in sessions and the key browser's reach (README,
 /// "Roles and sign-in").
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Roles and sign-in")]
 pub struct AccessOptions {
+    /// Bearer token that unlocks the admin routes; unset means read-only.
+    #[arg(long, env = "ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<Secret>,
+
     /// Token of the viewer role (dashboard details, everyone's recent
     /// searches, the key browser). Unset: viewer pages are open when the
     /// server listens on loopback only, closed otherwise.
@@ -219,14 +301,14 @@ pub struct AccessOptions {
     pub key_browser_prefixes: Vec<String>,
 
     /// A session unused for this many seconds ends (each use renews it).
-    #[arg(long, env = "SESSION_IDLE_SECS", default_value_t = 8 * 3600,
-          value_parser = clap::value_parser!(u64).range(60..=30 * 86_400))]
-    pub session_idle_secs: u64,
+    #[arg(long = "session-idle-secs", env = "SESSION_IDLE_SECS", default_value = "28800",
+          value_parser = seconds(60, 30 * 86_400))]
+    pub session_idle: Duration,
 
     /// A session ends this many seconds after sign-in, used or not.
-    #[arg(long, env = "SESSION_MAX_SECS", default_value_t = 7 * 86_400,
-          value_parser = clap::value_parser!(u64).range(60..=365 * 86_400))]
-    pub session_max_secs: u64,
+    #[arg(long = "session-max-secs", env = "SESSION_MAX_SECS", default_value = "604800",
+          value_parser = seconds(60, 365 * 86_400))]
+    pub session_max: Duration,
 
     /// When the session cookie is `Secure`: `auto` (a trusted proxy says
     /// the request came over HTTPS) or `always`.
@@ -349,7 +431,8 @@ impl Config {
 
     /// The replica URLs with blanks removed (`REDIS_REPLICA_URLS=""` means none).
     pub fn replica_urls(&self) -> impl Iterator<Item = &str> {
-        self.redis_replica_urls
+        self.redis
+            .replica_urls
             .iter()
             .map(|u| u.trim())
             .filter(|u| !u.is_empty())
@@ -357,7 +440,8 @@ impl Config {
 
     /// The Sentinel addresses with blanks removed; empty without Sentinel.
     pub fn sentinels(&self) -> Vec<String> {
-        self.redis_sentinels
+        self.redis
+            .sentinels
             .iter()
             .map(|a| a.trim().to_string())
             .filter(|a| !a.is_empty())
@@ -366,37 +450,28 @@ impl Config {
 
     /// The HTTP connection limits.
     pub fn connection_limits(&self) -> crate::serve::ConnectionLimits {
+        let http = &self.http;
         crate::serve::ConnectionLimits {
-            header_read_timeout: Duration::from_millis(self.header_read_timeout_ms),
-            idle_timeout: Duration::from_millis(self.idle_timeout_ms),
-            max_connections: self.max_connections as usize,
-            max_per_ip: self.max_connections_per_ip as usize,
-            exempt: self.trusted_proxies.clone().into(),
+            header_read_timeout: http.header_read_timeout,
+            idle_timeout: http.idle_timeout,
+            max_connections: http.max_connections as usize,
+            max_per_ip: http.max_connections_per_ip as usize,
+            exempt: http.trusted_proxies.clone().into(),
             ..crate::serve::ConnectionLimits::default()
         }
     }
 
-    /// The `WAIT` bound as a [`Duration`].
-    pub fn write_wait(&self) -> Duration {
-        Duration::from_millis(self.write_wait_ms)
-    }
-
     /// The admin token, treating an empty value as unset.
     pub fn admin_token(&self) -> Option<&Secret> {
-        Secret::non_empty(self.admin_token.as_ref())
+        Secret::non_empty(self.access.admin_token.as_ref())
     }
 
     /// The near cache's bounds.
     pub fn near_limits(&self) -> crate::cache::NearLimits {
         crate::cache::NearLimits {
-            entries: self.near_cache_entries,
-            bytes: self.near_cache_bytes,
+            entries: self.cache.near_entries,
+            bytes: self.cache.near_bytes,
         }
-    }
-
-    /// The Redis call timeout as a [`Duration`].
-    pub fn redis_timeout(&self) -> Duration {
-        Duration::from_millis(self.redis_timeout_ms)
     }
 
     /// Leptos' options, built from these settings (never from the
@@ -426,23 +501,58 @@ mod tests {
         Cli::parse_from(args).config
     }
 
+    /// Every default the README's configuration table states in backticks
+    /// is the one clap applies (read from the README itself), and the
+    /// parsed values are what those defaults say.
     #[test]
     fn defaults_match_the_readme() {
+        use clap::CommandFactory;
+        let readme = include_str!("../../README.md");
+        let command = Cli::command();
+        let mut checked = 0;
+        for row in readme.lines().filter(|l| l.starts_with("| `")) {
+            let cells: Vec<&str> = row
+                .split(" | ")
+                .map(|c| c.trim_matches(['|', ' ']))
+                .collect();
+            let (Some(flag), Some(default)) = (cells.get(1), cells.get(2)) else {
+                continue;
+            };
+            let Some(long) = flag.strip_prefix("`--").and_then(|f| f.strip_suffix('`')) else {
+                continue;
+            };
+            let arg = command
+                .get_arguments()
+                .find(|a| a.get_long() == Some(long))
+                .unwrap_or_else(|| panic!("the README names --{long}, which is no flag"));
+            let Some(stated) = default.strip_prefix('`').and_then(|d| d.strip_suffix('`')) else {
+                continue;
+            };
+            let actual: Vec<String> = arg
+                .get_default_values()
+                .iter()
+                .map(|v| v.to_string_lossy().into_owned())
+                .collect();
+            assert_eq!(actual.join(","), stated, "the default of --{long}");
+            checked += 1;
+        }
+        assert!(checked >= 30, "only {checked} defaults found in the README");
+
         let c = parse(["cachescope"]);
-        assert_eq!(c.redis_url, "redis://127.0.0.1:6379");
         assert_eq!(
             c.replica_urls().collect::<Vec<_>>(),
             ["redis://127.0.0.1:6380"]
         );
-        assert_eq!(c.cache_ttl_secs, 60);
-        assert_eq!(c.site_addr.port(), 8090);
+        assert_eq!(c.cache.ttl, Duration::from_secs(60));
+        assert_eq!(c.http.site_addr.port(), 8090);
         assert_eq!(c.admin_token(), None);
         assert!(c.sentinels().is_empty());
-        assert_eq!(c.redis_master_name, "cachescope");
-        assert_eq!(c.write_wait_ms, 250);
-        assert_eq!(c.read_from, ReadFrom::Master);
+        assert_eq!(c.redis.write_wait, Duration::from_millis(250));
+        assert_eq!(c.redis.read_from, ReadFrom::Master);
         assert_eq!(
-            parse(["cachescope", "--read-from", "replica"]).read_from,
+            parse(["cachescope", "--read-from", "replica"])
+                .redis
+                .read_from,
             ReadFrom::Replica
         );
         assert!(Config::from_args(["cachescope", "--read-from", "slave"]).is_err());
@@ -484,18 +594,18 @@ mod tests {
     fn help_never_shows_redis_urls() {
         use clap::CommandFactory;
         let command = Cli::command();
-        for id in [
-            "redis_url",
-            "redis_replica_urls",
-            "admin_token",
-            "viewer_token",
-            "database_url",
+        for long in [
+            "redis-url",
+            "redis-replica-urls",
+            "admin-token",
+            "viewer-token",
+            "database-url",
         ] {
             let arg = command
                 .get_arguments()
-                .find(|a| a.get_id() == id)
-                .unwrap_or_else(|| panic!("{id} is a flag"));
-            assert!(arg.is_hide_env_values_set(), "{id} would be printed");
+                .find(|a| a.get_long() == Some(long))
+                .unwrap_or_else(|| panic!("--{long} is a flag"));
+            assert!(arg.is_hide_env_values_set(), "--{long} would be printed");
         }
     }
 
@@ -508,7 +618,7 @@ mod tests {
             "--site-root",
             "/srv/site",
         ]);
-        let options = c.leptos_options(c.site_addr);
+        let options = c.leptos_options(c.http.site_addr);
         assert_eq!(options.env, leptos::config::Env::DEV);
         assert_eq!(&*options.site_root, "/srv/site");
         assert_eq!(&*options.output_name, "cachescope");
@@ -529,7 +639,7 @@ mod tests {
         let c = parse(["cachescope"]);
         assert_eq!(c.access.prefixes(), ["db:", "cache:"]);
         assert!(c.access.viewer_token.is_none());
-        assert_eq!(c.access.session_idle_secs, 8 * 3600);
+        assert_eq!(c.access.session_idle, Duration::from_secs(8 * 3600));
         assert_eq!(c.access.cookie_secure, CookieSecure::Auto);
         let none = parse(["cachescope", "--key-browser-prefixes", ""]);
         assert!(none.access.prefixes().is_empty());

@@ -5,6 +5,7 @@
 use cachescope::{store::Store, topology::sentinel, Application, Cli, Command, Config};
 use clap::Parser;
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// mimalloc: per-thread free lists make the many small allocations of an
 /// HTTP request cheaper than glibc's malloc (measured in BENCHMARKS.md).
@@ -44,9 +45,12 @@ async fn serve(config: Config) -> Result<(), String> {
 async fn product_db(config: &Config) -> Result<Store, String> {
     // Bulk writes get a longer bound than requests do.
     let mut config = config.clone();
-    config.redis_timeout_ms = config.redis_timeout_ms.max(10_000);
-    config.pg_statement_timeout_ms = config.pg_statement_timeout_ms.max(60_000);
-    config.pg_connect_timeout_ms = config.pg_connect_timeout_ms.max(5_000);
+    config.redis.timeout = config.redis.timeout.max(Duration::from_secs(10));
+    config.postgres.statement_timeout = config
+        .postgres
+        .statement_timeout
+        .max(Duration::from_secs(60));
+    config.postgres.connect_timeout = config.postgres.connect_timeout.max(Duration::from_secs(5));
     let topology = cachescope::startup::topology(&config).map_err(|e| e.to_string())?;
     if let Some(sentinels) = topology.sentinels() {
         sentinel::resolve(&topology, sentinels).await;

@@ -95,8 +95,8 @@ pub struct Application {
 
 /// The topology the configuration describes: fixed URLs, or Sentinel.
 pub fn topology(config: &Config) -> Result<Topology, StartupError> {
-    let mut connect = Connect::new(config.redis_timeout(), config.write_wait());
-    if let Some(path) = &config.redis_ca_cert {
+    let mut connect = Connect::new(config.redis.timeout, config.redis.write_wait);
+    if let Some(path) = &config.redis.ca_cert {
         let pem = std::fs::read(path).map_err(|source| StartupError::CaCert {
             path: path.clone(),
             source,
@@ -105,12 +105,12 @@ pub fn topology(config: &Config) -> Result<Topology, StartupError> {
     }
     let sentinels = config.sentinels();
     Ok(if sentinels.is_empty() {
-        Topology::new(&config.redis_url, config.replica_urls(), &connect)?
+        Topology::new(&config.redis.url, config.replica_urls(), &connect)?
     } else {
         Topology::with_sentinels(
-            &config.redis_url,
+            &config.redis.url,
             &sentinels,
-            &config.redis_master_name,
+            &config.redis.master_name,
             &connect,
         )?
     })
@@ -136,9 +136,9 @@ async fn follow_sentinels(topology: &Topology, tasks: &mut JoinSet<()>) {
 }
 
 impl Application {
-    /// Binds `config.site_addr` (port 0 picks a free port) and builds the app.
+    /// Binds `config.http.site_addr` (port 0 picks a free port) and builds the app.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
-        let addr = config.site_addr;
+        let addr = config.http.site_addr;
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|source| StartupError::Bind { addr, source })?;
@@ -154,17 +154,17 @@ impl Application {
         let topology = topology(&config)?;
         let mut tasks = JoinSet::new();
         follow_sentinels(&topology, &mut tasks).await;
-        let local = listener.local_addr().unwrap_or(config.site_addr);
+        let local = listener.local_addr().unwrap_or(config.http.site_addr);
         let master = topology.master().clone();
         let db = store(&config, &topology)?;
         let stats = Arc::new(Recorder::new(master.clone(), db.kind()));
-        let hub = Arc::new(Hub::new(config.ws_max_per_ip as usize));
+        let hub = Arc::new(Hub::new(config.http.ws_max_per_ip as usize));
         let reads = Arc::new(ReadTarget::new(
-            config.read_from == crate::config::ReadFrom::Replica,
-            config.read_max_lag_ms,
+            config.redis.read_from == crate::config::ReadFrom::Replica,
+            u64::try_from(config.redis.read_max_lag.as_millis()).unwrap_or(u64::MAX),
         ));
         let near = Arc::new(NearCache::new(config.near_limits()));
-        if near.enabled() && config.read_from == crate::config::ReadFrom::Replica {
+        if near.enabled() && config.redis.read_from == crate::config::ReadFrom::Replica {
             tracing::warn!(
                 "READ_FROM=replica: the near cache keeps only what the master answers \
                  (a replica's answer may be older than the invalidations the master sent)"
@@ -176,7 +176,7 @@ impl Application {
         ));
         // Serve with the near tier on when Redis answers; when it does not,
         // start anyway (the tier goes live by itself once Redis is back).
-        near.until_live(config.redis_timeout() * 2).await;
+        near.until_live(config.redis.timeout * 2).await;
         let readiness = Arc::new(Readiness::new(!config.seed_catalog));
         // With PostgreSQL, whether its notifications reach this server: the
         // cache is not used while they may not.
@@ -185,7 +185,7 @@ impl Application {
         let cache = Cache::new(CacheParts {
             master,
             db: db.clone(),
-            ttl: Duration::from_secs(config.cache_ttl_secs),
+            ttl: config.cache.ttl,
             stats: stats.clone(),
             hub: hub.clone(),
             reads: reads.clone(),
@@ -201,12 +201,12 @@ impl Application {
             hub.clone(),
             reads,
             cache.near().clone(),
-            Duration::from_millis(config.metrics_tick_ms),
+            config.metrics_tick,
         ));
         let limiter = crate::ratelimit::RateLimiter::new(
             topology.master().clone(),
-            config.rate_limit_rps,
-            config.rate_limit_burst,
+            config.rate_limit.rps,
+            config.rate_limit.burst,
         );
         let access = Access::new(AccessSettings {
             admin: config.admin_token().cloned(),
@@ -214,11 +214,11 @@ impl Application {
             listen: local,
             sessions: Sessions::new(
                 topology.clone(),
-                Duration::from_secs(config.access.session_idle_secs),
-                Duration::from_secs(config.access.session_max_secs),
+                config.access.session_idle,
+                config.access.session_max,
             ),
             cookie_secure: config.access.cookie_secure,
-            trusted_proxies: config.trusted_proxies.clone(),
+            trusted_proxies: config.http.trusted_proxies.clone(),
         });
         tracing::info!(viewer_pages = ?access.viewer_access(), "access");
         let state = AppState::new(Shared {
@@ -248,7 +248,7 @@ impl Application {
             ));
             // Serve once the cache is known coherent (listening, stale
             // entries dropped); without PostgreSQL, start anyway.
-            let bound = Duration::from_millis(state.config.pg_connect_timeout_ms + 2_000);
+            let bound = state.config.postgres.connect_timeout + Duration::from_secs(2);
             if tokio::time::timeout(bound, listening).await.is_err() {
                 tracing::warn!("not listening for PostgreSQL changes yet; starting anyway");
             }
@@ -323,18 +323,22 @@ async fn warn_about_memory_policy(master: &crate::topology::Node) {
 /// first use: nothing is connected here).
 pub fn store(config: &Config, topology: &Topology) -> Result<Store, StartupError> {
     match config.product_store {
-        ProductStore::Redis => Ok(Store::Redis(ProductDb::new(topology, config.write_wait()))),
+        ProductStore::Redis => Ok(Store::Redis(ProductDb::new(
+            topology,
+            config.redis.write_wait,
+        ))),
         ProductStore::Postgres => {
             let url = config
+                .postgres
                 .database_url
                 .clone()
                 .filter(|url| !url.trim().is_empty())
                 .ok_or(StartupError::NoDatabaseUrl)?;
             let pg = PgStore::connect(&PgSettings {
                 url,
-                pool_size: config.pg_pool_size,
-                connect_timeout: Duration::from_millis(config.pg_connect_timeout_ms),
-                statement_timeout: Duration::from_millis(config.pg_statement_timeout_ms),
+                pool_size: config.postgres.pool_size,
+                connect_timeout: config.postgres.connect_timeout,
+                statement_timeout: config.postgres.statement_timeout,
             })?;
             Ok(Store::Postgres {
                 pg,
@@ -401,7 +405,7 @@ fn router(state: AppState) -> Router {
     };
     let shell_options = state.leptos_options.clone();
     let allowed_hosts = Arc::new(AllowedHosts::new(
-        &state.config.allowed_hosts,
+        &state.config.http.allowed_hosts,
         state.leptos_options.site_addr,
     ));
     tracing::info!(hosts = %allowed_hosts.describe(), "allowed hosts");
@@ -416,7 +420,7 @@ fn router(state: AppState) -> Router {
             secure_shell,
         ))
         .layer(axum::middleware::from_fn_with_state(
-            Duration::from_millis(state.config.request_timeout_ms),
+            state.config.http.request_timeout,
             routes::limits::headers,
         ))
         .layer(axum::middleware::from_fn_with_state(

@@ -74,7 +74,7 @@ pub async fn ws(
             .into_response()
         }
     };
-    let slot = match client_ip(&parts, &state.config.trusted_proxies) {
+    let slot = match client_ip(&parts, &state.config.http.trusted_proxies) {
         Some(ip) => match state.hub.ip_slot(ip) {
             Some(slot) => Some(slot),
             None => {

@@ -47,7 +47,7 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
     }
     let class = class_of(&request);
     let (parts, body) = request.into_parts();
-    let ip = client_ip(&parts, &state.config.trusted_proxies);
+    let ip = client_ip(&parts, &state.config.http.trusted_proxies);
     let request = Request::from_parts(parts, body);
     let Some(ip) = ip else {
         return next.run(request).await;
