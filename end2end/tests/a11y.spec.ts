@@ -25,9 +25,8 @@ for (const path of PAGES) {
   });
 }
 
-test('the search page works from the keyboard alone', async ({ page }) => {
-  await page.goto('/');
-  await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
+test('the search page works from the keyboard alone', async ({ page, gotoHydrated }) => {
+  await gotoHydrated('/');
   const input = page.getByTestId('search-input');
   const focused = () => input.evaluate((el) => el === document.activeElement);
   // Tab from the top of the page (brand, navigation) to the search box.
