@@ -11,14 +11,14 @@ use crate::{
     config::Config,
     config::ProductStore,
     keybrowser::KeyPolicy,
-    metrics::{self, Hub, ReadTarget},
+    metrics::{self, Hub},
     postgres::{PgError, PgSettings, PgStore},
     readiness::Readiness,
     routes::{self, hosts::AllowedHosts},
     state::{AppState, Shared},
     stats::Recorder,
     store::Store,
-    topology::{sentinel, Connect, StoreError, Topology},
+    topology::{sentinel, Connect, ReadTarget, StoreError, Topology},
 };
 use app::{api::ssr::LocalApi, shell::shell, types::ApiErrorBody, App};
 use axum::{

@@ -17,12 +17,12 @@ pub use near::{NearCache, NearLimits};
 use crate::{
     catalog::keys as db_keys,
     error::ApiError,
-    metrics::{Hub, ReadTarget},
+    metrics::Hub,
     postgres::listen::Channel,
     readiness::Readiness,
     stats::Recorder,
     store::Store,
-    topology::{now_us, Node},
+    topology::{now_us, Node, ReadTarget},
 };
 use app::types::{
     HistoryEntry, LookupQuery, Product, ProductId, ProductPage, SearchParams, Source,

@@ -1,14 +1,12 @@
-//! Live metrics: one collector polls every Redis node on a fixed tick, a hub
-//! broadcasts ticks and lookup batches to WebSocket clients, and the read
-//! target sends cache reads to a healthy replica when asked to.
+//! Live metrics: one collector polls every Redis node on a fixed tick (and
+//! tells the read target, `topology::ReadTarget`, which replica is healthy),
+//! and a hub broadcasts ticks and lookup batches to WebSocket clients.
 
 pub mod collector;
 pub mod hub;
 pub mod prometheus;
-pub mod reads;
 
 pub use hub::Hub;
-pub use reads::ReadTarget;
 
 use std::{sync::Arc, time::Duration};
 

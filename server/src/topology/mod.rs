@@ -9,10 +9,12 @@
 mod info;
 pub mod memory;
 mod node;
+mod reads;
 pub mod sentinel;
 
 pub use info::Info;
 pub use node::{at_address, connection_info, Node, Refusal, StoreError};
+pub use reads::ReadTarget;
 
 use app::types::{HaStatus, HealthReport, NodeRole};
 use redis::ConnectionInfo;

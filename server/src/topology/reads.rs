@@ -3,7 +3,7 @@
 //! every metrics tick; otherwise, or when that replica fails, to the master.
 //! Writes and database reads always go to the master.
 
-use crate::topology::{Node, Topology};
+use super::{Node, Topology};
 use app::types::NodeMetrics;
 use std::sync::RwLock;
 
