@@ -141,6 +141,16 @@ impl Access {
         secret.is_some_and(|s| s.fingerprint() == session.token)
     }
 
+    /// Whether the session `id` still stands (not signed out, expired or
+    /// opened by a token since rotated), checked without renewing it.
+    pub async fn session_stands(&self, id: &SessionId) -> Result<bool, SessionError> {
+        Ok(self
+            .sessions
+            .peek(id)
+            .await?
+            .is_some_and(|session| self.still_valid(&session)))
+    }
+
     /// The caller of a request: a bearer token first (scripts), then the
     /// session cookie, then the loopback rule.
     pub async fn caller(&self, parts: &Parts) -> Result<Caller, AuthError> {

@@ -167,6 +167,24 @@ impl Sessions {
             .filter(|s| now_ms().saturating_sub(s.created_ms) < millis(self.max_age)))
     }
 
+    /// The session of `id` without renewing it (a check made on the
+    /// session's behalf, not a use of it): `None` when it ended.
+    pub async fn peek(&self, id: &SessionId) -> Result<Option<Session>, SessionError> {
+        let key = id.key();
+        let stored = match self
+            .topology
+            .master()
+            .query::<Option<String>>(redis::cmd("GET").arg(&key))
+            .await
+        {
+            Ok(stored) => stored,
+            Err(error) => self.read_a_replica(&key).await.ok_or(error)?,
+        };
+        Ok(stored
+            .and_then(|text| serde_json::from_str::<Session>(&text).ok())
+            .filter(|s| now_ms().saturating_sub(s.created_ms) < millis(self.max_age)))
+    }
+
     /// A replica's copy, while the master does not answer.
     async fn read_a_replica(&self, key: &str) -> Option<Option<String>> {
         for replica in self.topology.replicas().iter() {

@@ -7,7 +7,7 @@ use super::{
     client_ip::client_ip,
     guards::{Anyone, Viewer},
 };
-use crate::{error::ApiError, state::AppState};
+use crate::{auth::SessionId, error::ApiError, state::AppState};
 use app::types::{ApiErrorBody, Replication, Role, ServerMessage};
 use axum::{
     extract::{
@@ -32,6 +32,8 @@ const READ_BUFFER: usize = 8 * 1024;
 const WRITE_BUFFER: usize = 16 * 1024;
 /// Room for one large message beyond the write buffer.
 const MAX_TICK_BYTES: usize = 256 * 1024;
+/// How often a session-authenticated client's session is checked.
+const SESSION_CHECK_EVERY: Duration = Duration::from_secs(5);
 /// Frames a client may send per second before it is disconnected.
 const MAX_CLIENT_FRAMES_PER_SEC: u32 = 20;
 
@@ -97,14 +99,23 @@ pub async fn ws(
         .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(4 * WRITE_BUFFER + MAX_TICK_BYTES)
         .on_upgrade(move |socket| async move {
-            client(socket, state, caller.role, permit).await;
+            let session = caller.session.map(|(id, _)| id);
+            client(socket, state, caller.role, session, permit).await;
             drop(slot);
         })
 }
 
 /// Serves one client until it leaves, lags too far, or misbehaves. Its
-/// role is the one it had at the handshake, for the life of the socket.
-async fn client(mut socket: WebSocket, state: AppState, role: Role, _permit: OwnedSemaphorePermit) {
+/// role is the one it had at the handshake; a client whose role came from a
+/// session is closed once that session ends (signed out anywhere, expired,
+/// its token rotated), checked every [`SESSION_CHECK_EVERY`].
+async fn client(
+    mut socket: WebSocket,
+    state: AppState,
+    role: Role,
+    session: Option<SessionId>,
+    _permit: OwnedSemaphorePermit,
+) {
     // Subscribe before the snapshot so nothing between the two is missed.
     let mut feed = state.hub.subscribe(role);
     let viewer = role >= Role::Viewer;
@@ -133,8 +144,20 @@ async fn client(mut socket: WebSocket, state: AppState, role: Role, _permit: Own
     }
     let mut window = Instant::now();
     let mut frames = 0u32;
+    let mut session_check = tokio::time::interval(SESSION_CHECK_EVERY);
+    session_check.tick().await;
     loop {
         tokio::select! {
+            _ = session_check.tick(), if session.is_some() => {
+                if let Some(id) = &session {
+                    // Redis unavailable: the session cannot be told ended,
+                    // so the viewer keeps watching (the outage, likely).
+                    if matches!(state.access.session_stands(id).await, Ok(false)) {
+                        let _ = socket.send(Message::Close(None)).await;
+                        return;
+                    }
+                }
+            }
             message = feed.recv() => match message {
                 Ok(text) => {
                     if !send(&mut socket, text).await {

@@ -534,3 +534,55 @@ async fn the_public_feed_carries_no_ones_searches_and_no_node_details() {
     assert!(full["history"].as_array().is_some_and(|h| !h.is_empty()));
     assert!(lookups, "viewers see the live lookups");
 }
+
+/// A dashboard signed in by cookie does not outlive its session: signing out
+/// (here from another client) closes its live feed.
+#[tokio::test]
+async fn a_live_feed_opened_with_a_session_closes_when_the_session_ends() {
+    let topo = Topology::start().await;
+    let app = app(&topo, &[]).await;
+    let (cookie, _) = sign_in(&app, VIEWER).await;
+    let csrf = session_of(&app, &cookie).await["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_string();
+    let mut request = format!("ws://{}/ws", app.addr)
+        .into_client_request()
+        .expect("request");
+    request
+        .headers_mut()
+        .insert("cookie", HeaderValue::from_str(&cookie).expect("header"));
+    let (mut socket, _) = connect_async(request).await.expect("ws connects");
+    let first = tokio::time::timeout(Duration::from_secs(5), socket.next())
+        .await
+        .expect("a snapshot")
+        .expect("open")
+        .expect("frame");
+    let Message::Text(text) = first else {
+        panic!("not text: {first:?}");
+    };
+    let snapshot: Value = serde_json::from_str(text.as_str()).expect("json");
+    assert_eq!(snapshot["role"], "viewer");
+
+    let response = app
+        .http
+        .delete(app.url("/api/session"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    // Ticks keep coming while the feed is open: read them until it closes,
+    // or until the deadline.
+    let deadline = Instant::now() + Duration::from_secs(11);
+    let closed = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, socket.next()).await {
+            Err(_) => break false,
+            Ok(None) | Ok(Some(Err(_))) | Ok(Some(Ok(Message::Close(_)))) => break true,
+            Ok(Some(Ok(_))) => continue,
+        }
+    };
+    assert!(closed, "the feed outlived its session");
+}
