@@ -38,21 +38,23 @@ impl SessionContext {
 /// Signs in with a token; the page reloads on success.
 pub async fn sign_in(token: String) -> Result<(), String> {
     let body = serde_json::to_string(&SignIn { token }).unwrap_or_default();
-    let (status, text) = api::send("POST", api::paths::SESSION.into(), Some(body), Vec::new())
-        .await
-        .map_err(|f| f.error)?;
-    if status == 204 {
-        reload();
-        Ok(())
-    } else {
-        Err(sentence(status, &text))
-    }
+    change("POST", Some(body), Vec::new()).await
 }
 
 /// Signs out (with the session's CSRF token); the page reloads.
 pub async fn sign_out(csrf: Option<String>) -> Result<(), String> {
     let headers = csrf.map(|c| vec![(CSRF_HEADER, c)]).unwrap_or_default();
-    let (status, text) = api::send("DELETE", api::paths::SESSION.into(), None, headers)
+    change("DELETE", None, headers).await
+}
+
+/// Sends a change of session; a 204 reloads the page, anything else is the
+/// server's sentence.
+async fn change(
+    method: &'static str,
+    body: Option<String>,
+    headers: Vec<(&'static str, String)>,
+) -> Result<(), String> {
+    let (status, text) = api::send(method, api::paths::SESSION.into(), body, headers)
         .await
         .map_err(|f| f.error)?;
     if status == 204 {
