@@ -74,6 +74,8 @@ test('sign in from the top bar, browse keys, sign out', async ({ page, context, 
     await page.getByTestId('sign-in-token').fill(adminToken);
     await page.getByTestId('sign-in-submit').click();
     await expect(page.getByTestId('session-role')).toHaveText('admin');
+    // The reloaded page must be live before its form is used.
+    await expect(page.locator('main[data-hydrated=true]')).toBeAttached({ timeout: 15_000 });
     await expect(page.getByTestId('key-text')).toContainText('"id": "prod2"');
     await expect(page.getByTestId('evict-token')).toHaveCount(0);
     await page.getByTestId('evict-submit').click();
