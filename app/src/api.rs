@@ -147,29 +147,14 @@ pub async fn delete_json<T: DeserializeOwned>(
     path: String,
     token: String,
 ) -> Result<T, ApiFailure> {
-    #[cfg(all(feature = "hydrate", not(feature = "ssr")))]
-    {
-        let response = gloo_net::http::Request::delete(&path)
-            .header("Authorization", &format!("Bearer {token}"))
-            .send()
-            .await
-            .map_err(|e| {
-                ApiFailure::unreachable(format!("cannot reach the cachescope server: {e}"))
-            })?;
-        let status = response.status();
-        let body = response.text().await.map_err(|e| ApiFailure {
-            status: Some(status),
-            error: format!("the server's answer was cut short: {e}"),
-        })?;
-        decode(status, &body)
-    }
-    #[cfg(not(all(feature = "hydrate", not(feature = "ssr"))))]
-    {
-        let _ = token;
-        Err(ApiFailure::unreachable(format!(
-            "{path}: writes are sent from the browser only"
-        )))
-    }
+    let (status, body) = send(
+        "DELETE",
+        path,
+        None,
+        vec![("Authorization", format!("Bearer {token}"))],
+    )
+    .await?;
+    decode(status, &body)
 }
 
 /// Sends a request from the browser (a person's action: pages never write

@@ -54,7 +54,8 @@ test('sign in from the top bar, browse keys, sign out', async ({ page, context, 
     await expect(page.getByTestId('key-link')).toHaveCount(0);
     expect(await page.content()).not.toContain('SECRET-planted');
     // Other instances of the session: the live feed speaks to a viewer.
-    await page.goto(`${base}/dashboard`);
+    // Live before its sign-out button is used.
+    await gotoHydrated(`${base}/dashboard`);
     await expect(page.getByTestId('session-role')).toHaveText('viewer');
     await expect(page.getByTestId('details-for-viewers')).toHaveCount(0);
 
