@@ -1,9 +1,9 @@
 //! The root component: metadata, stylesheet, and the route table.
 
-use crate::components::TopBar;
 use crate::pages::{
     DashboardRoute, KeysRoute, NotFound, ProductDetailRoute, ProductsRoute, SearchPage,
 };
+use crate::{components::TopBar, loading::LoadingParts};
 use hydration_context::SharedContext;
 use leptos::prelude::*;
 use leptos::reactive::owner::Owner;
@@ -25,9 +25,9 @@ pub fn App() -> impl IntoView {
     let (hydrated, set_hydrated) = signal(false);
     let context = Owner::current_shared_context();
     Effect::new(move |_| when_hydrated(context.clone(), move || set_hydrated.set(true)));
-    let loading = LoadingParts(RwSignal::new(0));
+    let loading = LoadingParts::new();
     provide_context(loading);
-    let hydrated = move || hydrated.get() && loading.0.get() == 0;
+    let hydrated = move || hydrated.get() && loading.count() == 0;
     view! {
         <Stylesheet id="leptos" href="/pkg/cachescope.css" />
         <Title text="cachescope" />
@@ -65,36 +65,5 @@ fn when_hydrated(
         );
     } else {
         done();
-    }
-}
-
-/// Parts of the page whose code loads after hydration (the search page's
-/// panels): `data-hydrated` waits for them too.
-#[derive(Clone, Copy)]
-pub struct LoadingParts(RwSignal<u32>);
-
-impl LoadingParts {
-    /// Counts one part as loading until `done` turns true (or the part goes away).
-    pub fn start(self, done: RwSignal<bool>) {
-        if done.get_untracked() {
-            return;
-        }
-        let LoadingParts(count) = self;
-        count.update(|n| *n += 1);
-        let finished = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let finish = move || {
-            if !finished.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                count.try_update(|n| *n = n.saturating_sub(1));
-            }
-        };
-        Effect::new({
-            let finish = finish.clone();
-            move |_| {
-                if done.get() {
-                    finish();
-                }
-            }
-        });
-        on_cleanup(finish);
     }
 }

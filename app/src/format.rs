@@ -4,7 +4,7 @@
 //! `1 234,5 ms` and `2 499,00 $` (a narrow no-break space between thousands,
 //! a decimal comma, the unit after a no-break space).
 
-use crate::types::Locale;
+use crate::types::{Cents, Locale};
 
 /// French thousands separator: U+202F NARROW NO-BREAK SPACE.
 const FR_GROUP: char = '\u{202F}';
@@ -73,19 +73,27 @@ pub fn format_seconds(seconds: f64, locale: Locale) -> String {
 }
 
 /// A price in dollars (the catalogue's currency, whatever the language):
-/// `$2,499.00` / `2 499,00 $`.
-pub fn format_price(price: f64, locale: Locale) -> String {
-    dollars(format_decimal(price, 2, locale), locale)
+/// `$2,499.00` / `2 499,00 $`. Written from the integer cents, never
+/// through a float.
+pub fn format_price(price: Cents, locale: Locale) -> String {
+    let (whole, cents) = price.split();
+    let point = match locale {
+        Locale::En => '.',
+        Locale::Fr => ',',
+    };
+    dollars(
+        format!("{}{point}{cents:02}", format_count(whole, locale)),
+        locale,
+    )
 }
 
 /// A price without its cents when it has none (`$1,000`, `$9.50`), for
 /// the short labels of searches.
-pub fn format_price_compact(price: f64, locale: Locale) -> String {
-    let whole = (price * 100.0).round() % 100.0 == 0.0;
-    dollars(
-        format_decimal(price, if whole { 0 } else { 2 }, locale),
-        locale,
-    )
+pub fn format_price_compact(price: Cents, locale: Locale) -> String {
+    match price.split() {
+        (whole, 0) => dollars(format_count(whole, locale), locale),
+        _ => format_price(price, locale),
+    }
 }
 
 /// An amount with the dollar sign where the language puts it.
@@ -141,6 +149,10 @@ pub fn clock(at_ms: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cents(n: u64) -> Cents {
+        Cents::new(n).unwrap()
+    }
     use Locale::{En, Fr};
 
     #[test]
@@ -150,16 +162,16 @@ mod tests {
         assert_eq!(format_us(2_000_000, En), "2.00 s");
         assert_eq!(format_ms(850, En), "850 ms");
         assert_eq!(format_ms(2_293, En), "2.3 s");
-        assert_eq!(format_price(899.99, En), "$899.99");
-        assert_eq!(format_price(2499.0, En), "$2,499.00");
-        assert_eq!(format_price(0.5, En), "$0.50");
-        assert_eq!(format_price(1234567.891, En), "$1,234,567.89");
+        assert_eq!(format_price(cents(89_999), En), "$899.99");
+        assert_eq!(format_price(cents(249_900), En), "$2,499.00");
+        assert_eq!(format_price(cents(50), En), "$0.50");
+        assert_eq!(format_price(cents(123_456_789), En), "$1,234,567.89");
         assert_eq!(format_bytes(512, En), "512 B");
         assert_eq!(format_bytes(954_640, En), "932.3 KiB");
         assert_eq!(format_bytes(3 * 1024 * 1024 * 1024, En), "3.0 GiB");
         assert_eq!(format_count(1_234_567, En), "1,234,567");
-        assert_eq!(format_price_compact(1000.0, En), "$1,000");
-        assert_eq!(format_price_compact(9.5, En), "$9.50");
+        assert_eq!(format_price_compact(cents(100_000), En), "$1,000");
+        assert_eq!(format_price_compact(cents(950), En), "$9.50");
         assert_eq!(format_percent(0.973, 1, En), "97.3%");
         assert_eq!(format_seconds(1.5, En), "1.5 s");
         assert_eq!(format_decimal(-1234.5, 1, En), "-1,234.5");
@@ -172,12 +184,15 @@ mod tests {
         assert_eq!(format_us(1_234, Fr), "1,2\u{A0}ms");
         assert_eq!(format_us(850, Fr), "850\u{A0}µs");
         assert_eq!(format_ms(2_293, Fr), "2,3\u{A0}s");
-        assert_eq!(format_price(2499.0, Fr), "2\u{202F}499,00\u{A0}$");
-        assert_eq!(format_price(899.99, Fr), "899,99\u{A0}$");
+        assert_eq!(format_price(cents(249_900), Fr), "2\u{202F}499,00\u{A0}$");
+        assert_eq!(format_price(cents(89_999), Fr), "899,99\u{A0}$");
         assert_eq!(format_bytes(954_640, Fr), "932,3\u{A0}Kio");
         assert_eq!(format_bytes(512, Fr), "512\u{A0}o");
         assert_eq!(format_count(1_234_567, Fr), "1\u{202F}234\u{202F}567");
-        assert_eq!(format_price_compact(1000.0, Fr), "1\u{202F}000\u{A0}$");
+        assert_eq!(
+            format_price_compact(cents(100_000), Fr),
+            "1\u{202F}000\u{A0}$"
+        );
         assert_eq!(format_percent(0.973, 1, Fr), "97,3\u{202F}%");
     }
 }

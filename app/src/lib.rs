@@ -16,6 +16,7 @@ pub mod components;
 pub mod format;
 pub mod i18n;
 pub mod live;
+pub mod loading;
 pub mod pages;
 pub mod session;
 #[cfg(feature = "ssr")]

@@ -1,7 +1,10 @@
 //! The API's error type: every failure a handler can meet, each mapped to a
 //! fitting HTTP status and a JSON body `{"error": "<human sentence>"}`.
 
-use crate::{catalog::CatalogError, topology::StoreError};
+use crate::{
+    cache::CacheError, catalog::CatalogError, postgres::PgError, store::StoreFailure,
+    topology::StoreError,
+};
 use app::types::ApiErrorBody;
 use axum::{
     http::StatusCode,
@@ -90,21 +93,56 @@ pub enum ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
+        ApiError::from_redis(&error)
+    }
+}
+
+impl From<CatalogError> for ApiError {
+    fn from(error: CatalogError) -> Self {
+        ApiError::from_catalog(&error)
+    }
+}
+
+impl From<PgError> for ApiError {
+    fn from(error: PgError) -> Self {
+        ApiError::from_postgres(&error)
+    }
+}
+
+impl From<StoreFailure> for ApiError {
+    fn from(error: StoreFailure) -> Self {
+        ApiError::from_store(&error)
+    }
+}
+
+impl From<CacheError> for ApiError {
+    fn from(error: CacheError) -> Self {
+        match error {
+            CacheError::Redis(redis) => ApiError::from_redis(&redis),
+            CacheError::Store(store) => ApiError::from_store(&store),
+            starting @ CacheError::Starting => ApiError::Busy(starting.to_string()),
+            CacheError::ReplicaBehind => ApiError::ReplicaBehind,
+            corrupt @ CacheError::Corrupt { .. } => ApiError::Internal(corrupt.to_string()),
+        }
+    }
+}
+
+/// The mappings by reference: the cache's causes are shared (`Arc`).
+impl ApiError {
+    fn from_redis(error: &StoreError) -> Self {
         if error.is_connection_lost() {
             ApiError::ConnectionLost(error.to_string())
         } else {
             ApiError::Unavailable(error.to_string())
         }
     }
-}
 
-impl From<CatalogError> for ApiError {
-    fn from(error: CatalogError) -> Self {
+    fn from_catalog(error: &CatalogError) -> Self {
         match error {
             CatalogError::Store(store @ StoreError::NotWritable { .. }) => {
                 ApiError::WriteRefused(store.to_string())
             }
-            CatalogError::Store(store) => store.into(),
+            CatalogError::Store(store) => ApiError::from_redis(store),
             CatalogError::OutcomeUnknown(store) => ApiError::OutcomeUnknown(store.to_string()),
             refused @ (CatalogError::FailoverInProgress | CatalogError::Contended) => {
                 ApiError::WriteRefused(refused.to_string())
@@ -112,30 +150,26 @@ impl From<CatalogError> for ApiError {
             corrupt @ CatalogError::Corrupt { .. } => ApiError::Internal(corrupt.to_string()),
         }
     }
-}
 
-impl From<crate::postgres::PgError> for ApiError {
-    fn from(error: crate::postgres::PgError) -> Self {
+    fn from_postgres(error: &PgError) -> Self {
         if error.is_unavailable() {
             ApiError::StoreUnavailable(error.to_string())
         } else {
             ApiError::Internal(error.to_string())
         }
     }
-}
 
-impl From<crate::store::StoreFailure> for ApiError {
-    fn from(error: crate::store::StoreFailure) -> Self {
+    fn from_store(error: &StoreFailure) -> Self {
         match error {
-            crate::store::StoreFailure::Redis(redis) => redis.into(),
-            crate::store::StoreFailure::Postgres(pg) => pg.into(),
-            crate::store::StoreFailure::PostgresWrite(pg) if pg.outcome_unknown() => {
+            StoreFailure::Redis(redis) => ApiError::from_catalog(redis),
+            StoreFailure::Postgres(pg) => ApiError::from_postgres(pg),
+            StoreFailure::PostgresWrite(pg) if pg.outcome_unknown() => {
                 ApiError::OutcomeUnknown(pg.to_string())
             }
-            crate::store::StoreFailure::PostgresWrite(pg) if pg.is_unavailable() => {
+            StoreFailure::PostgresWrite(pg) if pg.is_unavailable() => {
                 ApiError::WriteRefused(pg.to_string())
             }
-            crate::store::StoreFailure::PostgresWrite(pg) => pg.into(),
+            StoreFailure::PostgresWrite(pg) => ApiError::from_postgres(pg),
         }
     }
 }

@@ -56,7 +56,7 @@ async fn product_db(config: &Config) -> Result<Store, String> {
         sentinel::resolve(&topology, sentinels).await;
     }
     let store = cachescope::startup::store(&config, &topology).map_err(|e| e.to_string())?;
-    if let Store::Postgres { pg, .. } = &store {
+    if let Store::Postgres(pg) = &store {
         pg.migrate().await.map_err(|e| e.to_string())?;
     }
     Ok(store)

@@ -5,13 +5,14 @@
 use crate::{
     assets,
     auth::{Access, AccessSettings, Sessions},
-    cache::Invalidator,
     cache::{Cache, CacheParts, NearCache},
     catalog::ProductDb,
     config::Config,
     config::ProductStore,
+    hub::{self, Hub},
+    invalidate::Invalidator,
     keybrowser::KeyPolicy,
-    metrics::{self, Hub},
+    metrics,
     postgres::{PgError, PgSettings, PgStore},
     readiness::Readiness,
     routes::{self, hosts::AllowedHosts},
@@ -180,7 +181,7 @@ impl Application {
         let readiness = Arc::new(Readiness::new(!config.seed_catalog));
         // With PostgreSQL, whether its notifications reach this server: the
         // cache is not used while they may not.
-        let channel = matches!(db, Store::Postgres { .. })
+        let channel = matches!(db, Store::Postgres(_))
             .then(|| Arc::new(crate::postgres::listen::Channel::default()));
         let cache = Cache::new(CacheParts {
             master,
@@ -194,7 +195,7 @@ impl Application {
             channel: channel.clone(),
         });
         tasks.spawn(stats.clone().flush_forever());
-        tasks.spawn(metrics::batch_lookups(hub.clone()));
+        tasks.spawn(hub::batch_lookups(hub.clone()));
         tasks.spawn(metrics::collector::run(
             topology.clone(),
             stats.clone(),
@@ -238,11 +239,11 @@ impl Application {
         if state.config.seed_catalog {
             load_catalog(state.db.clone(), readiness, &mut tasks).await;
         }
-        if let Store::Postgres { pg, invalidator } = &state.db {
+        if let Store::Postgres(pg) = &state.db {
             let (ready, listening) = tokio::sync::oneshot::channel();
             tasks.spawn(crate::postgres::listen::run(
                 pg.pool().clone(),
-                invalidator.clone(),
+                Invalidator::new(state.topology.master().clone()),
                 channel.unwrap_or_default(),
                 ready,
             ));
@@ -340,10 +341,7 @@ pub fn store(config: &Config, topology: &Topology) -> Result<Store, StartupError
                 connect_timeout: config.postgres.connect_timeout,
                 statement_timeout: config.postgres.statement_timeout,
             })?;
-            Ok(Store::Postgres {
-                pg,
-                invalidator: Invalidator::new(topology.master().clone()),
-            })
+            Ok(Store::Postgres(pg))
         }
     }
 }
@@ -375,7 +373,7 @@ async fn load_catalog(db: Store, readiness: Arc<Readiness>, tasks: &mut JoinSet<
 }
 
 async fn prepare(db: &Store) -> Result<crate::catalog::seed::LoadReport, String> {
-    if let Store::Postgres { pg, .. } = db {
+    if let Store::Postgres(pg) = db {
         pg.migrate().await.map_err(|e| e.to_string())?;
     }
     db.load_builtin(false).await.map_err(|e| e.to_string())

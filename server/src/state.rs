@@ -2,7 +2,7 @@
 //! Leptos options.
 
 use crate::{
-    cache::Cache, config::Config, metrics::Hub, stats::Recorder, store::Store, topology::Topology,
+    cache::Cache, config::Config, hub::Hub, stats::Recorder, store::Store, topology::Topology,
 };
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;

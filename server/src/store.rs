@@ -5,7 +5,6 @@
 //! talk to a [`Store`].
 
 use crate::{
-    cache::Invalidator,
     catalog::{seed::LoadReport, CatalogError, Durability, ProductDb},
     postgres::{PgError, PgStore},
 };
@@ -33,14 +32,9 @@ pub enum StoreFailure {
 pub enum Store {
     /// Products in Redis, on the master.
     Redis(ProductDb),
-    /// Products in PostgreSQL; `invalidator` drops cache entries after the
-    /// admin API's writes (the table's `NOTIFY` does it for every write too).
-    Postgres {
-        /// The PostgreSQL store.
-        pg: PgStore,
-        /// Drops cache entries in Redis.
-        invalidator: Invalidator,
-    },
+    /// Products in PostgreSQL (the cache hears of changes by the table's
+    /// `NOTIFY`, and of this server's own writes from `Cache::put`).
+    Postgres(PgStore),
 }
 
 impl Store {
@@ -48,7 +42,7 @@ impl Store {
     pub fn kind(&self) -> StoreKind {
         match self {
             Store::Redis(_) => StoreKind::RedisDb,
-            Store::Postgres { .. } => StoreKind::Postgres,
+            Store::Postgres(_) => StoreKind::Postgres,
         }
     }
 
@@ -56,7 +50,7 @@ impl Store {
     pub async fn get(&self, id: &ProductId) -> Result<Option<Product>, StoreFailure> {
         Ok(match self {
             Store::Redis(db) => db.get(id.as_str()).await?,
-            Store::Postgres { pg, .. } => pg.get(id.as_str()).await?,
+            Store::Postgres(pg) => pg.get(id.as_str()).await?,
         })
     }
 
@@ -64,7 +58,7 @@ impl Store {
     pub async fn get_raw(&self, id: &str) -> Result<Option<String>, StoreFailure> {
         Ok(match self {
             Store::Redis(db) => db.get_raw(id).await?,
-            Store::Postgres { pg, .. } => pg.get_raw(id).await?,
+            Store::Postgres(pg) => pg.get_raw(id).await?,
         })
     }
 
@@ -72,7 +66,7 @@ impl Store {
     pub async fn list(&self, query: &ListQuery) -> Result<ProductPage, StoreFailure> {
         Ok(match self {
             Store::Redis(db) => db.list(query).await?,
-            Store::Postgres { pg, .. } => pg.list(query).await?,
+            Store::Postgres(pg) => pg.list(query).await?,
         })
     }
 
@@ -80,7 +74,7 @@ impl Store {
     pub async fn search(&self, query: &SearchParams) -> Result<ProductPage, StoreFailure> {
         Ok(match self {
             Store::Redis(db) => db.search(query).await?,
-            Store::Postgres { pg, .. } => pg.search(query).await?,
+            Store::Postgres(pg) => pg.search(query).await?,
         })
     }
 
@@ -88,23 +82,22 @@ impl Store {
     pub async fn categories(&self) -> Result<Vec<CategoryCount>, StoreFailure> {
         Ok(match self {
             Store::Redis(db) => db.categories().await?,
-            Store::Postgres { pg, .. } => pg.categories().await?,
+            Store::Postgres(pg) => pg.categories().await?,
         })
     }
 
-    /// An admin write: creates or replaces, then (PostgreSQL) invalidates
-    /// the cache once the write is committed. Returns whether the product
-    /// was created, and how far the write got (Redis replicas that
-    /// confirmed it; nothing to confirm for PostgreSQL).
+    /// An admin write: creates or replaces. Returns whether the product was
+    /// created, and how far the write got (Redis replicas that confirmed
+    /// it; nothing to confirm for PostgreSQL). Called by `Cache::put` only,
+    /// which owes the cache its invalidation.
     pub async fn put_and_wait(
         &self,
         product: &Product,
     ) -> Result<(bool, Durability), StoreFailure> {
         match self {
             Store::Redis(db) => Ok(db.put_and_wait(product).await?),
-            Store::Postgres { pg, invalidator } => {
+            Store::Postgres(pg) => {
                 let created = pg.put(product).await.map_err(StoreFailure::PostgresWrite)?;
-                invalidate_after_commit(invalidator, &product.id).await;
                 Ok((created, committed()))
             }
         }
@@ -117,12 +110,11 @@ impl Store {
     ) -> Result<(bool, Durability), StoreFailure> {
         match self {
             Store::Redis(db) => Ok(db.delete_and_wait(id.as_str()).await?),
-            Store::Postgres { pg, invalidator } => {
+            Store::Postgres(pg) => {
                 let deleted = pg
                     .delete(id.as_str())
                     .await
                     .map_err(StoreFailure::PostgresWrite)?;
-                invalidate_after_commit(invalidator, id.as_str()).await;
                 Ok((deleted, committed()))
             }
         }
@@ -132,7 +124,7 @@ impl Store {
     pub async fn load_builtin(&self, force: bool) -> Result<LoadReport, StoreFailure> {
         Ok(match self {
             Store::Redis(db) => db.load_builtin(force).await?,
-            Store::Postgres { pg, .. } => pg.load_builtin(force).await?,
+            Store::Postgres(pg) => pg.load_builtin(force).await?,
         })
     }
 
@@ -140,7 +132,7 @@ impl Store {
     pub async fn generate(&self, count: u64) -> Result<u64, StoreFailure> {
         Ok(match self {
             Store::Redis(db) => db.generate(count).await?,
-            Store::Postgres { pg, .. } => pg.generate(count).await?,
+            Store::Postgres(pg) => pg.generate(count).await?,
         })
     }
 
@@ -149,7 +141,7 @@ impl Store {
     pub async fn ping(&self) -> Option<Result<Duration, PgError>> {
         match self {
             Store::Redis(_) => None,
-            Store::Postgres { pg, .. } => Some(pg.ping().await),
+            Store::Postgres(pg) => Some(pg.ping().await),
         }
     }
 }
@@ -159,13 +151,5 @@ fn committed() -> Durability {
     Durability {
         durable: true,
         ..Durability::default()
-    }
-}
-
-/// The write is committed; a failed invalidation is logged, not reported:
-/// the table's `NOTIFY` reaches every server's listener, which retries.
-async fn invalidate_after_commit(invalidator: &Invalidator, id: &str) {
-    if let Err(error) = invalidator.products(&[id]).await {
-        tracing::warn!(%error, "cache not invalidated after a write; the listener will retry");
     }
 }

@@ -16,7 +16,7 @@ pub fn ProductCard(product: Product) -> impl IntoView {
         t.common.out_of_stock
     };
     view! {
-        <a class="product glass" href=href data-testid="product" data-id=product.id.clone()>
+        <a class="product glass" href=href data-testid="product" data-id=product.id.to_string()>
             <div class="product-top">
                 <span class="chip">{product.category.clone()}</span>
                 <span class=if product.in_stock { "stock in" } else { "stock out" }>{stock}</span>

@@ -5,8 +5,8 @@
 use super::texts::*;
 use crate::format::{format_bytes, format_count, format_seconds};
 use crate::types::{
-    Invalid, Locale, Role, MAX_CATEGORY_LEN, MAX_FEATURES, MAX_FEATURE_LEN, MAX_ID_LEN,
-    MAX_KEY_LEN, MAX_NAME_LEN, MAX_PATTERN_LEN, MAX_PRICE, MAX_QUERY_CHARS, MAX_QUERY_WORDS,
+    Cents, Invalid, Locale, Role, MAX_CATEGORY_LEN, MAX_FEATURES, MAX_FEATURE_LEN, MAX_ID_LEN,
+    MAX_KEY_LEN, MAX_NAME_LEN, MAX_PATTERN_LEN, MAX_QUERY_CHARS, MAX_QUERY_WORDS,
 };
 
 /// French.
@@ -277,7 +277,11 @@ fn invalid(invalid: &Invalid) -> String {
         Invalid::PriceRange { field: name } => format!(
             "{} doit être un nombre de 0 à {}",
             field(name),
-            format_count(MAX_PRICE as u64, Locale::Fr)
+            format_count(Cents::MAX.split().0, Locale::Fr)
+        ),
+        Invalid::PriceCents { field: name } => format!(
+            "{} est un nombre entier de centimes (deux décimales au plus)",
+            field(name)
         ),
         Invalid::NotANumber { field: name, value } => {
             format!("{} doit être un nombre, pas «\u{a0}{value}\u{a0}»", field(name))

@@ -55,7 +55,7 @@ pub fn ProductDetailPage() -> impl IntoView {
                                     <div class="price big">{format_price(data.price, t.locale)}</div>
                                     <dl class="facts wide">
                                         <dt>{p.id}</dt>
-                                        <dd>{data.id.clone()}</dd>
+                                        <dd>{data.id.to_string()}</dd>
                                         <dt>{p.category}</dt>
                                         <dd>{data.category.clone()}</dd>
                                         <dt>{p.stock}</dt>

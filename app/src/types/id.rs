@@ -62,6 +62,20 @@ impl PartialEq<str> for ProductId {
     }
 }
 
+impl PartialEq<&str> for ProductId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+/// An id reads as the text it is (it can only be built checked).
+impl std::ops::Deref for ProductId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl Serialize for ProductId {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)

@@ -15,9 +15,14 @@ pub enum Invalid {
     CategoryLength,
     /// A category holds something else than `[a-z0-9_-]`.
     CategoryCharacters,
-    /// A price (`field` names it) is not a number from 0 to [`super::MAX_PRICE`].
+    /// A price (`field` names it) is not a number from 0 to [`super::Cents::MAX`].
     PriceRange {
         /// `min_price`, `max_price` or `the price`.
+        field: &'static str,
+    },
+    /// A price is not a whole number of cents (`12.345`).
+    PriceCents {
+        /// `the price`.
         field: &'static str,
     },
     /// A number field holds something else than a number.
@@ -73,7 +78,7 @@ impl fmt::Display for Invalid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use super::{
             MAX_CATEGORY_LEN, MAX_FEATURES, MAX_FEATURE_LEN, MAX_ID_LEN, MAX_KEY_LEN, MAX_NAME_LEN,
-            MAX_PATTERN_LEN, MAX_PRICE, MAX_QUERY_CHARS, MAX_QUERY_WORDS,
+            MAX_PATTERN_LEN, MAX_QUERY_CHARS, MAX_QUERY_WORDS,
         };
         match self {
             Invalid::IdLength => write!(f, "a product id has 1 to {MAX_ID_LEN} characters"),
@@ -87,7 +92,17 @@ impl fmt::Display for Invalid {
                 f.write_str("a category may only hold lower-case letters, digits, '_' and '-'")
             }
             Invalid::PriceRange { field } => {
-                write!(f, "{field} must be a number from 0 to {MAX_PRICE}")
+                write!(
+                    f,
+                    "{field} must be a number from 0 to {}",
+                    super::Cents::MAX
+                )
+            }
+            Invalid::PriceCents { field } => {
+                write!(
+                    f,
+                    "{field} must be a whole number of cents (at most two decimals)"
+                )
             }
             Invalid::NotANumber { field, value } => {
                 write!(f, "{field} must be a number, not {value:?}")

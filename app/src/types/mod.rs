@@ -10,6 +10,7 @@ mod keys;
 mod locale;
 mod lookup;
 mod metrics;
+mod money;
 mod product;
 mod query;
 mod session;
@@ -23,6 +24,7 @@ pub use keys::{
     MAX_PATTERN_LEN, MAX_SCAN_COUNT, MAX_VIEWER_SCAN_COUNT,
 };
 pub use locale::{Locale, LocaleChoice, LOCALE_COOKIE, MAX_BACK_LEN};
+pub use money::{Cents, Round};
 pub use query::{
     percent_encode, tokenize, ListQuery, LookupQuery, SearchParams, DEFAULT_LIMIT,
     DEFAULT_SEARCH_LIMIT, MAX_LIMIT, MAX_OFFSET, MAX_QUERY_CHARS, MAX_QUERY_WORDS, MAX_WORD_LEN,
@@ -43,7 +45,6 @@ pub use metrics::{
     MetricsTick, NodeMetrics, Replication, ReplicationNode, ServerMessage, TickPoint, RECENT_TICKS,
 };
 pub use product::{
-    validate_category, validate_price, CategoryCount, DbProduct, PriceOrder, Product,
-    ProductDeleted, ProductPage, ProductWritten, StoreKind, MAX_CATEGORY_LEN, MAX_FEATURES,
-    MAX_FEATURE_LEN, MAX_NAME_LEN, MAX_PRICE,
+    validate_category, CategoryCount, DbProduct, PriceOrder, Product, ProductDeleted, ProductPage,
+    ProductWritten, StoreKind, MAX_CATEGORY_LEN, MAX_FEATURES, MAX_FEATURE_LEN, MAX_NAME_LEN,
 };

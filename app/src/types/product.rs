@@ -2,8 +2,7 @@
 //! product must follow (shared, so the server enforces them and a form can
 //! check them before sending).
 
-use super::Invalid;
-use super::ProductId;
+use super::{Cents, Invalid, ProductId};
 use serde::{Deserialize, Serialize};
 /// Longest product name, in characters.
 pub const MAX_NAME_LEN: usize = 200;
@@ -13,21 +12,22 @@ pub const MAX_CATEGORY_LEN: usize = 40;
 pub const MAX_FEATURES: usize = 20;
 /// Longest feature, in characters.
 pub const MAX_FEATURE_LEN: usize = 80;
-/// Highest accepted price.
-pub const MAX_PRICE: f64 = 1_000_000_000.0;
-
-/// A product, stored as JSON in `db:product:<id>`. Its `id` stays text here
-/// (a body may carry a bad one); [`Product::validate`] checks it with
-/// [`ProductId::parse`] like every other field.
+/// A product, stored as JSON in `db:product:<id>`. Its id and price are
+/// checked as they are read (a bad one is refused with the same sentence as
+/// [`ProductId::parse`] or [`Cents::from_dollars`]); [`Product::validate`]
+/// checks the rest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Product {
     /// Unique id, `[A-Za-z0-9_-]{1,64}`.
-    pub id: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = String))]
+    pub id: ProductId,
     /// Display name.
     pub name: String,
-    /// Price, finite and not negative.
-    pub price: f64,
+    /// Price in dollars, a whole number of cents from 0 to 1,000,000,000
+    /// (`899.99`); held as [`Cents`].
+    #[cfg_attr(feature = "ssr", schema(value_type = f64))]
+    pub price: Cents,
     /// Category, `[a-z0-9_-]{1,40}`.
     pub category: String,
     /// Whether it can be bought now.
@@ -51,18 +51,10 @@ pub fn validate_category(category: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// Checks a price: a finite number from 0 to [`MAX_PRICE`].
-pub fn validate_price(price: f64, what: &'static str) -> Result<(), Invalid> {
-    if !price.is_finite() || !(0.0..=MAX_PRICE).contains(&price) {
-        return Err(Invalid::PriceRange { field: what });
-    }
-    Ok(())
-}
-
 impl Product {
-    /// Checks every field; the first problem found is reported.
+    /// Checks the fields their types do not (id and price are checked when
+    /// read); the first problem found is reported.
     pub fn validate(&self) -> Result<(), Invalid> {
-        ProductId::parse(&self.id)?;
         let name = self.name.trim();
         if name.is_empty() {
             return Err(Invalid::NameEmpty);
@@ -70,7 +62,6 @@ impl Product {
         if self.name.chars().count() > MAX_NAME_LEN {
             return Err(Invalid::NameLength);
         }
-        validate_price(self.price, "the price")?;
         validate_category(&self.category)?;
         if self.features.len() > MAX_FEATURES {
             return Err(Invalid::TooManyFeatures);
@@ -215,9 +206,9 @@ mod tests {
 
     fn seed_prod1() -> Product {
         Product {
-            id: "prod1".into(),
+            id: ProductId::parse("prod1").unwrap(),
             name: "Smartphone Premium".into(),
-            price: 899.99,
+            price: Cents::new(89_999).unwrap(),
             category: "electronics".into(),
             in_stock: true,
             features: vec!["5G".into(), "HDR Display".into(), "Water Resistant".into()],
@@ -236,21 +227,42 @@ mod tests {
             f(&mut p);
             p.validate().is_err()
         };
-        assert!(bad(|p| p.id = String::new()));
-        assert!(bad(|p| p.id = "a".repeat(65)));
-        assert!(bad(|p| p.id = "bad id".into()));
-        assert!(bad(|p| p.id = "é".into()));
         assert!(bad(|p| p.name = "   ".into()));
         assert!(bad(|p| p.name = "n".repeat(201)));
-        assert!(bad(|p| p.price = -1.0));
-        assert!(bad(|p| p.price = f64::NAN));
-        assert!(bad(|p| p.price = f64::INFINITY));
         assert!(bad(|p| p.category = "Electronics".into()));
         assert!(bad(|p| p.category = "a:b".into()));
         assert!(bad(|p| p.features = vec!["x".into(); 21]));
         assert!(bad(|p| p.features = vec![String::new()]));
-        assert!(!bad(|p| p.id = "A-z_09".into()));
-        assert!(!bad(|p| p.price = 0.0));
+        assert!(!bad(|p| p.price = Cents::default()));
+    }
+
+    #[test]
+    fn ids_and_prices_are_checked_as_they_are_read() {
+        let body = |id: &str, price: &str| {
+            format!(r#"{{"id":{id},"name":"n","price":{price},"category":"c","in_stock":true}}"#)
+        };
+        let read = |id: &str, price: &str| serde_json::from_str::<Product>(&body(id, price));
+        let product = read("\"A-z_09\"", "899.99").expect("valid");
+        assert_eq!(product.price.get(), 89_999);
+        assert!(
+            serde_json::to_string(&product)
+                .unwrap()
+                .contains(r#""price":899.99"#),
+            "the seed's price is answered as it was given"
+        );
+        for id in [
+            "\"\"",
+            "\"bad id\"",
+            "\"é\"",
+            &format!("\"{}\"", "a".repeat(65)),
+        ] {
+            assert!(read(id, "1").is_err(), "{id}");
+        }
+        assert!(read("\"p\"", "\"12\"").is_err());
+        for price in ["-1", "1e10", "12.345"] {
+            let error = read("\"p\"", price).expect_err(price).to_string();
+            assert!(error.contains("price"), "{price}: {error}");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! builds the same values from its form that the server parses from the URL,
 //! so a search means one thing on both sides and survives the round trip.
 
-use super::{validate_category, validate_price, Invalid, PriceOrder, ProductId};
+use super::{validate_category, Cents, Invalid, PriceOrder, ProductId, Round};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
@@ -41,10 +41,10 @@ pub fn tokenize(text: &str) -> BTreeSet<String> {
 pub struct ListQuery {
     /// Only this category, when set.
     pub category: Option<String>,
-    /// Lowest price, inclusive, in whole cents.
-    pub min_price: Option<f64>,
-    /// Highest price, inclusive, in whole cents.
-    pub max_price: Option<f64>,
+    /// Lowest price, inclusive.
+    pub min_price: Option<Cents>,
+    /// Highest price, inclusive.
+    pub max_price: Option<Cents>,
     /// Price order.
     pub order: PriceOrder,
     /// How many matching products to skip.
@@ -88,8 +88,12 @@ impl ListQuery {
                 return Err(Invalid::MinAboveMax { min, max });
             }
         }
-        query.min_price = min_price.map(|p| cents(p, f64::ceil));
-        query.max_price = max_price.map(|p| cents(p, f64::floor));
+        query.min_price = min_price
+            .map(|p| Cents::bound(p, Round::Up, "min_price"))
+            .transpose()?;
+        query.max_price = max_price
+            .map(|p| Cents::bound(p, Round::Down, "max_price"))
+            .transpose()?;
         if let Some(order) = get("order") {
             query.order = PriceOrder::parse(order)?;
         }
@@ -124,9 +128,9 @@ pub struct SearchParams {
     /// Only this category, when set.
     pub category: Option<String>,
     /// Lowest price, inclusive.
-    pub min_price: Option<f64>,
+    pub min_price: Option<Cents>,
     /// Highest price, inclusive.
-    pub max_price: Option<f64>,
+    pub max_price: Option<Cents>,
     /// Most results returned, 1..=100.
     pub limit: u64,
 }
@@ -186,7 +190,7 @@ impl SearchParams {
     /// searches share one cache entry. Unambiguous, since words and
     /// categories never hold `|` or `=`.
     pub fn canonical(&self) -> String {
-        let price = |p: Option<f64>| p.map(|p| p.to_string()).unwrap_or_default();
+        let price = |p: Option<Cents>| p.map(|p| p.to_string()).unwrap_or_default();
         format!(
             "q={}|category={}|min={}|max={}|limit={}",
             self.words.join(" "),
@@ -225,7 +229,7 @@ impl SearchParams {
     /// What was searched, for people: `premium smartphone · electronics ·
     /// $10–$500`, with `all_products` when there are no words and prices
     /// written by `price` (the UI's language decides both).
-    pub fn label(&self, all_products: &str, price: impl Fn(f64) -> String) -> String {
+    pub fn label(&self, all_products: &str, price: impl Fn(Cents) -> String) -> String {
         let mut label = if self.words.is_empty() {
             all_products.to_string()
         } else {
@@ -290,7 +294,7 @@ impl LookupQuery {
 
     /// What was looked up, for people: the id, or the search's label
     /// ([`SearchParams::label`]).
-    pub fn label(&self, all_products: &str, price: impl Fn(f64) -> String) -> String {
+    pub fn label(&self, all_products: &str, price: impl Fn(Cents) -> String) -> String {
         match self {
             LookupQuery::Product(id) => id.to_string(),
             LookupQuery::Search(search) => search.label(all_products, price),
@@ -341,7 +345,12 @@ pub fn percent_encode(value: &str) -> String {
     out
 }
 
-fn push_filters(out: &mut String, category: &Option<String>, min: Option<f64>, max: Option<f64>) {
+fn push_filters(
+    out: &mut String,
+    category: &Option<String>,
+    min: Option<Cents>,
+    max: Option<Cents>,
+) {
     if let Some(category) = category {
         let _ = write!(out, "&category={}", percent_encode(category));
     }
@@ -353,29 +362,17 @@ fn push_filters(out: &mut String, category: &Option<String>, min: Option<f64>, m
     }
 }
 
+/// A price bound as typed (checked in range; made whole by [`Cents::bound`]:
+/// `min_price=0.000001` and `min_price=0.01` are the same search, so they
+/// share one cache entry instead of each holding its own, and an attacker
+/// cannot mint unlimited distinct cache keys from one range).
 fn price(value: &str, name: &'static str) -> Result<f64, Invalid> {
     let parsed: f64 = value.parse().map_err(|_| Invalid::NotANumber {
         field: name,
         value: truncate(value),
     })?;
-    validate_price(parsed, name)?;
+    Cents::bound(parsed, Round::Up, name)?;
     Ok(parsed)
-}
-
-/// A price bound in whole cents (prices are in cents), rounded inwards:
-/// `min_price=0.000001` and `min_price=0.01` are the same search, so they
-/// share one cache entry instead of each holding its own (an attacker could
-/// otherwise mint unlimited distinct cache keys from one range). The
-/// tolerance keeps `899.99` (89998.99999… cents in binary) at 899.99.
-fn cents(price: f64, round: fn(f64) -> f64) -> f64 {
-    let scaled = price * 100.0;
-    let nearest = scaled.round();
-    let whole = if (scaled - nearest).abs() < 1e-6 {
-        nearest
-    } else {
-        round(scaled)
-    };
-    whole / 100.0
 }
 
 fn whole(value: &str, name: &'static str, min: u64, max: u64) -> Result<u64, Invalid> {
@@ -423,11 +420,20 @@ mod tests {
     #[test]
     fn price_bounds_are_whole_cents_rounded_inwards() {
         let q = list(&[("min_price", "0.000001"), ("max_price", "899.999")]).expect("valid");
-        assert_eq!((q.min_price, q.max_price), (Some(0.01), Some(899.99)));
+        assert_eq!(
+            (q.min_price, q.max_price),
+            (Cents::new(1), Cents::new(89_999))
+        );
         let q = list(&[("min_price", "899.99"), ("max_price", "899.99")]).expect("valid");
-        assert_eq!((q.min_price, q.max_price), (Some(899.99), Some(899.99)));
+        assert_eq!(
+            (q.min_price, q.max_price),
+            (Cents::new(89_999), Cents::new(89_999))
+        );
         let q = list(&[("min_price", "10"), ("max_price", "1e9")]).expect("valid");
-        assert_eq!((q.min_price, q.max_price), (Some(10.0), Some(1e9)));
+        assert_eq!(
+            (q.min_price, q.max_price),
+            (Cents::new(1_000), Some(Cents::MAX))
+        );
     }
 
     #[test]
@@ -523,7 +529,7 @@ mod tests {
             s.query_string(),
             "q=premium%20smartphone&category=electronics&min_price=10&max_price=899.99"
         );
-        let dollars = |p: f64| format!("${p}");
+        let dollars = |p: Cents| format!("${p}");
         assert_eq!(
             s.label("all products", dollars),
             "premium smartphone · electronics · $10–$899.99"

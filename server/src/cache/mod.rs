@@ -3,26 +3,25 @@
 //! together), store the answer with a jittered TTL, and say where the answer
 //! came from and how long it took.
 
+mod error;
 mod floors;
-mod invalidate;
-pub mod keys;
 pub mod near;
 mod scripts;
 mod single_flight;
 
-pub use floors::{role_offset, write_floor};
-pub use invalidate::Invalidator;
+pub use error::CacheError;
 pub use near::{NearCache, NearLimits};
 
 use crate::{
-    catalog::keys as db_keys,
-    error::ApiError,
-    metrics::Hub,
+    catalog::Durability,
+    hub::Hub,
+    invalidate::Invalidator,
+    keyspace::{cache as keys, db as db_keys},
     postgres::listen::Channel,
     readiness::Readiness,
     stats::Recorder,
     store::Store,
-    topology::{now_us, Node, ReadTarget},
+    topology::{now_us, role_offset, Node, ReadTarget},
 };
 use app::types::{
     HistoryEntry, LookupQuery, Product, ProductId, ProductPage, SearchParams, Source,
@@ -66,11 +65,10 @@ pub struct ProductJson(Arc<str>);
 impl ProductJson {
     /// Checks that `bytes` (from Redis) are one JSON object; anything else
     /// (hand-edited or corrupt data) is an error, never sent to a client.
-    pub fn from_stored(id: &str, bytes: Vec<u8>) -> Result<Self, ApiError> {
-        let corrupt = |why: String| {
-            ApiError::Internal(format!(
-                "the cached product {id:?} is not valid JSON: {why}"
-            ))
+    pub fn from_stored(id: &str, bytes: Vec<u8>) -> Result<Self, CacheError> {
+        let corrupt = |why: String| CacheError::Corrupt {
+            id: id.to_string(),
+            why,
         };
         let raw: &RawValue = serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
         if !raw.get().starts_with('{') {
@@ -133,12 +131,14 @@ pub struct Cache {
     stats: Arc<Recorder>,
     hub: Arc<Hub>,
     reads: Arc<ReadTarget>,
-    products: SingleFlight<Result<Filled<Option<ProductJson>>, ApiError>>,
-    searches: SingleFlight<Result<Filled<Arc<ProductPage>>, ApiError>>,
+    products: SingleFlight<Result<Filled<Option<ProductJson>>, CacheError>>,
+    searches: SingleFlight<Result<Filled<Arc<ProductPage>>, CacheError>>,
     near: Arc<NearCache>,
     readiness: Arc<Readiness>,
     /// Replication-offset floors, with replica reads only.
     floors: Option<Floors>,
+    /// Drops Redis entries after this server's PostgreSQL writes.
+    invalidator: Invalidator,
     /// With PostgreSQL: whether its change notifications reach this
     /// server (while they may not, lookups bypass both cache tiers).
     channel: Option<Arc<Channel>>,
@@ -162,6 +162,7 @@ impl Cache {
             channel,
         } = parts;
         Cache {
+            invalidator: Invalidator::new(master.clone()),
             master,
             db,
             ttl,
@@ -196,36 +197,32 @@ impl Cache {
     /// and the near tier's entry and searches, whatever the write's outcome
     /// (an unknown one may have been applied). The one place writes go
     /// through, for both stores.
-    pub async fn put(
-        &self,
-        product: &Product,
-    ) -> Result<(bool, crate::catalog::Durability), crate::store::StoreFailure> {
+    pub async fn put(&self, product: &Product) -> Result<(bool, Durability), CacheError> {
         let written = self.db.put_and_wait(product).await;
-        self.written(
-            &product.id,
-            written.as_ref().ok().and_then(|(_, d)| d.offset),
-        )
-        .await;
-        written
+        self.written(product.id.as_str(), written.as_ref().ok())
+            .await;
+        Ok(written?)
     }
 
     /// An admin delete of `id`, like [`Cache::put`].
-    pub async fn delete(
-        &self,
-        id: &ProductId,
-    ) -> Result<(bool, crate::catalog::Durability), crate::store::StoreFailure> {
+    pub async fn delete(&self, id: &ProductId) -> Result<(bool, Durability), CacheError> {
         let deleted = self.db.delete_and_wait(id).await;
-        self.written(
-            id.as_str(),
-            deleted.as_ref().ok().and_then(|(_, d)| d.offset),
-        )
-        .await;
-        deleted
+        self.written(id.as_str(), deleted.as_ref().ok()).await;
+        Ok(deleted?)
     }
 
-    /// What this server does after its own write of `id`.
-    async fn written(&self, id: &str, offset: Option<u64>) {
-        self.after_write(id, offset).await;
+    /// What this server does after its own write of `id`, whatever its
+    /// outcome (`done`: what the store said of an applied one).
+    /// PostgreSQL: a committed write drops the Redis entries; a failed drop
+    /// is logged, not reported (the table's `NOTIFY` reaches every server's
+    /// listener, which retries). Redis: the write's script dropped them.
+    async fn written(&self, id: &str, done: Option<&(bool, Durability)>) {
+        if let (Store::Postgres(_), Some(_)) = (&self.db, done) {
+            if let Err(error) = self.invalidator.products(&[id]).await {
+                tracing::warn!(%error, "cache not invalidated after a write; the listener will retry");
+            }
+        }
+        self.after_write(id, done.and_then(|(_, d)| d.offset)).await;
         self.near.evict(id);
         self.near.flush_searches();
     }
@@ -289,7 +286,7 @@ impl Cache {
     /// then in Redis (`GET` + `PTTL` pipelined, one round trip), keeping what
     /// the master answered in the near cache; on a miss one database read
     /// shared by concurrent misses.
-    pub async fn product(&self, id: &ProductId) -> Result<Lookup<Option<ProductJson>>, ApiError> {
+    pub async fn product(&self, id: &ProductId) -> Result<Lookup<Option<ProductJson>>, CacheError> {
         let started = Instant::now();
         if self.dark() {
             let json = self.db.get_raw(id.as_str()).await?;
@@ -347,7 +344,7 @@ impl Cache {
         &self,
         node: &Node,
         id: &str,
-    ) -> Result<Option<Filled<Option<ProductJson>>>, ApiError> {
+    ) -> Result<Option<Filled<Option<ProductJson>>>, CacheError> {
         let key = keys::product(id);
         let Some(floors) = &self.floors else {
             let mut pipe = redis::pipe();
@@ -368,7 +365,7 @@ impl Cache {
             node.pipe(&pipe).await?;
         if let Some(bytes) = &cached {
             if is_replica(&before) && !floors.product_ok(id, role_offset(&before), bytes) {
-                return Err(ApiError::ReplicaBehind);
+                return Err(CacheError::ReplicaBehind);
             }
             floors.answered_product(id, role_offset(&after), bytes);
         }
@@ -380,7 +377,7 @@ impl Cache {
     async fn read_product_and_generation(
         &self,
         id: &str,
-    ) -> Result<(Option<Filled<Option<ProductJson>>>, String), ApiError> {
+    ) -> Result<(Option<Filled<Option<ProductJson>>>, String), CacheError> {
         let key = keys::product(id);
         let mut pipe = redis::pipe();
         pipe.cmd("GET")
@@ -401,7 +398,7 @@ impl Cache {
         id: &str,
         cached: Option<Vec<u8>>,
         pttl: i64,
-    ) -> Result<Option<Filled<Option<ProductJson>>>, ApiError> {
+    ) -> Result<Option<Filled<Option<ProductJson>>>, CacheError> {
         let value = match cached {
             None => return Ok(None),
             Some(bytes) if bytes == keys::MISSING.as_bytes() => None,
@@ -420,7 +417,7 @@ impl Cache {
     ///
     /// The database's JSON is decoded as a [`Product`] before it is cached,
     /// so only well-formed products ever reach the cache.
-    async fn fill_product(&self, id: &str) -> Result<Filled<Option<ProductJson>>, ApiError> {
+    async fn fill_product(&self, id: &str) -> Result<Filled<Option<ProductJson>>, CacheError> {
         // A store outside Redis cannot be compared inside a script: the fill
         // is kept only if no invalidation came since this generation.
         let generation = match &self.db {
@@ -430,7 +427,7 @@ impl Cache {
                 }
                 None
             }
-            Store::Postgres { .. } => match self.read_product_and_generation(id).await? {
+            Store::Postgres(_) => match self.read_product_and_generation(id).await? {
                 (Some(hit), _) => return Ok(hit),
                 (None, generation) => Some(generation),
             },
@@ -465,10 +462,7 @@ impl Cache {
             }
             // The catalog load may be about to write it: not "missing" yet,
             // and nothing negative cached for the other servers to read.
-            None if !self.readiness.is_ready() => Err(ApiError::Busy(
-                "the server is starting: the built-in catalog is still being loaded; retry in a moment"
-                    .to_string(),
-            )),
+            None if !self.readiness.is_ready() => Err(CacheError::Starting),
             None => {
                 let ttl_ms = NEGATIVE_TTL.as_millis() as u64;
                 let mut fill = match &generation {
@@ -519,7 +513,10 @@ impl Cache {
     /// Cache-aside search keyed by the canonical form of the query: the near
     /// cache first, then Redis under the current write generation (keeping
     /// what the tracked master answered near), then the database.
-    pub async fn search(&self, query: &SearchParams) -> Result<Lookup<Arc<ProductPage>>, ApiError> {
+    pub async fn search(
+        &self,
+        query: &SearchParams,
+    ) -> Result<Lookup<Arc<ProductPage>>, CacheError> {
         let started = Instant::now();
         if self.dark() {
             let page = Arc::new(self.db.search(query).await?);
@@ -582,7 +579,7 @@ impl Cache {
         &self,
         node: &Node,
         canonical: &str,
-    ) -> Result<(String, Option<(Filled<Arc<ProductPage>>, usize)>), ApiError> {
+    ) -> Result<(String, Option<(Filled<Arc<ProductPage>>, usize)>), CacheError> {
         let mut expected = self.known_generation();
         for _ in 0..MAX_GENERATION_TRIES {
             let (generation, cached, pttl) =
@@ -617,7 +614,7 @@ impl Cache {
         node: &Node,
         canonical: &str,
         expected: &str,
-    ) -> Result<(String, Option<String>, i64), ApiError> {
+    ) -> Result<(String, Option<String>, i64), CacheError> {
         match &self.floors {
             None => {
                 let mut read = scripts::READ_SEARCH.key(keys::SEARCH_GENERATION);
@@ -633,7 +630,7 @@ impl Cache {
                     if is_replica(&before)
                         && !floors.search_ok(canonical, role_offset(&before), bytes)
                     {
-                        return Err(ApiError::ReplicaBehind);
+                        return Err(CacheError::ReplicaBehind);
                     }
                     floors.answered_search(canonical, role_offset(&after), bytes);
                 }
@@ -662,7 +659,7 @@ impl Cache {
         node: &Node,
         canonical: &str,
         expected: &str,
-    ) -> Result<(redis::Value, (String, Option<String>, i64), redis::Value), ApiError> {
+    ) -> Result<(redis::Value, (String, Option<String>, i64), redis::Value), CacheError> {
         let mut pipe = redis::pipe();
         pipe.cmd("ROLE")
             .cmd("EVALSHA")
@@ -694,14 +691,17 @@ impl Cache {
         query: &SearchParams,
         canonical: &str,
         generation: &str,
-    ) -> Result<Filled<Arc<ProductPage>>, ApiError> {
+    ) -> Result<Filled<Arc<ProductPage>>, CacheError> {
         if let (current, Some((hit, _))) = self.read_search(&self.master, canonical).await? {
             if current == generation {
                 return Ok(hit);
             }
         }
         let page = self.db.search(query).await?;
-        let json = serde_json::to_string(&page).map_err(|e| ApiError::Internal(e.to_string()))?;
+        let json = serde_json::to_string(&page).map_err(|e| CacheError::Corrupt {
+            id: canonical.to_string(),
+            why: e.to_string(),
+        })?;
         let ttl_ms = self.jittered_ttl_ms();
         let mut fill = scripts::FILL_SEARCH.key(keys::SEARCH_GENERATION);
         fill.key(keys::search(generation, canonical))
@@ -725,10 +725,10 @@ impl Cache {
     /// under it (Sentinel closes every client of a node it reconfigures) is
     /// tried once more on a fresh connection first. Fills and re-checks
     /// always use the master.
-    async fn first_read<T, F, Fut>(&self, read: F) -> Result<T, ApiError>
+    async fn first_read<T, F, Fut>(&self, read: F) -> Result<T, CacheError>
     where
         F: Fn(Node) -> Fut,
-        Fut: std::future::Future<Output = Result<T, ApiError>>,
+        Fut: std::future::Future<Output = Result<T, CacheError>>,
     {
         let attempt = |node: Node| {
             let read = &read;
@@ -745,7 +745,7 @@ impl Cache {
                 Ok(value) => return Ok(value),
                 // Behind this server's own writes or answers for this key:
                 // the master answers this one, the replica stays chosen.
-                Err(ApiError::ReplicaBehind) => {}
+                Err(CacheError::ReplicaBehind) => {}
                 Err(error) => {
                     tracing::debug!(%error, "replica read failed; using the master");
                     self.reads.demote();
@@ -846,10 +846,9 @@ fn is_replica(role: &redis::Value) -> bool {
         if matches!(items.first(), Some(redis::Value::BulkString(b)) if b == b"slave"))
 }
 
-fn decode(id: &str, json: &str) -> Result<Product, ApiError> {
-    serde_json::from_str(json).map_err(|e| {
-        ApiError::Internal(format!(
-            "the stored product {id:?} is not valid product JSON: {e}"
-        ))
+fn decode(id: &str, json: &str) -> Result<Product, CacheError> {
+    serde_json::from_str(json).map_err(|e| CacheError::Corrupt {
+        id: id.to_string(),
+        why: e.to_string(),
     })
 }

@@ -4,7 +4,7 @@
 //! bumped the generation since the search began.
 //!
 //! Every key a script touches is passed in `KEYS` (the names are built in
-//! `cache/keys.rs` and `catalog/keys.rs` only), so each call says what it
+//! `keyspace/` only), so each call says what it
 //! touches and Redis Cluster can route it; the scripts spell no key name.
 
 use redis::Script;
@@ -75,18 +75,6 @@ pub static FILL_PRODUCT_AT: LazyLock<Script> = LazyLock::new(|| {
 if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[3] then return 0 end
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 return 1
-"#,
-    )
-});
-
-/// KEYS: `cache:search:gen`, then the product entries to drop. Drops them
-/// and bumps the search generation, in one step: what a change in the
-/// system of record calls for.
-pub static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r#"
-for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
-return redis.call('INCR', KEYS[1])
 "#,
     )
 });

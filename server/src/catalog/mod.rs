@@ -2,7 +2,6 @@
 //! no TTL, plus set and sorted-set indexes kept consistent by Lua scripts.
 //! Listings are answered from the indexes, never by reading every product.
 
-pub mod keys;
 mod plan;
 mod query;
 mod scripts;
@@ -12,7 +11,10 @@ pub mod words;
 
 pub use query::{ListQuery, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
 
-use crate::topology::{Node, StoreError, Topology};
+use crate::{
+    keyspace::db as keys,
+    topology::{Node, StoreError, Topology},
+};
 use app::types::{CategoryCount, PriceOrder, Product, ProductPage};
 use std::time::Duration;
 
@@ -181,7 +183,7 @@ impl ProductDb {
 
     async fn put_script(&self, product: &Product, nx: bool) -> Result<i64, CatalogError> {
         for _ in 0..MAX_WRITE_TRIES {
-            let plan = plan::put(product, nx, &self.before(&product.id).await?)?;
+            let plan = plan::put(product, nx, &self.before(product.id.as_str()).await?)?;
             let outcome = self
                 .master
                 .script(&invocation(&scripts::PUT, &plan))
@@ -213,7 +215,7 @@ impl ProductDb {
         product: &Product,
     ) -> Result<(bool, Durability), CatalogError> {
         for _ in 0..MAX_WRITE_TRIES {
-            let plan = plan::put(product, false, &self.before(&product.id).await?)?;
+            let plan = plan::put(product, false, &self.before(product.id.as_str()).await?)?;
             let (outcome, durability) = self.write_and_wait(&scripts::PUT_CODE, plan).await?;
             if outcome != scripts::CHANGED {
                 return Ok((outcome == 1, durability));
@@ -296,7 +298,7 @@ impl ProductDb {
                 replicas_acked: acked,
                 replicas,
                 durable,
-                offset: crate::cache::write_floor(&role, waits && acked == replicas),
+                offset: crate::topology::write_floor(&role, waits && acked == replicas),
             },
         ))
     }

@@ -1,11 +1,11 @@
 //! The `KEYS` and `ARGV` of a product write ([`super::scripts`]): every key
-//! the write touches, named here from `catalog/keys.rs` and `cache/keys.rs`,
+//! the write touches, named here from `keyspace/db.rs` and `keyspace/cache.rs`,
 //! in the layout the scripts read. A write's keys depend on what the product
 //! was, so a plan is made from a reading of it ([`Before`]), which the
 //! script checks again before it changes anything.
 
-use super::{keys, words, CatalogError};
-use crate::cache::keys as cache_keys;
+use super::{words, CatalogError};
+use crate::keyspace::{cache as cache_keys, db as keys};
 use app::types::Product;
 
 /// What a product was when the write was planned.
@@ -74,7 +74,7 @@ fn before_args(before: &Before, leave_category: &str) -> Vec<String> {
 /// Creates or replaces `product` (`nx`: leave an existing one alone).
 pub fn put(product: &Product, nx: bool, before: &Before) -> Result<Plan, CatalogError> {
     let json = serde_json::to_string(product).map_err(|e| CatalogError::Corrupt {
-        id: product.id.clone(),
+        id: product.id.to_string(),
         reason: e.to_string(),
     })?;
     let old_category = before.category();
@@ -85,14 +85,14 @@ pub fn put(product: &Product, nx: bool, before: &Before) -> Result<Plan, Catalog
         .unwrap_or("");
     let new_words = words::product_words(product);
     let mut keys = common_keys(
-        &product.id,
+        product.id.as_str(),
         &product.category,
         old_category.as_deref().unwrap_or(&product.category),
         &before.words,
     );
     keys.extend(new_words.iter().map(|w| keys::word(w)));
     let mut args = vec![
-        product.id.clone(),
+        product.id.to_string(),
         json,
         product.price.to_string(),
         product.category.clone(),
@@ -117,12 +117,13 @@ pub fn delete(id: &str, before: &Before) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::types::{Cents, ProductId};
 
     fn product(category: &str) -> Product {
         Product {
-            id: "p1".into(),
+            id: ProductId::parse("p1").unwrap(),
             name: "Red Lamp".into(),
-            price: 12.5,
+            price: Cents::new(1_250).unwrap(),
             category: category.into(),
             in_stock: true,
             features: vec![],

@@ -2,10 +2,12 @@
 //! parameters, bounds and mistakes) is a shared type in `app::types`, so the
 //! products page builds the same value the server parses.
 
+use app::types::Cents;
 pub use app::types::{ListQuery, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET};
 
 /// The `ZRANGE ... BYSCORE` bounds of a price range: `-inf`/`+inf` when unset.
-pub fn score_bounds(min_price: Option<f64>, max_price: Option<f64>) -> (String, String) {
+/// Scores are dollars (the documented layout), written exactly from cents.
+pub fn score_bounds(min_price: Option<Cents>, max_price: Option<Cents>) -> (String, String) {
     (
         min_price.map_or_else(|| "-inf".to_string(), |p| p.to_string()),
         max_price.map_or_else(|| "+inf".to_string(), |p| p.to_string()),
@@ -20,7 +22,7 @@ mod tests {
     fn unset_bounds_are_infinite() {
         assert_eq!(score_bounds(None, None), ("-inf".into(), "+inf".into()));
         assert_eq!(
-            score_bounds(Some(10.0), Some(99.5)),
+            score_bounds(Cents::new(1_000), Cents::new(9_950)),
             ("10".into(), "99.5".into())
         );
     }

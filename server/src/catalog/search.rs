@@ -2,7 +2,8 @@
 //! category, and a price range, cheapest first. The search itself
 //! ([`SearchParams`], with its canonical form) is a shared type.
 
-use super::{keys, query::score_bounds, CatalogError, ProductDb};
+use super::{query::score_bounds, CatalogError, ProductDb};
+use crate::keyspace::db as keys;
 use app::types::{ProductPage, SearchParams};
 use redis::Script;
 use std::sync::LazyLock;

@@ -1,8 +1,9 @@
 //! Filling the product database: the built-in catalog (`server/data/catalog.json`,
 //! compiled into the binary) and a generator of synthetic products for load tests.
 
-use super::{keys, CatalogError, ProductDb};
-use app::types::Product;
+use super::{CatalogError, ProductDb};
+use crate::keyspace::db as keys;
+use app::types::{Cents, Invalid, Product, ProductId};
 use serde::Deserialize;
 
 /// The catalog file as shipped.
@@ -110,14 +111,20 @@ impl ProductDb {
         let mut start = 1;
         while start <= count {
             let end = (start + BATCH - 1).min(count);
-            let products: Vec<Product> = (start..=end).map(synthetic).collect();
+            let products = (start..=end)
+                .map(synthetic)
+                .collect::<Result<Vec<Product>, Invalid>>()
+                .map_err(|e| CatalogError::Corrupt {
+                    id: format!("syn-{start:07}"),
+                    reason: e.to_string(),
+                })?;
             // What each is now (one pipeline), then the writes (another).
             let mut read = redis::pipe();
             for product in &products {
                 read.cmd("GET")
-                    .arg(keys::product(&product.id))
+                    .arg(keys::product(product.id.as_str()))
                     .cmd("SMEMBERS")
-                    .arg(keys::product_words(&product.id));
+                    .arg(keys::product_words(product.id.as_str()));
             }
             let before: Vec<(Option<String>, Vec<String>)> = self.master.pipe(&read).await?;
             let mut write = redis::pipe();
@@ -144,7 +151,8 @@ impl ProductDb {
 }
 
 /// The `n`-th synthetic product; the same `n` always gives the same product.
-pub fn synthetic(n: u64) -> Product {
+/// (Its id and price are always valid; they are still built checked.)
+pub fn synthetic(n: u64) -> Result<Product, Invalid> {
     let h = splitmix(n);
     let category = SYNTHETIC_CATEGORIES[(h % SYNTHETIC_CATEGORIES.len() as u64) as usize];
     const ADJECTIVES: [&str; 8] = [
@@ -154,22 +162,22 @@ pub fn synthetic(n: u64) -> Product {
         "Lamp", "Speaker", "Kettle", "Backpack", "Charger", "Blender", "Jacket", "Drone",
     ];
     let cents = 99 + (h >> 8) % 99_900;
-    Product {
-        id: format!("syn-{n:07}"),
+    Ok(Product {
+        id: ProductId::parse(&format!("syn-{n:07}"))?,
         name: format!(
             "{} {} {}",
             ADJECTIVES[((h >> 16) % 8) as usize],
             NOUNS[((h >> 24) % 8) as usize],
             n
         ),
-        price: cents as f64 / 100.0,
+        price: Cents::new(cents).ok_or(Invalid::PriceRange { field: "the price" })?,
         category: category.to_string(),
         in_stock: !(h >> 32).is_multiple_of(5),
         features: vec![
             format!("Model {}", (h >> 40) % 1000),
             "Synthetic".to_string(),
         ],
-    }
+    })
 }
 
 /// SplitMix64: a tiny, well-mixed hash for deterministic synthetic data.
@@ -199,7 +207,7 @@ mod tests {
         }
         let prod1 = products.iter().find(|p| p.id == "prod1").expect("prod1");
         assert_eq!(prod1.name, "Smartphone Premium");
-        assert_eq!(prod1.price, 899.99);
+        assert_eq!(prod1.price, Cents::new(89_999).unwrap());
         assert_eq!(prod1.category, "electronics");
         assert!(prod1.in_stock);
         assert_eq!(prod1.features, ["5G", "HDR Display", "Water Resistant"]);
@@ -208,10 +216,10 @@ mod tests {
     #[test]
     fn synthetic_products_are_valid_and_deterministic() {
         for n in [1, 2, 999_999, 1_000_000] {
-            let p = synthetic(n);
+            let p = synthetic(n).unwrap();
             assert_eq!(p.validate(), Ok(()), "{}", p.id);
-            assert_eq!(p, synthetic(n));
+            assert_eq!(p, synthetic(n).unwrap());
         }
-        assert_eq!(synthetic(42).id, "syn-0000042");
+        assert_eq!(synthetic(42).unwrap().id, "syn-0000042");
     }
 }

@@ -25,9 +25,9 @@ mod tests {
     #[test]
     fn a_product_is_found_by_id_name_category_and_features() {
         let p = Product {
-            id: "prod1".into(),
+            id: app::types::ProductId::parse("prod1").unwrap(),
             name: "Smartphone Premium".into(),
-            price: 1.0,
+            price: app::types::Cents::new(100).unwrap(),
             category: "electronics".into(),
             in_stock: true,
             features: vec!["Water Resistant".into()],

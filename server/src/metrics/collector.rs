@@ -3,10 +3,10 @@
 //! pt-heartbeat does for MySQL), adds the app's own stats, and publishes one
 //! tick. Its Redis load is the same for one dashboard or a thousand.
 
-use super::hub::Hub;
 use crate::topology::ReadTarget;
 use crate::{
     cache::NearCache,
+    hub::Hub,
     stats::Recorder,
     topology::{now_ms, Info, Node, Topology},
 };

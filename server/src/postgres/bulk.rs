@@ -82,7 +82,10 @@ impl PgStore {
             let end = (start + BATCH - 1).min(count);
             text.clear();
             for n in start..=end {
-                copy_row(&mut text, &synthetic(n));
+                let product = synthetic(n).map_err(|e| PgError::Query {
+                    reason: e.to_string(),
+                })?;
+                copy_row(&mut text, &product);
             }
             let mut tx = self.pool.begin().await?;
             // Bulk statements run longer than a request may.
@@ -123,8 +126,8 @@ fn copy_row(out: &mut String, product: &Product) {
     let features = array_literal(&product.features);
     let _ = writeln!(
         out,
-        "{}\t{}\t{:.2}\t{}\t{}\t{}",
-        copy_text(&product.id),
+        "{}\t{}\t{}\t{}\t{}\t{}",
+        copy_text(product.id.as_str()),
         copy_text(&product.name),
         product.price,
         copy_text(&product.category),
@@ -171,13 +174,14 @@ fn array_literal(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::types::{Cents, ProductId};
 
     #[test]
     fn copy_rows_escape_what_copy_and_arrays_treat_specially() {
         let product = Product {
-            id: "p-1".into(),
+            id: ProductId::parse("p-1").unwrap(),
             name: "Tab\there \\ back".into(),
-            price: 899.99,
+            price: Cents::new(89_999).unwrap(),
             category: "home".into(),
             in_stock: false,
             features: vec!["say \"hi\", {x}".into(), "a\\b".into()],

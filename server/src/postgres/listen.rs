@@ -21,7 +21,7 @@
 //! are therefore never served stale for longer than [`SILENCE`] plus one
 //! heartbeat.
 
-use crate::cache::Invalidator;
+use crate::invalidate::Invalidator;
 use app::types::ProductId;
 use sqlx::postgres::{PgListener, PgPool};
 use std::{

@@ -13,7 +13,9 @@ pub mod listen;
 pub use bulk::PgLoadReport;
 pub use error::PgError;
 
-use app::types::{CategoryCount, ListQuery, PriceOrder, Product, ProductPage, SearchParams};
+use app::types::{
+    CategoryCount, Cents, ListQuery, PriceOrder, Product, ProductId, ProductPage, SearchParams,
+};
 use sqlx::{
     postgres::{PgConnectOptions, PgPool, PgPoolOptions},
     ConnectOptions,
@@ -23,42 +25,44 @@ use std::{future::Future, str::FromStr, time::Duration, time::Instant};
 /// Versioned schema changes, compiled into the binary.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// A product row as selected everywhere (price as float8).
-type Row = (String, String, f64, String, bool, Vec<String>);
+/// A product row as selected everywhere (price in cents: exact).
+type Row = (String, String, i64, String, bool, Vec<String>);
 /// A row of a listing, with the count of every matching row.
-type CountedRow = (String, String, f64, String, bool, Vec<String>, i64);
+type CountedRow = (String, String, i64, String, bool, Vec<String>, i64);
 
 const SELECT_ONE: &str =
-    "SELECT id, name, price::float8, category, in_stock, features FROM products WHERE id = $1";
+    "SELECT id, name, (price * 100)::int8, category, in_stock, features FROM products WHERE id = $1";
 
 /// Listings: one statement per shape, so each keeps an index-friendly plan
 /// (`price` or `(category, price)`). Bounds: $1 min, $2 max, $3 limit,
 /// $4 offset, $5 category.
 const LIST_ALL_ASC: &str =
-    "SELECT id, name, price::float8, category, in_stock, features, count(*) OVER () \
-     FROM products WHERE price >= $1::float8::numeric AND price <= $2::float8::numeric \
+    "SELECT id, name, (price * 100)::int8, category, in_stock, features, count(*) OVER () \
+     FROM products WHERE price >= $1::int8 / 100.0 AND price <= $2::int8 / 100.0 \
      ORDER BY price, id LIMIT $3 OFFSET $4";
 const LIST_ALL_DESC: &str =
-    "SELECT id, name, price::float8, category, in_stock, features, count(*) OVER () \
-     FROM products WHERE price >= $1::float8::numeric AND price <= $2::float8::numeric \
+    "SELECT id, name, (price * 100)::int8, category, in_stock, features, count(*) OVER () \
+     FROM products WHERE price >= $1::int8 / 100.0 AND price <= $2::int8 / 100.0 \
      ORDER BY price DESC, id DESC LIMIT $3 OFFSET $4";
-const LIST_CATEGORY_ASC: &str = "SELECT id, name, price::float8, category, in_stock, features, count(*) OVER () \
-     FROM products WHERE price >= $1::float8::numeric AND price <= $2::float8::numeric AND category = $5 \
+const LIST_CATEGORY_ASC: &str =
+    "SELECT id, name, (price * 100)::int8, category, in_stock, features, count(*) OVER () \
+     FROM products WHERE price >= $1::int8 / 100.0 AND price <= $2::int8 / 100.0 AND category = $5 \
      ORDER BY price, id LIMIT $3 OFFSET $4";
-const LIST_CATEGORY_DESC: &str = "SELECT id, name, price::float8, category, in_stock, features, count(*) OVER () \
-     FROM products WHERE price >= $1::float8::numeric AND price <= $2::float8::numeric AND category = $5 \
+const LIST_CATEGORY_DESC: &str =
+    "SELECT id, name, (price * 100)::int8, category, in_stock, features, count(*) OVER () \
+     FROM products WHERE price >= $1::int8 / 100.0 AND price <= $2::int8 / 100.0 AND category = $5 \
      ORDER BY price DESC, id DESC LIMIT $3 OFFSET $4";
 const COUNT_ALL: &str = "SELECT count(*) FROM products \
-     WHERE price >= $1::float8::numeric AND price <= $2::float8::numeric";
+     WHERE price >= $1::int8 / 100.0 AND price <= $2::int8 / 100.0";
 const COUNT_CATEGORY: &str = "SELECT count(*) FROM products \
-     WHERE price >= $1::float8::numeric AND price <= $2::float8::numeric AND category = $3";
+     WHERE price >= $1::int8 / 100.0 AND price <= $2::int8 / 100.0 AND category = $3";
 
 /// Word search through the GIN index on `words`: $1 words (all must match),
 /// $2 min, $3 max, $4 limit, $5 category or NULL.
 const SEARCH: &str =
-    "SELECT id, name, price::float8, category, in_stock, features, count(*) OVER () \
+    "SELECT id, name, (price * 100)::int8, category, in_stock, features, count(*) OVER () \
      FROM products WHERE words @> $1::text[] \
-       AND price >= $2::float8::numeric AND price <= $3::float8::numeric \
+       AND price >= $2::int8 / 100.0 AND price <= $3::int8 / 100.0 \
        AND ($5::text IS NULL OR category = $5) \
      ORDER BY price, id LIMIT $4";
 
@@ -67,19 +71,19 @@ const CATEGORIES: &str =
 
 /// Creates or replaces; `xmax = 0` tells an insert from an update.
 const UPSERT: &str = "INSERT INTO products (id, name, price, category, in_stock, features) \
-     VALUES ($1, $2, $3::float8::numeric(12, 2), $4, $5, $6) \
+     VALUES ($1, $2, ($3::int8 / 100.0)::numeric(12, 2), $4, $5, $6) \
      ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, price = EXCLUDED.price, \
        category = EXCLUDED.category, in_stock = EXCLUDED.in_stock, features = EXCLUDED.features \
      RETURNING (xmax = 0)";
 /// Creates unless the id exists: a row (`true`) when created, none when kept.
 const INSERT_KEEP: &str = "INSERT INTO products (id, name, price, category, in_stock, features) \
-     VALUES ($1, $2, $3::float8::numeric(12, 2), $4, $5, $6) \
+     VALUES ($1, $2, ($3::int8 / 100.0)::numeric(12, 2), $4, $5, $6) \
      ON CONFLICT (id) DO NOTHING RETURNING true";
 const DELETE: &str = "DELETE FROM products WHERE id = $1";
 
-/// Below every price and above every price (prices are 0 ..= 1e9).
-const NO_MIN: f64 = -1.0;
-const NO_MAX: f64 = 1e12;
+/// Below every price and above every price, in cents.
+const NO_MIN: i64 = -1;
+const NO_MAX: i64 = i64::MAX;
 
 /// The PostgreSQL product store: a pool and the bound on each call.
 #[derive(Clone)]
@@ -176,7 +180,7 @@ impl PgStore {
                     .fetch_optional(&self.pool),
             )
             .await?;
-        Ok(row.map(product))
+        row.map(product).transpose()
     }
 
     /// One product as JSON (what the cache stores).
@@ -229,7 +233,10 @@ impl PgStore {
             None => 0,
         };
         Ok(ProductPage {
-            items: rows.into_iter().map(counted_product).collect(),
+            items: rows
+                .into_iter()
+                .map(counted_product)
+                .collect::<Result<_, _>>()?,
             total,
         })
     }
@@ -254,7 +261,10 @@ impl PgStore {
             .await?;
         let total = rows.first().map_or(0, |row| row.6 as u64);
         Ok(ProductPage {
-            items: rows.into_iter().map(counted_product).collect(),
+            items: rows
+                .into_iter()
+                .map(counted_product)
+                .collect::<Result<_, _>>()?,
             total,
         })
     }
@@ -295,30 +305,43 @@ fn write<'q>(
     product: &'q Product,
 ) -> sqlx::query::QueryScalar<'q, sqlx::Postgres, bool, sqlx::postgres::PgArguments> {
     sqlx::query_scalar(sql)
-        .bind(&product.id)
+        .bind(product.id.as_str())
         .bind(&product.name)
-        .bind(product.price)
+        .bind(cents(product.price))
         .bind(&product.category)
         .bind(product.in_stock)
         .bind(&product.features)
 }
 
-/// Price bounds with the open ends filled in.
-fn bounds(min: Option<f64>, max: Option<f64>) -> (f64, f64) {
-    (min.unwrap_or(NO_MIN), max.unwrap_or(NO_MAX))
+/// Price bounds in cents with the open ends filled in.
+fn bounds(min: Option<Cents>, max: Option<Cents>) -> (i64, i64) {
+    (min.map_or(NO_MIN, cents), max.map_or(NO_MAX, cents))
 }
 
-fn product((id, name, price, category, in_stock, features): Row) -> Product {
-    Product {
-        id,
+/// A price as PostgreSQL's `int8` (every price fits: at most 1e11 cents).
+fn cents(price: Cents) -> i64 {
+    i64::try_from(price.get()).unwrap_or(i64::MAX)
+}
+
+/// A row as a product. The table's checks keep ids and prices valid; a
+/// row that is not anyway is an error, never a made-up product.
+fn product((id, name, price, category, in_stock, features): Row) -> Result<Product, PgError> {
+    let broken = |reason: String| PgError::Query { reason };
+    Ok(Product {
+        id: ProductId::parse(&id).map_err(|e| broken(format!("row {id:?}: {e}")))?,
         name,
-        price,
+        price: u64::try_from(price)
+            .ok()
+            .and_then(Cents::new)
+            .ok_or_else(|| broken(format!("row {id:?}: price of {price} cents")))?,
         category,
         in_stock,
         features,
-    }
+    })
 }
 
-fn counted_product((id, name, price, category, in_stock, features, _): CountedRow) -> Product {
+fn counted_product(
+    (id, name, price, category, in_stock, features, _): CountedRow,
+) -> Result<Product, PgError> {
     product((id, name, price, category, in_stock, features))
 }

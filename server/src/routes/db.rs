@@ -75,10 +75,10 @@ pub async fn put_product(
     ApiPath(id): ApiPath<ProductId>,
     ApiJson(product): ApiJson<Product>,
 ) -> Result<(StatusCode, Json<ProductWritten>), ApiError> {
-    if id != *product.id {
+    if id != product.id {
         return Err(ApiError::BadRequest(format!(
             "the body's id {:?} differs from the path's {:?}",
-            product.id.chars().take(64).collect::<String>(),
+            product.id.as_str(),
             id.as_str()
         )));
     }

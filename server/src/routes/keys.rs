@@ -11,9 +11,9 @@ use super::{
     guards::{Admin, Viewer},
 };
 use crate::{
-    cache::keys as cache_keys,
     error::ApiError,
     keybrowser::{peek::peek, Reach},
+    keyspace::cache as cache_keys,
     state::AppState,
 };
 use app::types::{

@@ -113,14 +113,15 @@ impl Serialize for SearchAnswer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::types::{Cents, ProductId};
     use app::types::{Product, ProductLookup};
 
     #[test]
     fn spliced_body_is_the_contract_json() {
         let product = Product {
-            id: "prod1".into(),
+            id: ProductId::parse("prod1").unwrap(),
             name: "Lamp \"Nova\"".into(),
-            price: 12.5,
+            price: Cents::new(1_250).unwrap(),
             category: "home".into(),
             in_stock: true,
             features: vec!["LED".into()],
@@ -145,9 +146,9 @@ mod tests {
     #[test]
     fn a_shared_page_is_written_as_the_contract_json() {
         let product = Product {
-            id: "prod1".into(),
+            id: ProductId::parse("prod1").unwrap(),
             name: "Lamp".into(),
-            price: 12.5,
+            price: Cents::new(1_250).unwrap(),
             category: "home".into(),
             in_stock: false,
             features: vec![],

@@ -11,6 +11,7 @@ pub mod limits;
 pub(crate) mod live;
 pub(crate) mod locale;
 pub(crate) mod lookup;
+pub mod openapi;
 mod prometheus;
 pub mod rate_limit;
 pub mod security_headers;
@@ -23,8 +24,6 @@ use axum::{
     routing::{any, get},
     Router,
 };
-use utoipa::OpenApi;
-use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Largest request body the API reads (a product is well under 8 KiB).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -44,7 +43,7 @@ pub fn ws() -> Router<AppState> {
 /// cost ~5% of a cache hit). Unknown API paths get a JSON 404, never the
 /// HTML app.
 pub fn api() -> Router<AppState> {
-    let (documented, _) = documented().split_for_parts();
+    let (documented, _) = openapi::documented().split_for_parts();
     documented
         .route("/api/openapi.json", get(openapi_json))
         .merge(
@@ -58,31 +57,7 @@ pub fn api() -> Router<AppState> {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
-/// The one list of the API's routes: each handler is registered with the
-/// OpenAPI entry its `#[utoipa::path]` declares (method and path included),
-/// so the document holds exactly the routes the router serves.
-pub fn documented() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
-        .routes(routes!(health::health))
-        .routes(routes!(
-            db::get_product,
-            db::put_product,
-            db::delete_product
-        ))
-        .routes(routes!(db::list_products))
-        .routes(routes!(db::categories))
-        .routes(routes!(lookup::product))
-        .routes(routes!(lookup::search))
-        .routes(routes!(stats::stats))
-        .routes(routes!(stats::reset))
-        .routes(routes!(stats::history))
-        .routes(routes!(live::replication))
-        .routes(routes!(keys::list, keys::delete))
-        .routes(routes!(keys::value))
-        .routes(routes!(session::who, session::sign_in, session::sign_out))
-}
-
-/// `GET /api/openapi.json`: the document [`documented`] collects, built and
+/// `GET /api/openapi.json`: the document [`openapi::documented`] collects, built and
 /// serialized once.
 async fn openapi_json() -> impl axum::response::IntoResponse {
     (
@@ -90,7 +65,7 @@ async fn openapi_json() -> impl axum::response::IntoResponse {
             axum::http::header::CONTENT_TYPE,
             axum::http::HeaderValue::from_static("application/json"),
         )],
-        crate::openapi::json(),
+        openapi::json(),
     )
 }
 

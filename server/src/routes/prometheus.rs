@@ -4,11 +4,7 @@
 //! sends the viewer token as a bearer token (no Redis call to check it).
 
 use super::guards::Viewer;
-use crate::{
-    error::ApiError,
-    metrics::{hub::MAX_CLIENTS, prometheus},
-    state::AppState,
-};
+use crate::{error::ApiError, hub::MAX_CLIENTS, metrics::prometheus, state::AppState};
 use axum::{
     extract::State,
     http::{header, HeaderValue},

@@ -5,6 +5,9 @@
 
 pub mod histogram;
 mod tally;
+mod telemetry;
+
+pub use telemetry::Telemetry;
 
 use crate::topology::{Node, StoreError};
 use app::types::{HistoryEntry, LatencyBySource, Source, Stats, StoreKind};
@@ -81,7 +84,7 @@ pub struct Recorder {
     /// Near-cache hits, counted without a lock.
     near: tally::Tally,
     /// The same events as process-lifetime Prometheus series (`/metrics`).
-    pub telemetry: crate::metrics::prometheus::Telemetry,
+    pub telemetry: Telemetry,
 }
 
 impl Recorder {

@@ -6,14 +6,18 @@
 //! replicas are discovered and followed through failovers by
 //! [`sentinel::follow`].
 
+mod addr;
 mod info;
 pub mod memory;
 mod node;
+mod offsets;
 mod reads;
 pub mod sentinel;
 
+pub use addr::Addr;
 pub use info::Info;
 pub use node::{at_address, connection_info, Node, Refusal, StoreError};
+pub use offsets::{role_offset, write_floor};
 pub use reads::ReadTarget;
 
 use app::types::{HaStatus, HealthReport, NodeRole};
@@ -176,8 +180,8 @@ impl Topology {
     /// Points the master handles at `host:port`. Returns whether it moved.
     /// A move ends every write's claim to have stayed on one master (see
     /// [`Topology::write_epoch`]).
-    pub(crate) fn set_master(&self, host: &str, port: u16) -> Result<bool, StoreError> {
-        let info = at_address(&self.0.template, host, port);
+    pub(crate) fn set_master(&self, addr: &Addr) -> Result<bool, StoreError> {
+        let info = at_address(&self.0.template, addr);
         let moved = self.0.master.retarget(info.clone())?;
         self.0.writer.retarget(info)?;
         if moved {
@@ -207,17 +211,18 @@ impl Topology {
 
     /// Replaces the replica list, keeping the connection of every replica
     /// that stays (so a refresh never drops a working connection).
-    pub(crate) fn set_replicas(&self, addrs: &[(String, u16)]) -> Result<(), StoreError> {
+    pub(crate) fn set_replicas(&self, addrs: &[Addr]) -> Result<(), StoreError> {
         let current = self.replicas();
         let mut next = Vec::with_capacity(addrs.len());
-        for (host, port) in addrs {
-            let addr = format!("{host}:{port}");
-            match current.iter().find(|n| *n.addr() == *addr) {
+        for addr in addrs {
+            let written = addr.to_string();
+            match current.iter().find(|n| *n.addr() == *written) {
                 Some(node) => next.push(node.clone()),
-                None => next.push(self.0.connect.node(
-                    at_address(&self.0.template, host, *port),
-                    self.0.connect.timeout,
-                )?),
+                None => next.push(
+                    self.0
+                        .connect
+                        .node(at_address(&self.0.template, addr), self.0.connect.timeout)?,
+                ),
             }
         }
         let unchanged = next.len() == current.len()

@@ -182,7 +182,7 @@ fn client_for(info: ConnectionInfo, tls_roots: Option<&Vec<u8>>) -> Result<Clien
 fn display_addr(info: &ConnectionInfo) -> Arc<str> {
     match info.addr() {
         ConnectionAddr::Tcp(host, port) | ConnectionAddr::TcpTls { host, port, .. } => {
-            format!("{host}:{port}").into()
+            super::Addr::new(host.as_str(), *port).to_string().into()
         }
         other => other.to_string().into(),
     }
@@ -190,7 +190,8 @@ fn display_addr(info: &ConnectionInfo) -> Arc<str> {
 
 /// The same settings (credentials, database, TLS) at another host and port:
 /// how nodes that Sentinel names are reached.
-pub fn at_address(template: &ConnectionInfo, host: &str, port: u16) -> ConnectionInfo {
+pub fn at_address(template: &ConnectionInfo, addr: &super::Addr) -> ConnectionInfo {
+    let (host, port) = (addr.host.as_str(), addr.port);
     let addr = match template.addr() {
         ConnectionAddr::TcpTls {
             insecure,
@@ -524,7 +525,7 @@ mod tests {
     #[test]
     fn discovered_nodes_keep_credentials() {
         let template = connection_info("redis://user:pw@10.0.0.1:6379/2").expect("valid");
-        let moved = at_address(&template, "10.0.0.9", 6390);
+        let moved = at_address(&template, &crate::topology::Addr::new("10.0.0.9", 6390));
         assert_eq!(&*display_addr(&moved), "10.0.0.9:6390");
         assert_eq!(moved.redis_settings().db(), 2);
         assert_eq!(moved.redis_settings().username(), Some("user"));

@@ -14,7 +14,7 @@ async fn the_document_lists_every_api_route_and_the_viewer_is_local() {
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
     // The served document is the one the route list collects (whose every
     // path and schema is pinned by the snapshot in `openapi.rs`).
-    let expected = serde_json::to_value(cachescope::openapi::document()).expect("json");
+    let expected = serde_json::to_value(cachescope::routes::openapi::document()).expect("json");
     assert_eq!(doc, expected);
     let paths = doc["paths"].as_object().expect("paths");
     for (path, methods) in [

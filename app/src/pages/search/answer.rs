@@ -93,7 +93,7 @@ fn ProductLine(product: Product) -> impl IntoView {
             <span class="product-line-meta">
                 <span class=stock_class data-testid="result-stock">{stock}</span>
                 {(!features.is_empty()).then(|| view! { <span class="features-line" data-testid="result-features">{features}</span> })}
-                <span class="muted mono">{product.id}</span>
+                <span class="muted mono">{product.id.to_string()}</span>
             </span>
         </a>
     }

@@ -5,7 +5,8 @@
 
 use crate::api;
 use crate::types::{
-    ApiFailure, Invalid, LookupQuery, ProductId, ProductLookup, SearchParams, SearchResult, Source,
+    ApiFailure, Cents, Invalid, LookupQuery, ProductId, ProductLookup, SearchParams, SearchResult,
+    Source,
 };
 use std::future::Future;
 
@@ -48,7 +49,7 @@ impl Form {
                 ..Form::default()
             },
             LookupQuery::Search(search) => {
-                let price = |p: Option<f64>| p.map(|p| p.to_string()).unwrap_or_default();
+                let price = |p: Option<Cents>| p.map(|p| p.to_string()).unwrap_or_default();
                 Form {
                     q: search.words.join(" "),
                     category: search.category.clone().unwrap_or_default(),

@@ -67,7 +67,7 @@ pub fn view(links: PanelLinks) -> impl IntoView {
             server.set_inner_html("");
         }
     });
-    let loading = use_context::<crate::app::LoadingParts>();
+    let loading = use_context::<crate::loading::LoadingParts>();
     Effect::new(move |_| {
         let Some(target) = target.get() else {
             return;

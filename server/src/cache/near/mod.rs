@@ -298,13 +298,13 @@ impl NearCache {
     /// the search it holds, or every search when the search generation
     /// moved. Other keys are ignored.
     pub fn invalidate_key(&self, key: &[u8]) {
-        if key == super::keys::SEARCH_GENERATION.as_bytes() {
+        if key == crate::keyspace::cache::SEARCH_GENERATION.as_bytes() {
             self.flush_searches();
             self.counters.invalidations.fetch_add(1, Ordering::Relaxed);
             return;
         }
         // `cache:search:<generation>:<canonical>`: that one search.
-        if let Some(rest) = key.strip_prefix(super::keys::SEARCH_PREFIX.as_bytes()) {
+        if let Some(rest) = key.strip_prefix(crate::keyspace::cache::SEARCH_PREFIX.as_bytes()) {
             let canonical = rest
                 .iter()
                 .position(|b| *b == b':')
@@ -316,7 +316,7 @@ impl NearCache {
             }
             return;
         }
-        let Some(id) = key.strip_prefix(super::keys::PRODUCT_PREFIX.as_bytes()) else {
+        let Some(id) = key.strip_prefix(crate::keyspace::cache::PRODUCT_PREFIX.as_bytes()) else {
             return;
         };
         let Ok(id) = std::str::from_utf8(id) else {

@@ -21,7 +21,7 @@
 //! empty, once a new connection is subscribed.
 
 use super::NearCache;
-use crate::{cache::keys, topology::Node};
+use crate::{keyspace::cache as keys, topology::Node};
 use redis::{PushInfo, PushKind, Value};
 use std::{sync::Arc, time::Duration};
 use tokio::sync::mpsc;

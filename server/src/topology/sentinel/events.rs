@@ -2,6 +2,8 @@
 //! this server follows. Pure: no connection, no state, unit-tested on lines
 //! as Sentinel writes them.
 
+use crate::topology::Addr;
+
 /// The channels this server subscribes to.
 pub const CHANNELS: [&str; 19] = [
     "+switch-master",
@@ -31,9 +33,9 @@ pub enum SentinelEvent {
     /// `+switch-master`: the master moved from one `host:port` to another.
     Switched {
         /// The old master.
-        from: String,
+        from: Addr,
         /// The new one.
-        to: String,
+        to: Addr,
     },
     /// `+sdown` of the master: one Sentinel cannot reach it.
     MasterUnreachable,
@@ -73,9 +75,12 @@ impl SentinelEvent {
                 .is_some_and(|at| parts.get(at + 1) == Some(&master_name));
         match channel {
             "+switch-master" if parts.first() == Some(&master_name) && parts.len() >= 5 => {
-                SentinelEvent::Switched {
-                    from: format!("{}:{}", parts[1], parts[2]),
-                    to: format!("{}:{}", parts[3], parts[4]),
+                match (
+                    Addr::from_words(parts[1], parts[2]),
+                    Addr::from_words(parts[3], parts[4]),
+                ) {
+                    (Some(from), Some(to)) => SentinelEvent::Switched { from, to },
+                    _ => SentinelEvent::Unrelated,
                 }
             }
             "+sdown" if about_master => SentinelEvent::MasterUnreachable,
@@ -122,6 +127,7 @@ impl SentinelEvent {
 #[cfg(test)]
 mod tests {
     use super::SentinelEvent::{self, *};
+    use crate::topology::Addr;
 
     fn parse(channel: &str, payload: &str) -> SentinelEvent {
         SentinelEvent::parse(channel, payload, "cachescope")
@@ -185,8 +191,8 @@ mod tests {
         assert_eq!(
             parse("+switch-master", "cachescope 127.0.0.1 6379 127.0.0.1 6380"),
             Switched {
-                from: "127.0.0.1:6379".into(),
-                to: "127.0.0.1:6380".into()
+                from: Addr::new("127.0.0.1", 6379),
+                to: Addr::new("127.0.0.1", 6380)
             }
         );
         assert_eq!(

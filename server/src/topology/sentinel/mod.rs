@@ -19,7 +19,7 @@ mod events;
 
 pub use events::SentinelEvent;
 
-use super::{now_ms, Node, StoreError, Topology};
+use super::{now_ms, Addr, Node, StoreError, Topology};
 use app::types::{Failover, HaStatus, SentinelStatus};
 use futures::StreamExt;
 use std::{
@@ -56,17 +56,89 @@ pub struct Sentinels {
     epoch: AtomicU64,
 }
 
+/// Where following the master stands; writes are refused while
+/// [`Phase::FailingOver`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Phase {
+    /// No master resolved yet: the first one named is no failover.
+    #[default]
+    Starting,
+    /// Following a master a resolution confirmed.
+    Following,
+    /// A failover may be under way (a Sentinel's step, or its flags on a
+    /// poll) and no resolution has confirmed the master since.
+    FailingOver {
+        /// Whether a master was resolved before (a move then is a failover).
+        resolved: bool,
+    },
+}
+
+impl Phase {
+    fn resolved(self) -> bool {
+        matches!(
+            self,
+            Phase::Following | Phase::FailingOver { resolved: true }
+        )
+    }
+
+    fn failing_over(self) -> bool {
+        matches!(self, Phase::FailingOver { .. })
+    }
+
+    fn of(resolved: bool, failing_over: bool) -> Phase {
+        match (resolved, failing_over) {
+            (_, true) => Phase::FailingOver { resolved },
+            (true, false) => Phase::Following,
+            (false, false) => Phase::Starting,
+        }
+    }
+}
+
 #[derive(Default)]
 struct State {
     statuses: Vec<SentinelStatus>,
     quorum_ok: bool,
     quorum_detail: String,
-    in_progress: bool,
-    /// Whether a master was ever resolved (the first one is no failover).
-    resolved: bool,
+    phase: Phase,
     /// First sign of trouble with the current master, in ms since the epoch.
     trouble_since: Option<u64>,
     failovers: VecDeque<Failover>,
+}
+
+/// What one resolution found about the master.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum MasterCheck {
+    /// No Sentinel named one.
+    Unnamed,
+    /// Named elsewhere, but `ROLE` there does not say master yet, or the
+    /// handles could not be re-pointed: nothing changed.
+    NotFollowed,
+    /// The handles were re-pointed from `from` to the named master, which
+    /// says it is one.
+    Moved {
+        /// Where they pointed.
+        from: String,
+        /// The master now.
+        to: Addr,
+    },
+    /// The handles already pointed at the named master when re-pointed.
+    AlreadyThere,
+    /// The handles point at the named master; `answers`: no Sentinel finds
+    /// it down and it answers `PING`.
+    Confirmed {
+        /// Whether it answered.
+        answers: bool,
+    },
+}
+
+/// Everything one resolution learnt, applied to the [`State`] at once.
+struct Resolution {
+    statuses: Vec<SentinelStatus>,
+    quorum: (bool, String),
+    /// A Sentinel runs a failover of this master, or finds it objectively
+    /// down.
+    failover_seen: bool,
+    master: MasterCheck,
 }
 
 impl Sentinels {
@@ -110,18 +182,10 @@ impl Sentinels {
     }
 
     /// Whether a Sentinel said a failover of our master is under way and
-    /// nothing said it ended (writes are refused meanwhile).
+    /// no resolution confirmed the master since (writes are refused
+    /// meanwhile).
     pub fn failover_in_progress(&self) -> bool {
-        self.state().in_progress
-    }
-
-    /// Sets whether a failover is under way, fencing writes when one begins.
-    fn set_in_progress(&self, state: &mut State, now: u64) {
-        if !state.in_progress {
-            self.fence();
-        }
-        state.in_progress = true;
-        state.trouble_since.get_or_insert(now);
+        self.state().phase.failing_over()
     }
 
     /// How many Sentinels are configured.
@@ -146,7 +210,7 @@ impl Sentinels {
             sentinels: state.statuses.clone(),
             quorum_ok: state.quorum_ok,
             quorum_detail: state.quorum_detail.clone(),
-            failover_in_progress: state.in_progress,
+            failover_in_progress: state.phase.failing_over(),
             failovers: state.failovers.iter().cloned().collect(),
         }
     }
@@ -158,7 +222,7 @@ impl Sentinels {
         let mut state = self.state();
         match &event {
             SentinelEvent::Switched { from, to } => {
-                state.record_switch(from.clone(), to.clone(), now)
+                state.record_switch(from.to_string(), to.to_string(), now)
             }
             SentinelEvent::MasterUnreachable => {
                 state.trouble_since.get_or_insert(now);
@@ -166,8 +230,14 @@ impl Sentinels {
             // From the first step on, a replica may already answer as
             // master before the switch is announced: writes stop until a
             // resolution confirms the master.
-            SentinelEvent::FailoverStep { .. } => self.set_in_progress(&mut state, now),
-            SentinelEvent::MasterReachable if !state.in_progress => state.trouble_since = None,
+            SentinelEvent::FailoverStep { .. } => {
+                if state.failing_over(now) {
+                    self.fence();
+                }
+            }
+            SentinelEvent::MasterReachable if !state.phase.failing_over() => {
+                state.trouble_since = None
+            }
             SentinelEvent::MasterReachable
             | SentinelEvent::FailoverOver
             | SentinelEvent::ReplicasChanged
@@ -178,6 +248,69 @@ impl Sentinels {
 }
 
 impl State {
+    /// A failover may have begun: writes stop. Returns whether it is news
+    /// (the caller then fences writes already sent).
+    fn failing_over(&mut self, now: u64) -> bool {
+        let news = !self.phase.failing_over();
+        self.phase = Phase::of(self.phase.resolved(), true);
+        self.trouble_since.get_or_insert(now);
+        news
+    }
+
+    /// Takes a resolution in: records a move as a failover (unless it is
+    /// the first master named), leaves [`Phase::FailingOver`] only when the
+    /// master was confirmed (moved to, or answering) and no Sentinel still
+    /// runs a failover, and keeps when trouble began. Returns whether
+    /// writes must be fenced (a failover was first seen here).
+    fn apply(&mut self, resolution: Resolution, now: u64) -> bool {
+        let Resolution {
+            statuses,
+            quorum,
+            failover_seen,
+            master,
+        } = resolution;
+        self.statuses = statuses;
+        (self.quorum_ok, self.quorum_detail) = quorum;
+        let resolved_before = self.phase.resolved();
+        if let MasterCheck::Moved { from, to } = &master {
+            if resolved_before {
+                tracing::warn!(%from, %to, "Sentinel switched the master; following");
+                self.record_switch(from.clone(), to.to_string(), now);
+            } else {
+                tracing::info!(master = %to, "Sentinel names the master");
+            }
+        }
+        let resolved = resolved_before
+            || matches!(
+                master,
+                MasterCheck::Moved { .. }
+                    | MasterCheck::AlreadyThere
+                    | MasterCheck::Confirmed { .. }
+            );
+        let confirmed = matches!(
+            master,
+            MasterCheck::Moved { .. } | MasterCheck::Confirmed { answers: true }
+        );
+        let fence = if failover_seen {
+            self.phase = Phase::of(resolved, self.phase.failing_over());
+            self.failing_over(now)
+        } else {
+            let failing_over = self.phase.failing_over() && !confirmed;
+            self.phase = Phase::of(resolved, failing_over);
+            false
+        };
+        match master {
+            MasterCheck::Confirmed { answers: true } if !self.phase.failing_over() => {
+                self.trouble_since = None
+            }
+            MasterCheck::Confirmed { answers: false } => {
+                self.trouble_since.get_or_insert(now);
+            }
+            _ => {}
+        }
+        fence
+    }
+
     /// Adds a failover unless it is the one just recorded (every Sentinel
     /// announces the same switch, and polling may see it too).
     fn record_switch(&mut self, from: String, to: String, now: u64) {
@@ -203,12 +336,12 @@ impl State {
 struct Answer {
     index: usize,
     epoch: u64,
-    master: (String, u16),
+    master: Addr,
     master_down: bool,
     /// The Sentinel runs a failover of this master, or finds it
     /// objectively down.
     failover: bool,
-    replicas: Vec<(String, u16)>,
+    replicas: Vec<Addr>,
 }
 
 /// Asks one Sentinel for the master and its replicas, in one round trip.
@@ -231,8 +364,7 @@ fn parse_answer(
     master: &HashMap<String, String>,
     replicas: &[HashMap<String, String>],
 ) -> Option<Answer> {
-    let host = master.get("ip")?.clone();
-    let port = master.get("port")?.parse().ok()?;
+    let addr = Addr::from_words(master.get("ip")?, master.get("port")?)?;
     let flags = master.get("flags").map(String::as_str).unwrap_or("");
     let epoch = master
         .get("config-epoch")
@@ -240,23 +372,55 @@ fn parse_answer(
         .unwrap_or(0);
     let replicas = replicas
         .iter()
-        .filter_map(|r| Some((r.get("ip")?.clone(), r.get("port")?.parse().ok()?)))
-        .filter(|(h, p)| !(*h == host && *p == port))
+        .filter_map(|r| Addr::from_words(r.get("ip")?, r.get("port")?))
+        .filter(|replica| *replica != addr)
         .collect();
     Some(Answer {
         index,
         epoch,
-        master: (host, port),
+        master: addr,
         master_down: flags.contains("s_down") || flags.contains("o_down"),
         failover: flags.contains("failover_in_progress") || flags.contains("o_down"),
         replicas,
     })
 }
 
-/// One resolution: asks every Sentinel, follows the newest configuration,
-/// records statuses and quorum, and re-points the topology if the master
-/// moved (after checking with `ROLE` that it is a master).
+/// One resolution: asks every Sentinel, follows the newest configuration
+/// (re-pointing the topology only after `ROLE` there says master), and
+/// takes what it learnt into the state in one step ([`State::apply`]). No
+/// lock is held while anyone is asked.
 pub async fn resolve(topology: &Topology, sentinels: &Sentinels) {
+    let (statuses, answers) = ask_all(sentinels).await;
+    let quorum = quorum(sentinels, &statuses).await;
+    let failover_seen = answers.iter().any(|a| a.failover);
+    let master = match newest(&answers) {
+        Some(best) => {
+            let check = follow_master(topology, best).await;
+            if let Err(error) = topology.set_replicas(&best.replicas) {
+                tracing::warn!(%error, "cannot follow the replica list");
+            }
+            // Down ones included: a write is durable only when every
+            // replica the master should have confirmed it.
+            topology.set_expected_replicas(best.replicas.len() as u64);
+            check
+        }
+        None => MasterCheck::Unnamed,
+    };
+    let resolution = Resolution {
+        statuses,
+        quorum,
+        failover_seen,
+        master,
+    };
+    let mut state = sentinels.state();
+    if state.apply(resolution, now_ms()) {
+        sentinels.fence();
+    }
+}
+
+/// Every Sentinel's answer at once: a status for each, and the answers
+/// that named a master.
+async fn ask_all(sentinels: &Sentinels) -> (Vec<SentinelStatus>, Vec<Answer>) {
     let name = sentinels.master_name.as_str();
     let replies = futures::future::join_all(sentinels.nodes.iter().map(|n| ask(n, name))).await;
     let mut statuses = Vec::with_capacity(replies.len());
@@ -269,9 +433,7 @@ pub async fn resolve(topology: &Topology, sentinels: &Sentinels) {
                 statuses.push(SentinelStatus {
                     addr,
                     up: true,
-                    master_addr: answer
-                        .as_ref()
-                        .map(|a| format!("{}:{}", a.master.0, a.master.1)),
+                    master_addr: answer.as_ref().map(|a| a.master.to_string()),
                     error: None,
                 });
                 answers.extend(answer);
@@ -284,70 +446,42 @@ pub async fn resolve(topology: &Topology, sentinels: &Sentinels) {
             }),
         }
     }
-    let quorum = quorum(sentinels, &statuses).await;
-    // The newest configuration wins; on a tie, the first Sentinel listed.
-    let best = answers
+    (statuses, answers)
+}
+
+/// The newest configuration; on a tie, the first Sentinel listed.
+fn newest(answers: &[Answer]) -> Option<&Answer> {
+    answers
         .iter()
-        .max_by(|a, b| a.epoch.cmp(&b.epoch).then(b.index.cmp(&a.index)));
-    let mut master_ok = None;
-    let failover_seen = answers.iter().any(|a| a.failover);
-    let mut moved_to_best = false;
-    if let Some(best) = best {
-        let (host, port) = &best.master;
-        let target = format!("{host}:{port}");
-        let current = topology.master().addr();
-        if *current != *target {
-            if is_master(topology, host, *port).await {
-                match topology.set_master(host, *port) {
-                    Ok(true) => {
-                        moved_to_best = true;
-                        let mut state = sentinels.state();
-                        if state.resolved {
-                            tracing::warn!(from = %current, to = %target, "Sentinel switched the master; following");
-                            state.record_switch(current.to_string(), target, now_ms());
-                        } else {
-                            tracing::info!(master = %target, "Sentinel names the master");
-                        }
-                        state.resolved = true;
-                    }
-                    Ok(false) => sentinels.state().resolved = true,
-                    Err(error) => tracing::warn!(%error, "cannot follow the new master"),
-                }
-            }
-        } else {
-            sentinels.state().resolved = true;
-            master_ok = Some(
-                !best.master_down
-                    && topology
-                        .master()
-                        .query::<redis::Value>(&redis::cmd("PING"))
-                        .await
-                        .is_ok(),
-            );
-        }
-        if let Err(error) = topology.set_replicas(&best.replicas) {
-            tracing::warn!(%error, "cannot follow the replica list");
-        }
-        // Down ones included: a write is durable only when every replica
-        // the master should have confirmed it.
-        topology.set_expected_replicas(best.replicas.len() as u64);
+        .max_by(|a, b| a.epoch.cmp(&b.epoch).then(b.index.cmp(&a.index)))
+}
+
+/// Points the master handles at `best`'s master once `ROLE` there says
+/// master, or checks the one they point at already.
+async fn follow_master(topology: &Topology, best: &Answer) -> MasterCheck {
+    let current = topology.master().addr();
+    if *current == *best.master.to_string() {
+        let answers = !best.master_down
+            && topology
+                .master()
+                .query::<redis::Value>(&redis::cmd("PING"))
+                .await
+                .is_ok();
+        return MasterCheck::Confirmed { answers };
     }
-    let mut state = sentinels.state();
-    if failover_seen {
-        sentinels.set_in_progress(&mut state, now_ms());
-    } else if moved_to_best || master_ok == Some(true) {
-        // The handles point at the node the newest configuration names,
-        // `ROLE` says it is a master, and no Sentinel runs a failover.
-        state.in_progress = false;
+    if !is_master(topology, &best.master).await {
+        return MasterCheck::NotFollowed;
     }
-    state.statuses = statuses;
-    (state.quorum_ok, state.quorum_detail) = quorum;
-    match master_ok {
-        Some(true) if !state.in_progress => state.trouble_since = None,
-        Some(false) => {
-            state.trouble_since.get_or_insert(now_ms());
+    match topology.set_master(&best.master) {
+        Ok(true) => MasterCheck::Moved {
+            from: current.to_string(),
+            to: best.master.clone(),
+        },
+        Ok(false) => MasterCheck::AlreadyThere,
+        Err(error) => {
+            tracing::warn!(%error, "cannot follow the new master");
+            MasterCheck::NotFollowed
         }
-        _ => {}
     }
 }
 
@@ -386,8 +520,8 @@ async fn quorum(sentinels: &Sentinels, statuses: &[SentinelStatus]) -> (bool, St
 
 /// Whether `host:port` says it is a master (`ROLE`), on a short-lived
 /// connection: Sentinel's word is checked before any request follows it.
-async fn is_master(topology: &Topology, host: &str, port: u16) -> bool {
-    let info = super::at_address(&topology.0.template, host, port);
+async fn is_master(topology: &Topology, addr: &Addr) -> bool {
+    let info = super::at_address(&topology.0.template, addr);
     let Ok(node) = topology.0.connect.node(info, topology.0.connect.timeout) else {
         return false;
     };
@@ -604,14 +738,76 @@ mod tests {
         ];
         let answer = parse_answer(0, &master, &replicas).expect("parsed");
         assert_eq!(answer.epoch, 3);
-        assert_eq!(answer.master, ("127.0.0.1".to_string(), 6380));
+        assert_eq!(answer.master, Addr::new("127.0.0.1", 6380));
         assert!(!answer.master_down);
         assert_eq!(
             answer.replicas,
-            vec![
-                ("127.0.0.1".to_string(), 6379),
-                ("127.0.0.1".to_string(), 6381)
-            ]
+            vec![Addr::new("127.0.0.1", 6379), Addr::new("127.0.0.1", 6381)]
         );
+    }
+
+    fn resolution(failover_seen: bool, master: MasterCheck) -> Resolution {
+        Resolution {
+            statuses: Vec::new(),
+            quorum: (true, "OK".to_string()),
+            failover_seen,
+            master,
+        }
+    }
+
+    fn moved() -> MasterCheck {
+        MasterCheck::Moved {
+            from: "10.0.0.1:6379".to_string(),
+            to: Addr::new("10.0.0.2", 6379),
+        }
+    }
+
+    #[test]
+    fn resolutions_move_the_phase_only_on_a_confirmed_master() {
+        let mut state = State::default();
+        // The first master named is no failover.
+        assert!(!state.apply(resolution(false, moved()), 1));
+        assert_eq!(state.phase, Phase::Following);
+        assert!(state.failovers.is_empty());
+        // A poll sees a failover under way: writes are fenced, once.
+        assert!(state.apply(
+            resolution(true, MasterCheck::Confirmed { answers: false }),
+            2
+        ));
+        assert_eq!(state.phase, Phase::FailingOver { resolved: true });
+        assert_eq!(state.trouble_since, Some(2));
+        assert!(!state.apply(resolution(true, moved()), 3), "already fenced");
+        assert_eq!(state.phase, Phase::FailingOver { resolved: true });
+        // Over, but the named master is not one yet: still failing over.
+        assert!(!state.apply(resolution(false, MasterCheck::NotFollowed), 4));
+        assert!(state.phase.failing_over());
+        assert!(!state.apply(
+            resolution(false, MasterCheck::Confirmed { answers: false }),
+            5
+        ));
+        assert!(state.phase.failing_over());
+        // Confirmed: writes flow again, trouble is over.
+        assert!(!state.apply(
+            resolution(false, MasterCheck::Confirmed { answers: true }),
+            6
+        ));
+        assert_eq!(state.phase, Phase::Following);
+        assert_eq!(state.trouble_since, None);
+        // The move seen at 3 was recorded as a failover from the trouble at 2.
+        assert_eq!(state.failovers.len(), 1);
+        assert_eq!(state.failovers[0].to, "10.0.0.2:6379");
+        assert_eq!(state.failovers[0].duration_ms, 1);
+    }
+
+    #[test]
+    fn a_failover_before_any_master_is_not_recorded_as_one() {
+        let mut state = State::default();
+        assert!(state.failing_over(1));
+        assert_eq!(state.phase, Phase::FailingOver { resolved: false });
+        assert!(!state.apply(resolution(false, MasterCheck::Unnamed), 2));
+        assert_eq!(state.phase, Phase::FailingOver { resolved: false });
+        assert!(!state.apply(resolution(false, moved()), 3));
+        assert_eq!(state.phase, Phase::Following);
+        assert!(state.failovers.is_empty());
     }
 }

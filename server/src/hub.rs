@@ -13,6 +13,7 @@ use std::{
     collections::VecDeque,
     net::IpAddr,
     sync::{Arc, Mutex, RwLock},
+    time::Duration,
 };
 use tokio::sync::{broadcast, Semaphore};
 
@@ -186,6 +187,18 @@ fn send(channel: &broadcast::Sender<Utf8Bytes>, message: &ServerMessage) {
     if let Ok(text) = serde_json::to_string(message) {
         // No receiver is not an error: nobody is watching.
         let _ = channel.send(Utf8Bytes::from(text));
+    }
+}
+
+/// How often lookup batches go out.
+pub const LOOKUP_BATCH_EVERY: Duration = Duration::from_millis(250);
+
+/// Sends lookup batches forever (spawn it).
+pub async fn batch_lookups(hub: Arc<Hub>) {
+    let mut tick = tokio::time::interval(LOOKUP_BATCH_EVERY);
+    loop {
+        tick.tick().await;
+        hub.flush_lookups();
     }
 }
 

@@ -1,15 +1,18 @@
 //! The OpenAPI 3.1 document of `/api`, generated from the handlers'
 //! `#[utoipa::path]` annotations and the shared types of `app::types`, with
-//! the paths collected by the one route list ([`crate::routes::documented`]),
+//! the paths collected by the one route list ([`documented`]),
 //! so the document cannot drift from the code. Served at `/api/openapi.json`
 //! and browsable at `/api/docs` (Swagger UI, vendored into the binary:
 //! nothing is loaded from the internet).
 
+use super::{db, health, keys, live, lookup, session, stats};
+use crate::state::AppState;
 use std::sync::LazyLock;
 use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
     Modify, OpenApi,
 };
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The document.
 #[derive(OpenApi)]
@@ -32,11 +35,35 @@ use utoipa::{
 )]
 pub struct ApiDoc;
 
+/// The one list of the API's routes: each handler is registered with the
+/// OpenAPI entry its `#[utoipa::path]` declares (method and path included),
+/// so the document holds exactly the routes the router serves.
+pub fn documented() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health::health))
+        .routes(routes!(
+            db::get_product,
+            db::put_product,
+            db::delete_product
+        ))
+        .routes(routes!(db::list_products))
+        .routes(routes!(db::categories))
+        .routes(routes!(lookup::product))
+        .routes(routes!(lookup::search))
+        .routes(routes!(stats::stats))
+        .routes(routes!(stats::reset))
+        .routes(routes!(stats::history))
+        .routes(routes!(live::replication))
+        .routes(routes!(keys::list, keys::delete))
+        .routes(routes!(keys::value))
+        .routes(routes!(session::who, session::sign_in, session::sign_out))
+}
+
 /// The whole document: [`ApiDoc`]'s header, tags and security schemes, and
 /// every path of the route list.
 pub fn document() -> &'static utoipa::openapi::OpenApi {
     static DOCUMENT: LazyLock<utoipa::openapi::OpenApi> =
-        LazyLock::new(|| crate::routes::documented().split_for_parts().1);
+        LazyLock::new(|| documented().split_for_parts().1);
     &DOCUMENT
 }
 

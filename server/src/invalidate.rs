@@ -2,8 +2,12 @@
 //! cache's back: after an admin write to PostgreSQL, and on every
 //! `NOTIFY product_changed` (writes made by anyone, psql included).
 
-use super::{keys, scripts};
-use crate::topology::{Node, StoreError};
+use crate::{
+    keyspace::cache as keys,
+    topology::{Node, StoreError},
+};
+use redis::Script;
+use std::sync::LazyLock;
 
 /// Keys looked at per `SCAN` step when dropping every product entry.
 const SCAN_COUNT: usize = 1_000;
@@ -22,7 +26,7 @@ impl Invalidator {
 
     /// Drops the entries of `ids` and every search entry (one script).
     pub async fn products(&self, ids: &[&str]) -> Result<(), StoreError> {
-        let mut invocation = scripts::INVALIDATE.key(keys::SEARCH_GENERATION);
+        let mut invocation = INVALIDATE.key(keys::SEARCH_GENERATION);
         for id in ids {
             invocation.key(keys::product(id));
         }
@@ -62,3 +66,15 @@ impl Invalidator {
         }
     }
 }
+
+/// KEYS: `cache:search:gen`, then the product entries to drop. Drops them
+/// and bumps the search generation, in one step: what a change in the
+/// system of record calls for.
+static INVALIDATE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+for i = 2, #KEYS do redis.call('DEL', KEYS[i]) end
+return redis.call('INCR', KEYS[1])
+"#,
+    )
+});
