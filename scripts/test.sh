@@ -36,5 +36,11 @@ say "fault injection (scripts/chaos.sh --ci: mixed faults in network namespaces,
 scripts/chaos.sh --ci
 say "browser tests"
 (cd end2end && npx playwright test)
+# What plain `cargo leptos build` / `watch` make (no --split), in a target
+# directory of its own so neither build undoes the other.
+say "browser test of the unsplit bundle (plain cargo leptos build)"
+CARGO_TARGET_DIR=target/unsplit LEPTOS_SITE_ROOT=target/unsplit/site cargo leptos build
+(cd end2end && CACHESCOPE_BUNDLE=unsplit CACHESCOPE_BIN="$ROOT/target/unsplit/debug/cachescope" \
+  LEPTOS_SITE_ROOT="$ROOT/target/unsplit/site" npx playwright test unsplit.spec.ts)
 say "API fuzzing from the OpenAPI document (Schemathesis)"
 scripts/fuzz-api.sh

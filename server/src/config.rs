@@ -2,7 +2,7 @@
 //! the binary runs with nothing but environment variables (see the README).
 
 use crate::auth::{CookieSecure, Secret};
-use clap::{Args, Parser};
+use clap::{Args, FromArgMatches, Parser};
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 /// Every setting of the server, the Leptos site options included, so
@@ -429,6 +429,21 @@ impl Config {
         Cli::try_parse_from(args).map(|cli| cli.config)
     }
 
+    /// Changes only the settings `flags` name (the program name first), as
+    /// the command line would: what a test or an embedder starts from a
+    /// typed `Config` and adjusts with a few flags. No default and no
+    /// environment variable is applied, so every other setting stays.
+    pub fn update_from_flags<I, T>(&mut self, flags: I) -> Result<(), clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let command = Config::augment_args(clap::Command::new("cachescope"))
+            .mut_args(|arg| arg.default_value(None::<&str>).env(None::<&str>));
+        let matches = command.try_get_matches_from(flags)?;
+        self.update_from_arg_matches(&matches)
+    }
+
     /// The replica URLs with blanks removed (`REDIS_REPLICA_URLS=""` means none).
     pub fn replica_urls(&self) -> impl Iterator<Item = &str> {
         self.redis
@@ -499,6 +514,32 @@ mod tests {
 
     fn parse<const N: usize>(args: [&str; N]) -> Config {
         Cli::parse_from(args).config
+    }
+
+    #[test]
+    fn flags_change_only_what_they_name() {
+        let mut config = parse(["cachescope", "--rate-limit-rps", "7"]);
+        config.cache.ttl = Duration::from_secs(5);
+        config
+            .update_from_flags([
+                "cachescope",
+                "--rate-limit-burst",
+                "9",
+                "--read-from",
+                "replica",
+            ])
+            .expect("valid flags");
+        assert_eq!(config.rate_limit.burst, 9);
+        assert_eq!(config.redis.read_from, ReadFrom::Replica);
+        assert_eq!(config.rate_limit.rps, 7, "kept, not reset to its default");
+        assert_eq!(
+            config.cache.ttl,
+            Duration::from_secs(5),
+            "a typed change is kept"
+        );
+        assert!(config
+            .update_from_flags(["cachescope", "--rate-limit-rps", "x"])
+            .is_err());
     }
 
     /// Every default the README's configuration table states in backticks

@@ -1,50 +1,85 @@
 //! Per-client rate limiting kept in Redis, so every server instance shares
-//! one budget per client (Redis as a rate limiter, a classic use of it).
+//! one budget per client (Redis as a rate limiter, a classic use of it),
+//! without a Redis round trip per request.
 //!
 //! GCRA (the generic cell rate algorithm): one key per client and class
-//! holds the client's "theoretical arrival time"; one Lua script per request
-//! reads it, decides and moves it, atomically, with Redis' own clock (so
-//! instances with skewed clocks agree). A client may send `burst` requests at
-//! once, then one every `1/rps` seconds.
+//! holds the client's "theoretical arrival time", moved by a Lua script with
+//! Redis' own clock (so instances with skewed clocks agree). A client may
+//! send `burst` requests at once, then one every `1/rps` seconds.
+//!
+//! Leases: a server does not ask Redis for each request. It takes up to
+//! [`lease_size`] tokens of the client's budget at once (one script call,
+//! as many as the GCRA allows right then) and spends them locally for at
+//! most [`LEASE_TTL`]; tokens not spent by then are dropped. Concurrent
+//! requests of one client on one server wait for a single lease call. A
+//! refusal is remembered until its `Retry-After`, so a flood of refused
+//! requests costs Redis nothing either. The bound this keeps (README, "Rate
+//! limits"): tokens are drawn from the shared budget before they are spent,
+//! so a client is never let through more than the GCRA granted, except that
+//! a token may be spent up to [`LEASE_TTL`] after it was granted; over any
+//! window, M servers together let through at most `M × lease_size` more than
+//! the budget, and may refuse at most that many early (leased tokens left
+//! unspent on another server).
 //!
 //! If Redis cannot answer within [`CHECK_TIMEOUT`], the request goes through
 //! and is counted (fail open: the limiter protects the service, it must not
 //! take it down); after a failure the limiter rests for [`REST_AFTER_FAILURE`]
 //! so a dead Redis costs no time per request.
 
-use crate::topology::Node;
+use crate::topology::{now_ms, Node};
 use redis::Script;
 use std::{
+    collections::HashMap,
+    hash::{BuildHasher, RandomState},
     net::IpAddr,
     sync::{
         atomic::{AtomicU64, Ordering},
-        LazyLock,
+        Arc, LazyLock, Mutex,
     },
     time::Duration,
 };
+use tokio::sync::Notify;
 
 /// Longest a request waits for the limiter's answer.
 pub const CHECK_TIMEOUT: Duration = Duration::from_millis(200);
 /// How long the limiter is skipped after Redis failed to answer it.
 pub const REST_AFTER_FAILURE: Duration = Duration::from_secs(1);
+/// Longest a server keeps leased tokens before it drops them.
+pub const LEASE_TTL: Duration = Duration::from_secs(1);
+/// Most tokens one lease takes, whatever the budget.
+pub const MAX_LEASE: u64 = 1_000;
+/// Shards of the lease table (one lock each).
+const SHARDS: usize = 32;
+/// Entries a shard holds before expired ones are swept.
+const SWEEP_AT: usize = 4_096;
+
+/// Tokens one lease takes from a budget: a tenth of its burst (1 for small
+/// budgets, which are then exact), at most [`MAX_LEASE`].
+pub fn lease_size(budget: Budget) -> u64 {
+    (budget.burst / 10).clamp(1, MAX_LEASE)
+}
 
 /// KEYS[1]: the client's key. ARGV: emission interval (µs), burst tolerance
-/// (µs). Returns {allowed, remaining, retry_after_us, reset_us}.
-static GCRA: LazyLock<Script> = LazyLock::new(|| {
+/// (µs), tokens wanted. Takes as many as fit, at most the tokens wanted.
+/// Returns {granted, remaining, retry_after_us, reset_us}: `granted` 0 with
+/// the wait until one fits, else what is left of the burst and when it is
+/// whole again.
+static LEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval, tolerance = tonumber(ARGV[1]), tonumber(ARGV[2])
+local interval, tolerance, want = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-local new_tat = tat + interval
-local allow_at = new_tat - tolerance
-if now < allow_at then
-  return {0, 0, allow_at - now, tat - now}
+local fit = math.floor((now + tolerance - tat) / interval)
+if fit < 1 then
+  return {0, 0, tat + interval - tolerance - now, tat - now}
 end
+local granted = math.min(want, fit)
+local new_tat = tat + granted * interval
 redis.call('SET', KEYS[1], new_tat, 'PX', math.ceil((new_tat - now) / 1000))
-return {1, math.floor((now - allow_at) / interval), 0, new_tat - now}
+return {granted, fit - granted, 0, new_tat - now}
 "#,
     )
 });
@@ -54,7 +89,7 @@ return {1, math.floor((now - allow_at) / interval), 0, new_tat - now}
 pub const RATE_LIMIT_PREFIX: &str = "ratelimit:";
 
 /// Which budget a request draws from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Class {
     /// Pages, the API, the live feed.
     Api,
@@ -100,6 +135,31 @@ pub enum Decision {
     Unknown,
 }
 
+/// What this server holds of one client's budget in one class.
+#[derive(Default)]
+struct Lease {
+    /// Tokens left to spend locally.
+    tokens: u64,
+    /// What the budget had left in Redis when the lease was taken.
+    remaining: u64,
+    /// When the budget is whole again, as Redis said (ms since the epoch).
+    reset_at_ms: u64,
+    /// When the tokens left are dropped.
+    expires_ms: u64,
+    /// Refused until then (the last answer was "no token fits").
+    refused_until_ms: u64,
+    /// A lease call under way: requests of this client wait for it.
+    pending: Option<Arc<Notify>>,
+}
+
+impl Lease {
+    fn live(&self, now: u64) -> bool {
+        self.pending.is_some() || now < self.expires_ms.max(self.refused_until_ms)
+    }
+}
+
+type Shard = Mutex<HashMap<(Class, IpAddr), Lease>>;
+
 /// The rate limiter of one server instance.
 pub struct RateLimiter {
     master: Node,
@@ -109,6 +169,41 @@ pub struct RateLimiter {
     api_policy: String,
     admin_policy: String,
     resting_until_ms: AtomicU64,
+    leases: Box<[Shard]>,
+    hasher: RandomState,
+}
+
+/// Clears a pending lease call however it ends (an answer, an error, or
+/// the request dropped while it waited), and wakes the requests waiting
+/// for it.
+struct PendingGuard<'a> {
+    limiter: &'a RateLimiter,
+    key: (Class, IpAddr),
+    notify: Arc<Notify>,
+}
+
+impl Drop for PendingGuard<'_> {
+    fn drop(&mut self) {
+        let mut shard = self.limiter.shard(&self.key);
+        if let Some(lease) = shard.get_mut(&self.key) {
+            if lease
+                .pending
+                .as_ref()
+                .is_some_and(|p| Arc::ptr_eq(p, &self.notify))
+            {
+                lease.pending = None;
+            }
+        }
+        drop(shard);
+        self.notify.notify_waiters();
+    }
+}
+
+/// What a look at the local lease decided.
+enum Local {
+    Decided(Decision),
+    Wait(tokio::sync::futures::OwnedNotified),
+    Ask(Arc<Notify>),
 }
 
 impl RateLimiter {
@@ -135,6 +230,8 @@ impl RateLimiter {
             api_policy: policy_header(Class::Api, api),
             admin_policy: policy_header(Class::Admin, admin),
             resting_until_ms: AtomicU64::new(0),
+            leases: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            hasher: RandomState::new(),
         })
     }
 
@@ -154,27 +251,109 @@ impl RateLimiter {
         }
     }
 
-    /// Draws one request from `ip`'s budget of `class`.
+    fn shard(
+        &self,
+        key: &(Class, IpAddr),
+    ) -> std::sync::MutexGuard<'_, HashMap<(Class, IpAddr), Lease>> {
+        let index = self.hasher.hash_one(key) as usize % self.leases.len();
+        self.leases[index].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Draws one request from `ip`'s budget of `class`: from this server's
+    /// lease when it holds a token (no Redis call), else from a new lease.
     pub async fn check(&self, class: Class, ip: IpAddr) -> Decision {
-        let now = crate::topology::now_ms();
-        if now < self.resting_until_ms.load(Ordering::Relaxed) {
-            return Decision::Unknown;
+        let key = (class, ip);
+        let deadline = tokio::time::Instant::now() + CHECK_TIMEOUT;
+        loop {
+            let now = now_ms();
+            if now < self.resting_until_ms.load(Ordering::Relaxed) {
+                return Decision::Unknown;
+            }
+            match self.look(key, now) {
+                Local::Decided(decision) => return decision,
+                Local::Wait(lease_call) => {
+                    if tokio::time::timeout_at(deadline, lease_call).await.is_err() {
+                        return Decision::Unknown;
+                    }
+                }
+                Local::Ask(notify) => {
+                    let _guard = PendingGuard {
+                        limiter: self,
+                        key,
+                        notify,
+                    };
+                    return self.lease(key).await;
+                }
+            }
         }
+    }
+
+    /// Spends a local token, or says to wait for a lease call under way,
+    /// or to make one (marked pending here).
+    fn look(&self, key: (Class, IpAddr), now: u64) -> Local {
+        let mut shard = self.shard(&key);
+        if shard.len() >= SWEEP_AT && !shard.contains_key(&key) {
+            shard.retain(|_, lease| lease.live(now));
+        }
+        let lease = shard.entry(key).or_default();
+        if lease.tokens > 0 && now < lease.expires_ms {
+            lease.tokens -= 1;
+            return Local::Decided(Decision::Allowed {
+                remaining: lease.remaining + lease.tokens,
+                reset: Duration::from_millis(lease.reset_at_ms.saturating_sub(now)),
+            });
+        }
+        if now < lease.refused_until_ms {
+            return Local::Decided(Decision::Limited {
+                retry_after: Duration::from_millis(lease.refused_until_ms - now),
+            });
+        }
+        if let Some(pending) = &lease.pending {
+            return Local::Wait(pending.clone().notified_owned());
+        }
+        let notify = Arc::new(Notify::new());
+        lease.pending = Some(notify.clone());
+        Local::Ask(notify)
+    }
+
+    /// One lease call: takes up to [`lease_size`] tokens (one of them for
+    /// this request) and keeps the rest for the next requests.
+    async fn lease(&self, key: (Class, IpAddr)) -> Decision {
+        let (class, ip) = key;
         let budget = self.budget(class);
         let interval_us = (1_000_000.0 / budget.rps).round().max(1.0) as u64;
         let tolerance_us = interval_us * budget.burst;
-        let mut invocation = GCRA.key(format!("{RATE_LIMIT_PREFIX}{}:{ip}", class.name()));
-        invocation.arg(interval_us).arg(tolerance_us);
-        let call = self.master.script::<(u8, u64, u64, u64)>(&invocation);
-        match tokio::time::timeout(CHECK_TIMEOUT, call).await {
-            Ok(Ok((1, remaining, _, reset_us))) => Decision::Allowed {
-                remaining,
-                reset: Duration::from_micros(reset_us),
-            },
-            Ok(Ok((_, _, retry_us, _))) => Decision::Limited {
-                retry_after: Duration::from_micros(retry_us),
-            },
+        let mut invocation = LEASE.key(format!("{RATE_LIMIT_PREFIX}{}:{ip}", class.name()));
+        invocation
+            .arg(interval_us)
+            .arg(tolerance_us)
+            .arg(lease_size(budget));
+        let call = self.master.script::<(u64, u64, u64, u64)>(&invocation);
+        let answer = tokio::time::timeout(CHECK_TIMEOUT, call).await;
+        let now = now_ms();
+        let mut shard = self.shard(&key);
+        let lease = shard.entry(key).or_default();
+        match answer {
+            Ok(Ok((0, _, retry_us, _))) => {
+                let retry_after = Duration::from_micros(retry_us);
+                lease.tokens = 0;
+                lease.refused_until_ms = now + retry_after.as_millis() as u64;
+                Decision::Limited { retry_after }
+            }
+            Ok(Ok((granted, remaining, _, reset_us))) => {
+                let reset = Duration::from_micros(reset_us);
+                lease.tokens = granted - 1;
+                lease.remaining = remaining;
+                lease.reset_at_ms = now + reset.as_millis() as u64;
+                lease.expires_ms = now + LEASE_TTL.as_millis() as u64;
+                lease.refused_until_ms = 0;
+                Decision::Allowed {
+                    remaining: remaining + lease.tokens,
+                    reset,
+                }
+            }
             Ok(Err(_)) | Err(_) => {
+                drop(shard);
                 self.resting_until_ms.store(
                     now + REST_AFTER_FAILURE.as_millis() as u64,
                     Ordering::Relaxed,
@@ -204,6 +383,15 @@ pub fn state_header(class: Class, remaining: u64, reset: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn leases_are_a_tenth_of_the_burst_within_bounds() {
+        let lease = |burst| lease_size(Budget { rps: 100.0, burst });
+        assert_eq!(lease(200), 20);
+        assert_eq!(lease(19), 1, "small budgets are exact");
+        assert_eq!(lease(1), 1);
+        assert_eq!(lease(1_000_000), MAX_LEASE);
+    }
 
     #[test]
     fn headers_follow_the_draft() {

@@ -38,10 +38,18 @@ impl Monitor {
     async fn start(url: &str) -> Self {
         let client = redis::Client::open(url).expect("url");
         let monitor = client.get_async_monitor().await.expect("MONITOR");
+        let (on, is_on) = tokio::sync::oneshot::channel();
         let lines = tokio::spawn(async move {
             let mut stream = monitor.into_on_message::<String>();
             let mut lines = Vec::new();
+            let mut on = Some(on);
             while let Some(line) = stream.next().await {
+                if line.contains("monitor-start-marker") {
+                    if let Some(on) = on.take() {
+                        let _ = on.send(());
+                    }
+                    continue;
+                }
                 if line.contains("monitor-end-marker") {
                     break;
                 }
@@ -49,8 +57,26 @@ impl Monitor {
             }
             lines
         });
-        // MONITOR is on once the stream is set up; give the server a beat.
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        // On once it shows a command sent after it: ours, repeated until seen.
+        let mut conn = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("conn");
+        let mut is_on = is_on;
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let mut seen = false;
+        while !seen && std::time::Instant::now() < deadline {
+            let _: String = redis::cmd("ECHO")
+                .arg("monitor-start-marker")
+                .query_async(&mut conn)
+                .await
+                .expect("ECHO");
+            seen = tokio::time::timeout(Duration::from_millis(50), &mut is_on)
+                .await
+                .is_ok();
+        }
+        assert!(seen, "MONITOR never showed a command");
+        drop(conn);
         Monitor {
             lines,
             url: url.to_string(),

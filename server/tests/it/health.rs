@@ -2,6 +2,7 @@
 //! master down or hanging, and recovery when Redis comes back.
 
 use crate::support::{eventually, RedisProcess, TestApp, Topology};
+use app::types::{HealthStatus, LinkStatus, NodeRole};
 use reqwest::StatusCode;
 use std::time::{Duration, Instant};
 
@@ -10,21 +11,21 @@ async fn all_nodes_up_reports_roles_and_link() {
     let topo = Topology::start().await;
     let app = TestApp::for_topology(&topo).await;
 
-    let (status, body) = app.get_json("/api/health").await;
+    let (status, report) = app.health().await;
 
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["status"], "ok");
-    let nodes = body["nodes"].as_array().expect("nodes array");
+    assert_eq!(report.status, HealthStatus::Ok);
+    let nodes = &report.nodes;
     assert_eq!(nodes.len(), 2);
-    assert_eq!(nodes[0]["addr"], topo.master.addr());
-    assert_eq!(nodes[0]["role"], "master");
-    assert_eq!(nodes[0]["up"], true);
-    assert!(nodes[0]["link_status"].is_null(), "masters have no link");
-    assert_eq!(nodes[1]["addr"], topo.replica.addr());
-    assert_eq!(nodes[1]["role"], "replica");
-    assert_eq!(nodes[1]["up"], true);
-    assert_eq!(nodes[1]["link_status"], "up");
-    assert!(nodes[1]["latency_us"].as_u64().is_some());
+    assert_eq!(nodes[0].addr, topo.master.addr());
+    assert_eq!(nodes[0].role, NodeRole::Master);
+    assert!(nodes[0].up);
+    assert_eq!(nodes[0].link_status, None, "masters have no link");
+    assert_eq!(nodes[1].addr, topo.replica.addr());
+    assert_eq!(nodes[1].role, NodeRole::Replica);
+    assert!(nodes[1].up);
+    assert_eq!(nodes[1].link_status, Some(LinkStatus::Up));
+    assert!(nodes[1].latency_us.is_some());
 }
 
 #[tokio::test]
@@ -58,7 +59,7 @@ async fn replica_down_is_degraded_but_healthy() {
     topo.replica.kill();
 
     let started = Instant::now();
-    let (status, body) = app.get_json("/api/health").await;
+    let (status, report) = app.health().await;
 
     assert!(
         started.elapsed() < Duration::from_secs(1),
@@ -66,11 +67,11 @@ async fn replica_down_is_degraded_but_healthy() {
         started.elapsed()
     );
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["status"], "degraded");
-    assert_eq!(body["nodes"][0]["up"], true);
-    assert_eq!(body["nodes"][1]["up"], false);
-    assert_eq!(body["nodes"][1]["role"], "replica");
-    let error = body["nodes"][1]["error"].as_str().expect("a reason");
+    assert_eq!(report.status, HealthStatus::Degraded);
+    assert!(report.nodes[0].up);
+    assert!(!report.nodes[1].up);
+    assert_eq!(report.nodes[1].role, NodeRole::Replica);
+    let error = report.nodes[1].error.as_deref().expect("a reason");
     assert!(
         error.contains(&topo.replica.addr()),
         "reason names the node: {error}"
@@ -79,7 +80,7 @@ async fn replica_down_is_degraded_but_healthy() {
     // It comes back by itself.
     topo.replica.restart().await;
     let back = eventually(Duration::from_secs(5), || async {
-        app.get_json("/api/health").await.1["status"] == "ok"
+        app.health().await.1.status == HealthStatus::Ok
     })
     .await;
     assert!(
@@ -96,16 +97,17 @@ async fn master_down_is_503_fast_and_recovers() {
     topo.master.kill();
 
     let started = Instant::now();
-    let (status, body) = app.get_json("/api/health").await;
+    let (status, report) = app.health().await;
     let elapsed = started.elapsed();
 
     assert!(elapsed < Duration::from_millis(900), "took {elapsed:?}");
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(body["status"], "down");
-    assert_eq!(body["nodes"][0]["addr"], topo.master.addr());
-    assert_eq!(body["nodes"][0]["up"], false);
-    assert!(body["nodes"][0]["error"]
-        .as_str()
+    assert_eq!(report.status, HealthStatus::Down);
+    assert_eq!(report.nodes[0].addr, topo.master.addr());
+    assert!(!report.nodes[0].up);
+    assert!(report.nodes[0]
+        .error
+        .as_deref()
         .is_some_and(|e| !e.is_empty()));
 
     topo.master.restart().await;
@@ -137,9 +139,9 @@ async fn a_master_that_never_answers_times_out() {
 
     for attempt in 0..3 {
         let started = Instant::now();
-        let (status, body) = app.get_json("/api/health").await;
+        let (status, report) = app.health().await;
         let elapsed = started.elapsed();
-        let error = body["nodes"][0]["error"].as_str().unwrap_or_default();
+        let error = report.nodes[0].error.clone().unwrap_or_default();
         eprintln!("attempt {attempt}: {elapsed:?} {error}");
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(elapsed < Duration::from_millis(900), "took {elapsed:?}");
@@ -154,7 +156,7 @@ async fn a_master_that_never_answers_times_out() {
 async fn no_replicas_configured_means_master_only() {
     let master = RedisProcess::master().await;
     let app = TestApp::spawn(&master.url(), &[]).await;
-    let (status, body) = app.get_json("/api/health").await;
+    let (status, report) = app.health().await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["nodes"].as_array().map(Vec::len), Some(1));
+    assert_eq!(report.nodes.len(), 1);
 }

@@ -200,3 +200,91 @@ async fn without_redis_requests_go_through_and_are_counted() {
     .await;
     assert!(counted, "bypassed requests are counted");
 }
+
+/// Script calls the master has served (`EVALSHA` and `EVAL`), from `INFO
+/// commandstats`.
+async fn script_calls(topo: &Topology) -> u64 {
+    let mut conn = topo.master.conn().await;
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut conn)
+        .await
+        .expect("INFO");
+    info.lines()
+        .filter(|l| l.starts_with("cmdstat_evalsha:") || l.starts_with("cmdstat_eval:"))
+        .filter_map(|l| {
+            l.split("calls=")
+                .nth(1)?
+                .split(',')
+                .next()?
+                .parse::<u64>()
+                .ok()
+        })
+        .sum()
+}
+
+#[tokio::test]
+async fn requests_within_a_lease_are_answered_without_asking_redis() {
+    let topo = Topology::start().await;
+    // A lease is a tenth of the burst: 100 tokens per script call here.
+    let app = limited(
+        &topo,
+        &["--rate-limit-rps", "1000", "--rate-limit-burst", "1000"],
+    )
+    .await;
+    assert_eq!(get(&app, "/api/health", &[]).await.0, StatusCode::OK);
+    let before = script_calls(&topo).await;
+    for n in 0..300 {
+        let (status, headers, _) = get(&app, "/api/health", &[]).await;
+        assert_eq!(status, StatusCode::OK, "request {n}");
+        assert!(headers.contains_key("ratelimit"), "request {n}");
+    }
+    let calls = script_calls(&topo).await - before;
+    // Three or four lease calls, plus whatever else the server ran meanwhile
+    // (the stats flush, the collector): far from one per request.
+    assert!(calls <= 30, "{calls} script calls for 300 requests");
+}
+
+#[tokio::test]
+async fn one_client_on_two_instances_stays_within_the_lease_bound() {
+    let topo = Topology::start().await;
+    // Burst 100, so a lease is 10 tokens; 1 per second refills almost nothing.
+    let args = ["--rate-limit-rps", "1", "--rate-limit-burst", "100"];
+    let (a, b) = (limited(&topo, &args).await, limited(&topo, &args).await);
+    let started = std::time::Instant::now();
+    let mut served = 0u64;
+    let mut refused = None;
+    for n in 0..300 {
+        let app = if n % 2 == 0 { &a } else { &b };
+        let (status, headers, body) = get(app, "/api/health", &[]).await;
+        match status {
+            StatusCode::OK => served += 1,
+            StatusCode::TOO_MANY_REQUESTS => {
+                refused.get_or_insert((headers, body));
+            }
+            other => panic!("request {n}: {other} {body}"),
+        }
+    }
+    let refill = started.elapsed().as_secs() + 1;
+    // README, "Rate limits": at most M × lease over the budget, at most that
+    // many refused early (M = 2 servers, lease = 10).
+    let (burst, bound) = (100, 2 * 10);
+    assert!(
+        served <= burst + refill + bound,
+        "{served} served: over the budget by more than the bound"
+    );
+    assert!(
+        served + bound >= burst,
+        "{served} served: refused early by more than the bound"
+    );
+    let (headers, body) = refused.expect("the budget ran out");
+    assert!(body["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("too many requests")));
+    assert!(headers.contains_key("retry-after"));
+    assert_eq!(headers["ratelimit-policy"], "\"api\";q=100;w=100");
+    assert!(headers["ratelimit"]
+        .to_str()
+        .unwrap_or("")
+        .starts_with("\"api\";r=0;"));
+}

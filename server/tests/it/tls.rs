@@ -139,7 +139,13 @@ async fn rediss_works_with_the_configured_ca_and_never_shows_the_password() {
         .stderr(Stdio::null())
         .spawn()
         .expect("redis-server with TLS (Debian's build has it)");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let listening = eventually(Duration::from_secs(5), || async {
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+    })
+    .await;
+    assert!(listening, "redis-server with TLS listens");
 
     let url = format!("rediss://:{PASSWORD}@127.0.0.1:{port}");
     let good = TestApp::spawn_with(&url, &[], &["--redis-ca-cert", &path("ca.pem")]).await;

@@ -334,30 +334,18 @@ impl TestApp {
         Self::spawn_with(master_url, replica_urls, &[]).await
     }
 
-    /// Like [`TestApp::spawn`], with extra command-line flags.
+    /// Like [`TestApp::spawn`], with command-line flags on top of the
+    /// harness's settings ([`test_config`]): each flag changes what it names.
     pub async fn spawn_with(master_url: &str, replica_urls: &[String], extra: &[&str]) -> Self {
-        let replicas = replica_urls.join(",");
-        let mut args = vec![
-            "cachescope",
-            "--redis-url",
-            master_url,
-            "--redis-replica-urls",
-            &replicas,
-        ];
-        // Loopback and port 0 unless the test listens elsewhere.
-        if !extra.contains(&"--addr") {
-            args.extend_from_slice(&["--addr", "127.0.0.1:0"]);
-        }
-        // Tests send bursts from one address; the rate-limit tests turn it on.
-        if !extra.contains(&"--rate-limit-rps") {
-            args.extend_from_slice(&["--rate-limit-rps", "0"]);
-        }
-        // ...and hold many connections at once; the hardening test sets it.
-        if !extra.contains(&"--max-connections-per-ip") {
-            args.extend_from_slice(&["--max-connections-per-ip", "0"]);
-        }
-        args.extend_from_slice(extra);
-        let config = Config::from_args(args).expect("valid test config");
+        let mut config = test_config(master_url, replica_urls);
+        config
+            .update_from_flags(std::iter::once("cachescope").chain(extra.iter().copied()))
+            .expect("valid test flags");
+        Self::start(config).await
+    }
+
+    /// Starts cachescope with `config` (typed: see [`test_config`]).
+    pub async fn start(config: Config) -> Self {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (ready, bound) = tokio::sync::oneshot::channel();
         let (finished, done) = tokio::sync::oneshot::channel::<()>();
@@ -414,6 +402,24 @@ impl TestApp {
     pub async fn get_json(&self, path: &str) -> (reqwest::StatusCode, serde_json::Value) {
         let (status, text) = self.get_html(path).await;
         (status, serde_json::from_str(&text).expect("JSON body"))
+    }
+
+    /// GETs `path` and decodes the body as the shared type the API answers
+    /// with (`app::types`): a field renamed or retyped fails here.
+    pub async fn get_as<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> (reqwest::StatusCode, T) {
+        let (status, text) = self.get_html(path).await;
+        match serde_json::from_str(&text) {
+            Ok(value) => (status, value),
+            Err(error) => panic!("{path}: {status} {text:.200} is not the expected type: {error}"),
+        }
+    }
+
+    /// The health report (typed).
+    pub async fn health(&self) -> (reqwest::StatusCode, app::types::HealthReport) {
+        self.get_as("/api/health").await
     }
 
     /// GETs a page: its status and body text.
@@ -505,6 +511,26 @@ pub fn kill_child(child: &mut Option<Child>) {
         let _ = child.kill();
         let _ = child.wait();
     }
+}
+
+/// A test server's settings against the given Redis URLs: the defaults a
+/// user gets, except that it listens on loopback port 0, and neither rate
+/// limits nor caps connections per address (tests send bursts from one
+/// address and hold many connections; the rate-limit and hardening tests
+/// set them back).
+pub fn test_config(master_url: &str, replica_urls: &[String]) -> Config {
+    let mut config = Config::from_args([
+        "cachescope",
+        "--redis-url",
+        master_url,
+        "--redis-replica-urls",
+        &replica_urls.join(","),
+    ])
+    .expect("valid test config");
+    config.http.site_addr = SocketAddr::from(([127, 0, 0, 1], 0));
+    config.rate_limit.rps = 0;
+    config.http.max_connections_per_ip = 0;
+    config
 }
 
 /// A port nobody listens on right now.
