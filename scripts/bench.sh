@@ -3,7 +3,8 @@
 # BENCHMARKS.md. Starts its own Redis master + replica and a release server on
 # free ports, then measures side by side on this machine:
 #   1. hit throughput/latency of GET /api/products/{id} (wrk, 50 connections),
-#      near-cache hits and Redis-cache hits (a second server with the near
+#      near-cache hits with the rate limiter off and on (the default, a budget
+#      too large to refuse), and Redis-cache hits (a server with the near
 #      tier off), against redis-benchmark GET (50 clients) on the same Redis,
 #      and the near cache's invalidation delay between two servers;
 #   2. WebSocket fan-out: 1,000 dashboard clients, server CPU and memory, tick delay;
@@ -19,17 +20,31 @@ ensure_redis
 ensure_build_tools
 ensure_wasm_opt
 command -v wrk >/dev/null || apt_install wrk
+# The peers of section 1 (Debian packages; private ports, started and stopped here).
+for tool in nginx:nginx-light varnishd:varnish webdis:webdis; do
+  command -v "${tool%%:*}" >/dev/null || apt_install "${tool##*:}"
+done
+
+# `--only hits`: section 1 alone (the hit path and its peers).
+ONLY=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --only) ONLY="$(flag_value --only "${2:-}")"; shift 2 ;;
+    *) die "unknown argument: $1 (bench.sh [--only hits])" ;;
+  esac
+done
 
 say "building (release)"
 cargo leptos build --release --split >/dev/null 2>&1 || cargo leptos build --release --split
 cargo build --release -p loadgen --quiet
 
-RPORT=$(free_port); R2PORT=$(free_port); APORT=$(free_port); A2PORT=$(free_port)
+RPORT=$(free_port); R2PORT=$(free_port); APORT=$(free_port); A2PORT=$(free_port); A3PORT=$(free_port)
 DIR=$(mktemp -d)
 # Every step may fail (a process already gone): none may stop the others.
 cleanup() {
   set +e
-  for pid in "${APP_PID:-}" "${APP2_PID:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null; done
+  for pid in "${APP_PID:-}" "${APP2_PID:-}" "${APP3_PID:-}" "${WEBDIS_PID:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null; done
+  for file in "$DIR/varnish.pid" "$DIR/nginx.pid"; do [ -f "$file" ] && kill "$(cat "$file")" 2>/dev/null; done
   redis-cli -p "$R2PORT" shutdown nosave >/dev/null 2>&1
   redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1
   rm -rf "$DIR"
@@ -48,13 +63,20 @@ REDIS_URL="redis://127.0.0.1:$RPORT" REDIS_REPLICA_URLS="redis://127.0.0.1:$R2PO
   LEPTOS_SITE_ADDR="127.0.0.1:$A2PORT" CACHE_TTL_SECS=3600 RUST_LOG=warn RATE_LIMIT_RPS=0 \
   NEAR_CACHE_ENTRIES=0 SEED_CATALOG=false target/release/cachescope &
 APP2_PID=$!
-for port in "$APORT" "$A2PORT"; do
+# The default configuration: the rate limiter on (leases from Redis), with a
+# budget too large for wrk to be refused.
+REDIS_URL="redis://127.0.0.1:$RPORT" REDIS_REPLICA_URLS="redis://127.0.0.1:$R2PORT" \
+  LEPTOS_SITE_ADDR="127.0.0.1:$A3PORT" CACHE_TTL_SECS=3600 RUST_LOG=warn MAX_CONNECTIONS_PER_IP=0 \
+  RATE_LIMIT_RPS=1000000 RATE_LIMIT_BURST=1000000 SEED_CATALOG=false target/release/cachescope &
+APP3_PID=$!
+for port in "$APORT" "$A2PORT" "$A3PORT"; do
   for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null && break; sleep 0.1; done
 done
 # Database, then Redis, then (on the near server) the near cache.
 for _ in 1 2 3 4 5; do
   curl -sf "http://127.0.0.1:$APORT/api/products/prod1" >/dev/null
   curl -sf "http://127.0.0.1:$A2PORT/api/products/prod1" >/dev/null
+  curl -sf "http://127.0.0.1:$A3PORT/api/products/prod1" >/dev/null
 done
 curl -s "http://127.0.0.1:$APORT/api/products/prod1" | grep -q '"source":"near"' || echo "warning: the near server does not answer from its near cache"
 # The release server precompresses its assets at start (a few seconds of one
@@ -65,34 +87,97 @@ for _ in $(seq 1 60); do [ "$WASM.br" -nt "$WASM" ] && [ -f "$WASM.gz" ] && brea
 echo "== machine"
 echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), $(redis-server --version | cut -d' ' -f1-3)"
 
-echo "== 1. near-cache and Redis-cache hits vs redis-benchmark (50 connections)"
+echo "== 1. hits side by side with their peers (50 connections, the same answer bytes)"
+# The peers serve the bytes of our own answer: nginx as a static file (two
+# workers, one per core), Varnish from its cache (nginx behind it), webdis
+# (HTTP to Redis) the cache entry, and redis-benchmark GET on the same Redis.
+mkdir -p "$DIR/www"
+chmod 755 "$DIR" "$DIR/www"
+curl -s "http://127.0.0.1:$APORT/api/products/prod1" > "$DIR/www/prod1.json"
+chmod 644 "$DIR/www/prod1.json"
+NPORT=$(free_port); VPORT=$(free_port); WPORT=$(free_port)
+cat > "$DIR/nginx.conf" <<NGINX
+worker_processes 2;
+pid $DIR/nginx.pid;
+error_log $DIR/nginx.err;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server {
+    listen 127.0.0.1:$NPORT;
+    root $DIR/www;
+    location / { default_type application/json; }
+  }
+}
+NGINX
+nginx -c "$DIR/nginx.conf" -p "$DIR" -g 'daemon on;'
+varnishd -a "127.0.0.1:$VPORT" -b "127.0.0.1:$NPORT" -n "$DIR/varnish" -s malloc,64m -P "$DIR/varnish.pid" -t 3600 >/dev/null
+cat > "$DIR/webdis.json" <<WEBDIS
+{"redis_host": "127.0.0.1", "redis_port": $RPORT, "http_host": "127.0.0.1", "http_port": $WPORT,
+ "threads": 2, "pool_size": 20, "daemonize": false, "database": 0, "verbosity": 0,
+ "logfile": "$DIR/webdis.log"}
+WEBDIS
+webdis "$DIR/webdis.json" &
+WEBDIS_PID=$!
+for port in "$NPORT" "$VPORT" "$WPORT"; do
+  for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; curl -s -o /dev/null "http://127.0.0.1:$port/prod1.json" && break; sleep 0.1; done
+done
+curl -sf -o /dev/null "http://127.0.0.1:$VPORT/prod1.json"  # Varnish caches it
 # On a shared 2-core machine every side moves by +-15% from one run to the
-# next, so the script runs three rounds of redis-benchmark then wrk back to
-# back, computes each round's ratio, and reports the median round.
+# next, so the script runs three rounds, every side back to back in each,
+# computes each round's ratios, and reports the median round. CPU per
+# request is the server's own (utime + stime from /proc) over its run.
+TICKS=$(getconf CLK_TCK)
+proc_cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 ROUNDS=""
 for round in 1 2 3; do
   RB=$(redis-benchmark -p "$RPORT" -t get -c 50 -n 300000 -q | tr '\r' '\n' | awk '/requests per second/ {print $2}' | tail -1)
-  # wrk with one thread mirrors redis-benchmark's single client thread; two
-  # threads is wrk's usual setting.
-  for run in near:1:$APORT near:2:$APORT cache:1:$A2PORT; do
-    IFS=: read -r tier threads port <<< "$run"
-    wrk -t"$threads" -c50 -d8s --latency "http://127.0.0.1:$port/api/products/prod1" > "$DIR/wrk.txt"
+  ROUNDS="${ROUNDS}$round redis-benchmark 1 $RB $RB - - -\n"
+  for run in near:$APP_PID:$APORT:/api/products/prod1 limited:$APP3_PID:$A3PORT:/api/products/prod1 \
+             cache:$APP2_PID:$A2PORT:/api/products/prod1 nginx:-:$NPORT:/prod1.json \
+             varnish:-:$VPORT:/prod1.json webdis:-:$WPORT:/GET/cache:product:prod1; do
+    IFS=: read -r tier pid port path <<< "$run"
+    C0=0; [ "$pid" != "-" ] && C0=$(proc_cpu "$pid")
+    wrk -t1 -c50 -d8s --latency "http://127.0.0.1:$port$path" > "$DIR/wrk.txt"
+    C1=0; [ "$pid" != "-" ] && C1=$(proc_cpu "$pid")
     CS=$(awk '/Requests\/sec/ {print $2}' "$DIR/wrk.txt")
     P50=$(awk '$1 == "50%" {print $2}' "$DIR/wrk.txt")
     P99=$(awk '$1 == "99%" {print $2}' "$DIR/wrk.txt")
-    ROUNDS="$ROUNDS$round $tier $threads $RB $CS $P50 $P99\n"
+    CPU_US=$(python3 -c "print('-' if '$pid' == '-' else f'{($C1-$C0)/$TICKS*1e6/(float($CS)*8):.1f}')")
+    ROUNDS="${ROUNDS}$round $tier 1 $RB $CS $P50 $P99 $CPU_US\n"
   done
 done
 printf "$ROUNDS" | python3 -c '
 import sys, statistics
 rows = [l.split() for l in sys.stdin if l.strip()]
-for r, tier, t, rb, cs, p50, p99 in rows:
-    print(f"round {r}: redis-benchmark {float(rb):,.0f} GET/s; {tier} hits, wrk -t{t} -c50: {float(cs):,.0f} req/s, p50 {p50}, p99 {p99}: {float(cs)/float(rb):.2f}x")
-for tier, t, target in (("near", "1", "1.0x"), ("near", "2", "1.0x"), ("cache", "1", "0.5x")):
-    ratios = sorted(float(cs)/float(rb) for r, tt, th, rb, cs, p50, p99 in rows if tt == tier and th == t)
-    print(f"median ratio, {tier} hits, wrk -t{t}: {statistics.median(ratios):.2f}x (target >= {target})")
+for r, tier, t, rb, cs, p50, p99, cpu in rows:
+    if tier == "redis-benchmark":
+        print(f"round {r}: redis-benchmark GET -c 50: {float(rb):,.0f} GET/s")
+        continue
+    extra = f", server CPU {cpu} us/request" if cpu != "-" else ""
+    print(f"round {r}: {tier}, wrk -t1 -c50: {float(cs):,.0f} req/s, p50 {p50}, p99 {p99}{extra}")
+by = {(r, tier): float(cs) for r, tier, t, rb, cs, p50, p99, cpu in rows}
+p99 = {(r, tier): p for r, tier, t, rb, cs, p50, p, cpu in rows}
+rounds = sorted({r for r, _ in by})
+def median_ratio(a, b):
+    return statistics.median(by[(r, a)] / by[(r, b)] for r in rounds)
+print("medians of the three rounds:")
+for tier in ("near", "limited", "cache", "nginx", "varnish", "webdis", "redis-benchmark"):
+    line = f"  {tier}: {statistics.median(by[(r, tier)] for r in rounds):,.0f}/s"
+    if tier != "redis-benchmark":
+        line += f", p99 {sorted(p99[(r, tier)] for r in rounds)[1]}"
+    print(line)
+print(f"near hits, limiter on (the default) / off: {median_ratio(\"limited\", \"near\"):.2f}x (target >= 0.95x)")
+print(f"near hits (limiter on) / nginx static file: {median_ratio(\"limited\", \"nginx\"):.2f}x (target >= 1.0x)")
+print(f"near hits (limiter off) / nginx static file: {median_ratio(\"near\", \"nginx\"):.2f}x")
+print(f"near hits / Varnish: {median_ratio(\"limited\", \"varnish\"):.2f}x; / webdis: {median_ratio(\"limited\", \"webdis\"):.2f}x")
+print(f"Redis-cache hits (near tier off) / redis-benchmark GET: {median_ratio(\"cache\", \"redis-benchmark\"):.2f}x (target >= 0.6x)")
 '
-kill "$APP2_PID" 2>/dev/null
+kill "$WEBDIS_PID" 2>/dev/null
+kill "$(cat "$DIR/varnish.pid" 2>/dev/null)" 2>/dev/null
+kill "$(cat "$DIR/nginx.pid" 2>/dev/null)" 2>/dev/null
+kill "$APP2_PID" "$APP3_PID" 2>/dev/null
+[ "$ONLY" = "hits" ] && exit 0
 echo "near cache invalidation delay between two servers (write acknowledged -> the other server answers the new value):"
 # A second near server on the same Redis; writes go through the first.
 REDIS_URL="redis://127.0.0.1:$RPORT" REDIS_REPLICA_URLS="redis://127.0.0.1:$R2PORT" \

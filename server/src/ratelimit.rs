@@ -27,6 +27,7 @@
 //! so a dead Redis costs no time per request.
 
 use crate::topology::{now_ms, Node};
+use axum::http::HeaderValue;
 use redis::Script;
 use std::{
     collections::HashMap,
@@ -166,8 +167,8 @@ pub struct RateLimiter {
     api: Budget,
     admin: Budget,
     /// `RateLimit-Policy` of each class, made once (sent on every answer).
-    api_policy: String,
-    admin_policy: String,
+    api_policy: HeaderValue,
+    admin_policy: HeaderValue,
     resting_until_ms: AtomicU64,
     leases: Box<[Shard]>,
     hasher: RandomState,
@@ -227,8 +228,8 @@ impl RateLimiter {
             master,
             api,
             admin,
-            api_policy: policy_header(Class::Api, api),
-            admin_policy: policy_header(Class::Admin, admin),
+            api_policy: policy_value(Class::Api, api),
+            admin_policy: policy_value(Class::Admin, admin),
             resting_until_ms: AtomicU64::new(0),
             leases: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             hasher: RandomState::new(),
@@ -243,8 +244,8 @@ impl RateLimiter {
         }
     }
 
-    /// The `RateLimit-Policy` value of a class.
-    pub fn policy(&self, class: Class) -> &str {
+    /// The `RateLimit-Policy` header of a class, built once.
+    pub fn policy_value(&self, class: Class) -> &HeaderValue {
         match class {
             Class::Api => &self.api_policy,
             Class::Admin => &self.admin_policy,
@@ -362,6 +363,13 @@ impl RateLimiter {
             }
         }
     }
+}
+
+/// [`policy_header`] as a header value (always valid: digits and a quoted
+/// class name).
+fn policy_value(class: Class, budget: Budget) -> HeaderValue {
+    HeaderValue::from_str(&policy_header(class, budget))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"api\""))
 }
 
 /// `RateLimit-Policy` for a budget (IETF draft "RateLimit header fields for

@@ -402,10 +402,10 @@ fn router(state: AppState) -> Router {
         }
     };
     let shell_options = state.leptos_options.clone();
-    let allowed_hosts = Arc::new(AllowedHosts::new(
+    let allowed_hosts = AllowedHosts::new(
         &state.config.http.allowed_hosts,
         state.leptos_options.site_addr,
-    ));
+    );
     tracing::info!(hosts = %allowed_hosts.describe(), "allowed hosts");
     Router::new()
         .merge(routes::api())
@@ -417,20 +417,8 @@ fn router(state: AppState) -> Router {
             page_context,
             secure_shell,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.config.http.request_timeout,
-            routes::limits::headers,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            routes::rate_limit::limit,
-        ))
-        .layer(axum::middleware::from_fn(routes::security_headers::add))
+        .layer(routes::guard::GuardLayer::new(state.clone(), allowed_hosts))
         .layer(CompressionLayer::new().compress_when(compress_predicate()))
-        .layer(axum::middleware::from_fn_with_state(
-            allowed_hosts,
-            routes::hosts::check,
-        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -83,6 +83,20 @@ impl ProductJson {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The JSON as a buffer that shares the text (no copy), for an answer.
+    pub fn to_bytes(&self) -> bytes::Bytes {
+        bytes::Bytes::from_owner(SharedText(self.0.clone()))
+    }
+}
+
+/// An `Arc<str>` seen as bytes, so a [`bytes::Bytes`] can own a share of it.
+struct SharedText(Arc<str>);
+
+impl AsRef<[u8]> for SharedText {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
 }
 
 /// A database answer, for the replica-read floors.

@@ -3,19 +3,32 @@
 //! the address it reports in `X-Forwarded-For`. Without trusted proxies the
 //! header is ignored: any client could write it.
 
-use axum::http::request::Parts;
-use std::net::IpAddr;
+use axum::{
+    extract::{ConnectInfo, Request},
+    http::{request::Parts, Extensions, HeaderMap},
+};
+use std::net::{IpAddr, SocketAddr};
 
 /// The client's address, if known (requests made in-process have none).
 pub fn client_ip(parts: &Parts, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
-    let peer = crate::serve::peer(parts)?.ip();
+    of(&parts.headers, &parts.extensions, trusted_proxies)
+}
+
+/// [`client_ip`] of a whole request (the guards see it whole).
+pub fn request_client_ip(request: &Request, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
+    of(request.headers(), request.extensions(), trusted_proxies)
+}
+
+fn of(headers: &HeaderMap, extensions: &Extensions, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
+    let peer = extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())?;
     if !trusted_proxies.contains(&peer) {
         return Some(peer);
     }
     // The right-most address that is not one of our proxies is the client
     // as the first trusted proxy saw it; addresses further left are claims.
-    let forwarded = parts
-        .headers
+    let forwarded = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())

@@ -6,12 +6,11 @@
 
 use crate::error::ApiError;
 use axum::{
-    extract::{Request, State},
+    extract::Request,
     http::header,
-    middleware::Next,
     response::{IntoResponse, Response},
 };
-use std::{net::SocketAddr, sync::Arc};
+use std::net::SocketAddr;
 
 /// The host names (without port) this server answers to; `*` is any.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -121,13 +120,9 @@ fn strip_port(authority: &str) -> &str {
     }
 }
 
-/// Refuses requests whose `Host` is not allowed (400), and WebSocket
-/// handshakes from a page of another origin (403).
-pub async fn check(
-    State(allowed): State<Arc<AllowedHosts>>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// The refusal of a request whose `Host` is not allowed (400), or of a
+/// WebSocket handshake from a page of another origin (403), if it is one.
+pub fn refusal(allowed: &AllowedHosts, request: &Request) -> Option<Response> {
     let host_allowed = match request.headers().get(header::HOST) {
         Some(host) => host.to_str().is_ok_and(|h| allowed.allows(h)),
         // HTTP/2 carries the host in the request target instead.
@@ -137,10 +132,12 @@ pub async fn check(
             .is_some_and(|a| allowed.allows(a.as_str())),
     };
     if !host_allowed {
-        return ApiError::BadRequest(
-            "this server does not answer to that Host (see ALLOWED_HOSTS)".to_string(),
-        )
-        .into_response();
+        return Some(
+            ApiError::BadRequest(
+                "this server does not answer to that Host (see ALLOWED_HOSTS)".to_string(),
+            )
+            .into_response(),
+        );
     }
     if let Some(origin) = request.headers().get(header::ORIGIN) {
         let is_websocket = request
@@ -157,13 +154,16 @@ pub async fn check(
             .to_str()
             .is_ok_and(|o| allowed.allows_origin(o, host));
         if is_websocket && !allowed_origin {
-            return ApiError::Forbidden(
-                "WebSocket connections are only accepted from this site's own pages".to_string(),
-            )
-            .into_response();
+            return Some(
+                ApiError::Forbidden(
+                    "WebSocket connections are only accepted from this site's own pages"
+                        .to_string(),
+                )
+                .into_response(),
+            );
         }
     }
-    next.run(request).await
+    None
 }
 
 #[cfg(test)]

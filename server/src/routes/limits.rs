@@ -6,8 +6,7 @@
 
 use crate::error::ApiError;
 use axum::{
-    extract::{Request, State},
-    middleware::Next,
+    extract::Request,
     response::{IntoResponse, Response},
 };
 use std::time::Duration;
@@ -18,15 +17,14 @@ pub const MAX_URI_BYTES: usize = 8 * 1024;
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// Most header lines (hyper's own limit, above it, is 128).
 pub const MAX_HEADER_COUNT: usize = 100;
-/// Refuses oversized requests, then bounds the time the handler takes to
-/// produce its response head by `timeout`.
-pub async fn headers(State(timeout): State<Duration>, request: Request, next: Next) -> Response {
+/// The refusal of an oversized request (target or headers), if it is one.
+pub fn refusal(request: &Request) -> Option<Response> {
     let uri = request
         .uri()
         .path_and_query()
         .map_or(0, |pq| pq.as_str().len());
     if uri > MAX_URI_BYTES {
-        return ApiError::UriTooLong(MAX_URI_BYTES).into_response();
+        return Some(ApiError::UriTooLong(MAX_URI_BYTES).into_response());
     }
     let size: usize = request
         .headers()
@@ -34,14 +32,18 @@ pub async fn headers(State(timeout): State<Duration>, request: Request, next: Ne
         .map(|(name, value)| name.as_str().len() + value.len())
         .sum();
     if size > MAX_HEADER_BYTES || request.headers().len() > MAX_HEADER_COUNT {
-        return ApiError::HeadersTooLarge {
-            lines: MAX_HEADER_COUNT,
-            bytes: MAX_HEADER_BYTES,
-        }
-        .into_response();
+        return Some(
+            ApiError::HeadersTooLarge {
+                lines: MAX_HEADER_COUNT,
+                bytes: MAX_HEADER_BYTES,
+            }
+            .into_response(),
+        );
     }
-    match tokio::time::timeout(timeout, next.run(request)).await {
-        Ok(response) => response,
-        Err(_) => ApiError::TimedOut(timeout.as_millis()).into_response(),
-    }
+    None
+}
+
+/// The answer to a request whose handler took longer than `timeout`.
+pub fn timed_out(timeout: Duration) -> Response {
+    ApiError::TimedOut(timeout.as_millis()).into_response()
 }

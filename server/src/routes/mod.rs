@@ -1,8 +1,10 @@
 //! The JSON API under `/api`, one module per resource.
 
+mod body;
 pub mod client_ip;
 pub(crate) mod db;
 mod extract;
+pub mod guard;
 pub(crate) mod guards;
 pub(crate) mod health;
 pub mod hosts;

@@ -1,23 +1,24 @@
-//! The rate-limit middleware: every page, API call and WebSocket handshake
-//! draws from its client's budget ([`crate::ratelimit`]); admin writes from a
-//! smaller one. Static files (`/pkg`, the favicon) are not counted: they are
-//! cheap, cached by browsers, and a page load fetches several.
+//! The rate limit of the guards ([`super::guard`]): every page, API call and
+//! WebSocket handshake draws from its client's budget ([`crate::ratelimit`]);
+//! admin writes from a smaller one. Static files (`/pkg`, the favicon) are
+//! not counted: they are cheap, cached by browsers, and a page load fetches
+//! several.
 //!
 //! Allowed answers carry `RateLimit-Policy` and `RateLimit`; refused ones are
 //! a 429 JSON error with `Retry-After` as well.
 
-use super::client_ip::client_ip;
+use super::client_ip::request_client_ip;
 use crate::{
     error::ApiError,
     ratelimit::{state_header, Class, Decision},
     state::AppState,
 };
 use axum::{
-    extract::{Request, State},
-    http::{HeaderName, HeaderValue, Method},
-    middleware::Next,
+    extract::Request,
+    http::{HeaderMap, HeaderName, HeaderValue, Method},
     response::{IntoResponse, Response},
 };
+use std::net::IpAddr;
 
 const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
@@ -36,35 +37,53 @@ fn class_of(request: &Request) -> Class {
     }
 }
 
-/// Draws the request from its client's budget.
-pub async fn limit(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let Some(limiter) = state.limiter.as_ref() else {
-        return next.run(request).await;
-    };
+/// What drawing a request from its budget decided.
+pub enum Drawn {
+    /// Not counted ([`debtor`] found none), or let through because Redis
+    /// could not answer (counted as a bypass).
+    Uncounted,
+    /// Go on; these headers go on the answer.
+    Allowed(HeaderValue, Option<HeaderValue>),
+    /// Refused: this 429 is the answer.
+    Refused(Response),
+}
+
+impl Drawn {
+    /// Puts an allowed request's headers on its answer.
+    pub fn stamp(self, headers: &mut HeaderMap) {
+        if let Drawn::Allowed(policy, state) = self {
+            headers.insert(RATELIMIT_POLICY, policy);
+            if let Some(state) = state {
+                headers.insert(RATELIMIT, state);
+            }
+        }
+    }
+}
+
+/// Whose budget of which class the request draws from: `None` when it is
+/// not counted (limiter off, a static file, no client address). Read before
+/// any wait, so the request is not held across one.
+pub fn debtor(state: &AppState, request: &Request) -> Option<(Class, IpAddr)> {
+    state.limiter.as_ref()?;
     let path = request.uri().path();
     if path.starts_with("/pkg/") || path == "/favicon.svg" {
-        return next.run(request).await;
+        return None;
     }
-    let class = class_of(&request);
-    let (parts, body) = request.into_parts();
-    let ip = client_ip(&parts, &state.config.http.trusted_proxies);
-    let request = Request::from_parts(parts, body);
-    let Some(ip) = ip else {
-        return next.run(request).await;
+    let ip = request_client_ip(request, &state.config.http.trusted_proxies)?;
+    Some((class_of(request), ip))
+}
+
+/// Draws one request of `class` from `ip`'s budget.
+pub async fn draw(state: &AppState, class: Class, ip: IpAddr) -> Drawn {
+    let Some(limiter) = state.limiter.as_ref() else {
+        return Drawn::Uncounted;
     };
-    let policy = HeaderValue::from_str(limiter.policy(class)).ok();
+    let policy = limiter.policy_value(class).clone();
     match limiter.check(class, ip).await {
-        Decision::Allowed { remaining, reset } => {
-            let mut response = next.run(request).await;
-            let headers = response.headers_mut();
-            if let Some(policy) = policy {
-                headers.insert(RATELIMIT_POLICY, policy);
-            }
-            if let Ok(value) = HeaderValue::from_str(&state_header(class, remaining, reset)) {
-                headers.insert(RATELIMIT, value);
-            }
-            response
-        }
+        Decision::Allowed { remaining, reset } => Drawn::Allowed(
+            policy,
+            HeaderValue::from_str(&state_header(class, remaining, reset)).ok(),
+        ),
         Decision::Limited { retry_after } => {
             state.stats.record_throttled();
             let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
@@ -74,17 +93,15 @@ pub async fn limit(State(state): State<AppState>, request: Request, next: Next) 
             .into_response();
             let headers = response.headers_mut();
             headers.insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
-            if let Some(policy) = policy {
-                headers.insert(RATELIMIT_POLICY, policy);
-            }
+            headers.insert(RATELIMIT_POLICY, policy);
             if let Ok(value) = HeaderValue::from_str(&state_header(class, 0, retry_after)) {
                 headers.insert(RATELIMIT, value);
             }
-            response
+            Drawn::Refused(response)
         }
         Decision::Unknown => {
             state.stats.record_limiter_bypass();
-            next.run(request).await
+            Drawn::Uncounted
         }
     }
 }

@@ -4,9 +4,7 @@
 //! [`content_security_policy`]), a `Content-Security-Policy`.
 
 use axum::{
-    extract::Request,
     http::{header, HeaderValue},
-    middleware::Next,
     response::Response,
 };
 
@@ -25,8 +23,7 @@ pub fn content_security_policy(nonce: &str, dev: bool) -> String {
 }
 
 /// Adds the headers every answer carries, and the framing ban on pages.
-pub async fn add(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
+pub fn apply(response: &mut Response) {
     let is_html = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -54,5 +51,4 @@ pub async fn add(request: Request, next: Next) -> Response {
             );
         }
     }
-    response
 }
