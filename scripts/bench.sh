@@ -117,7 +117,7 @@ cat > "$DIR/webdis.json" <<WEBDIS
  "threads": 2, "pool_size": 20, "daemonize": false, "database": 0, "verbosity": 0,
  "logfile": "$DIR/webdis.log"}
 WEBDIS
-webdis "$DIR/webdis.json" &
+webdis "$DIR/webdis.json" >/dev/null 2>&1 &
 WEBDIS_PID=$!
 for port in "$NPORT" "$VPORT" "$WPORT"; do
   for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; curl -s -o /dev/null "http://127.0.0.1:$port/prod1.json" && break; sleep 0.1; done
@@ -159,19 +159,24 @@ for r, tier, t, rb, cs, p50, p99, cpu in rows:
 by = {(r, tier): float(cs) for r, tier, t, rb, cs, p50, p99, cpu in rows}
 p99 = {(r, tier): p for r, tier, t, rb, cs, p50, p, cpu in rows}
 rounds = sorted({r for r, _ in by})
+def ms(text):
+    for unit, scale in (("us", 1e-3), ("ms", 1.0), ("s", 1e3)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * scale
+    return float(text)
 def median_ratio(a, b):
     return statistics.median(by[(r, a)] / by[(r, b)] for r in rounds)
 print("medians of the three rounds:")
 for tier in ("near", "limited", "cache", "nginx", "varnish", "webdis", "redis-benchmark"):
     line = f"  {tier}: {statistics.median(by[(r, tier)] for r in rounds):,.0f}/s"
     if tier != "redis-benchmark":
-        line += f", p99 {sorted(p99[(r, tier)] for r in rounds)[1]}"
+        line += f", p99 {statistics.median(ms(p99[(r, tier)]) for r in rounds):.2f} ms"
     print(line)
-print(f"near hits, limiter on (the default) / off: {median_ratio(\"limited\", \"near\"):.2f}x (target >= 0.95x)")
-print(f"near hits (limiter on) / nginx static file: {median_ratio(\"limited\", \"nginx\"):.2f}x (target >= 1.0x)")
-print(f"near hits (limiter off) / nginx static file: {median_ratio(\"near\", \"nginx\"):.2f}x")
-print(f"near hits / Varnish: {median_ratio(\"limited\", \"varnish\"):.2f}x; / webdis: {median_ratio(\"limited\", \"webdis\"):.2f}x")
-print(f"Redis-cache hits (near tier off) / redis-benchmark GET: {median_ratio(\"cache\", \"redis-benchmark\"):.2f}x (target >= 0.6x)")
+print("near hits, limiter on (the default) / off: %.2fx (target >= 0.95x)" % median_ratio("limited", "near"))
+print("near hits (limiter on) / nginx static file: %.2fx (target >= 1.0x)" % median_ratio("limited", "nginx"))
+print("near hits (limiter off) / nginx static file: %.2fx" % median_ratio("near", "nginx"))
+print("near hits / Varnish: %.2fx; / webdis: %.2fx" % (median_ratio("limited", "varnish"), median_ratio("limited", "webdis")))
+print("Redis-cache hits (near tier off) / redis-benchmark GET: %.2fx (target >= 0.6x)" % median_ratio("cache", "redis-benchmark"))
 '
 kill "$WEBDIS_PID" 2>/dev/null
 kill "$(cat "$DIR/varnish.pid" 2>/dev/null)" 2>/dev/null
