@@ -296,21 +296,15 @@ async fn values_are_cut_in_redis_with_their_true_sizes() {
 }
 
 async fn net_output_bytes(topo: &Topology) -> i64 {
-    let mut redis = topo.master.conn().await;
-    let info: String = redis::cmd("INFO")
-        .arg("stats")
-        .query_async(&mut redis)
-        .await
-        .expect("info");
-    let field = |name: &str| -> i64 {
-        info.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or_else(|| panic!("{name} in INFO stats"))
-    };
     // What clients were sent: the replication stream to the replica (the
     // 50 MB written above) is not a client's answer.
-    field("total_net_output_bytes:") - field("total_net_repl_output_bytes:")
+    topo.master
+        .info_number("stats", "total_net_output_bytes")
+        .await
+        - topo
+            .master
+            .info_number("stats", "total_net_repl_output_bytes")
+            .await
 }
 
 /// The session cookie of a sign-in answer (`name=value`), and the whole

@@ -144,17 +144,10 @@ async fn a_hanging_redis_gives_fast_errors_and_nothing_piles_up() {
     })
     .await;
     assert!(ok, "no recovery after the hang");
-    let mut conn = topo.master.conn().await;
-    let info: String = redis::cmd("INFO")
-        .arg("clients")
-        .query_async(&mut conn)
-        .await
-        .expect("INFO");
-    let clients: u64 = info
-        .lines()
-        .find_map(|l| l.strip_prefix("connected_clients:"))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(u64::MAX);
+    let clients = topo
+        .master
+        .info_number("clients", "connected_clients")
+        .await;
     assert!(
         clients < 20,
         "{clients} connections to Redis after the hang"

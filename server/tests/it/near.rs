@@ -82,17 +82,7 @@ async fn database_then_redis_then_near_with_the_same_ttl() {
     );
 
     // Near hits never reach Redis: its keyspace counters stand still.
-    let hits = || async {
-        let info: String = redis::cmd("INFO")
-            .arg("stats")
-            .query_async(&mut topo.master.conn().await)
-            .await
-            .expect("INFO");
-        info.lines()
-            .find_map(|l| l.strip_prefix("keyspace_hits:"))
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .expect("keyspace_hits")
-    };
+    let hits = || topo.master.info_number("stats", "keyspace_hits");
     let before = hits().await;
     for _ in 0..20 {
         assert_eq!(

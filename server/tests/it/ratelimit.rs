@@ -204,13 +204,10 @@ async fn without_redis_requests_go_through_and_are_counted() {
 /// Script calls the master has served (`EVALSHA` and `EVAL`), from `INFO
 /// commandstats`.
 async fn script_calls(topo: &Topology) -> u64 {
-    let mut conn = topo.master.conn().await;
-    let info: String = redis::cmd("INFO")
-        .arg("commandstats")
-        .query_async(&mut conn)
+    topo.master
+        .info("commandstats")
         .await
-        .expect("INFO");
-    info.lines()
+        .lines()
         .filter(|l| l.starts_with("cmdstat_evalsha:") || l.starts_with("cmdstat_eval:"))
         .filter_map(|l| {
             l.split("calls=")

@@ -120,6 +120,24 @@ impl RedisProcess {
             .expect("test redis answers")
     }
 
+    /// `INFO <section>` as Redis writes it.
+    pub async fn info(&self, section: &str) -> String {
+        redis::cmd("INFO")
+            .arg(section)
+            .query_async(&mut self.conn().await)
+            .await
+            .expect("INFO")
+    }
+
+    /// One numeric field of `INFO <section>` (`connected_clients`, ...).
+    pub async fn info_number(&self, section: &str, field: &str) -> i64 {
+        let info = self.info(section).await;
+        info.lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{field} in INFO {section}"))
+    }
+
     /// Polls `INFO replication` until `ready` holds (10 s at most).
     pub async fn wait_until(&self, ready: impl Fn(&str) -> bool, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
