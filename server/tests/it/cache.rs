@@ -3,6 +3,7 @@
 //! MONITOR), negative caching, invalidation, shared stats and history.
 
 use crate::support::{catalog::scan, eventually, Stack, Store, TestApp, Topology};
+use app::types::{ProductLookup, SearchResult, Source};
 use futures::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -112,21 +113,21 @@ async fn miss_then_hit_with_ttl_bounds(stack: Stack) {
     let topo = &stack.topo;
     let app = on(&stack, &[]).await;
 
-    let (status, first) = app.get_json("/api/products/prod1").await;
+    let (status, first): (_, ProductLookup) = app.get_as("/api/products/prod1").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(first["source"], "database");
-    assert_eq!(first["data"]["name"], "Smartphone Premium");
-    let ttl = first["ttl_s"].as_u64().expect("ttl_s");
+    assert_eq!(first.source, Source::Database);
+    assert_eq!(first.data.name, "Smartphone Premium");
+    let ttl = first.ttl_s;
     assert!(
         (60..=66).contains(&ttl),
         "60 s + up to 10% jitter, got {ttl}"
     );
-    assert!(first["elapsed_us"].as_u64().is_some_and(|us| us > 0));
+    assert!(first.elapsed_us > 0);
 
-    let (_, second) = app.get_json("/api/products/prod1").await;
-    assert_eq!(second["source"], "cache");
-    assert_eq!(second["data"], first["data"]);
-    let ttl2 = second["ttl_s"].as_u64().expect("ttl_s");
+    let (_, second): (_, ProductLookup) = app.get_as("/api/products/prod1").await;
+    assert_eq!(second.source, Source::Cache);
+    assert_eq!(second.data, first.data);
+    let ttl2 = second.ttl_s;
     assert!(ttl2 <= ttl && ttl2 >= ttl - 2, "{ttl2} after {ttl}");
 
     // The entry really lives in Redis with that TTL.
@@ -160,24 +161,24 @@ async fn equivalent_searches_share_one_entry(stack: Stack) {
     let topo = &stack.topo;
     let app = on(&stack, &[]).await;
 
-    let (status, first) = app
-        .get_json("/api/search?q=Smartphone%20%20Premium&category=electronics")
+    let (status, first): (_, SearchResult) = app
+        .get_as("/api/search?q=Smartphone%20%20Premium&category=electronics")
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(first["source"], "database");
-    assert_eq!(first["total"], 1);
-    assert_eq!(first["items"][0]["id"], "prod1");
+    assert_eq!(first.source, Source::Database);
+    assert_eq!(first.total, 1);
+    assert_eq!(first.items[0].id, "prod1");
     assert_eq!(
-        first["query"],
+        first.query.canonical(),
         "q=premium smartphone|category=electronics|min=|max=|limit=20"
     );
 
-    let (_, second) = app
-        .get_json("/api/search?category=electronics&q=premium+SMARTPHONE+")
+    let (_, second): (_, SearchResult) = app
+        .get_as("/api/search?category=electronics&q=premium+SMARTPHONE+")
         .await;
-    assert_eq!(second["source"], "cache");
-    assert_eq!(second["items"], first["items"]);
-    assert_eq!(second["query"], first["query"]);
+    assert_eq!(second.source, Source::Cache);
+    assert_eq!(second.items, first.items);
+    assert_eq!(second.query, first.query);
 
     let mut conn = topo.master.conn().await;
     let entries: Vec<String> = scan(&mut conn, "cache:search:*")
