@@ -93,7 +93,7 @@ impl Guards {
             return refusal;
         }
         let drawn = match rate_limit::debtor(&self.state, &request) {
-            Some((class, ip)) => match rate_limit::draw(&self.state, class, ip).await {
+            Some(debtor) => match rate_limit::draw(&self.state, debtor).await {
                 rate_limit::Drawn::Refused(refusal) => return refusal,
                 drawn => drawn,
             },

@@ -10,7 +10,7 @@
 use super::client_ip::request_client_ip;
 use crate::{
     error::ApiError,
-    ratelimit::{state_header, Class, Decision},
+    ratelimit::{state_header, Class, Decision, RateLimiter},
     state::AppState,
 };
 use axum::{
@@ -63,21 +63,30 @@ impl Drawn {
 /// Whose budget of which class the request draws from: `None` when it is
 /// not counted (limiter off, a static file, no client address). Read before
 /// any wait, so the request is not held across one.
-pub fn debtor(state: &AppState, request: &Request) -> Option<(Class, IpAddr)> {
-    state.limiter.as_ref()?;
+pub fn debtor<'a>(state: &'a AppState, request: &Request) -> Option<Debtor<'a>> {
+    let limiter = state.limiter.as_ref()?;
     let path = request.uri().path();
     if path.starts_with("/pkg/") || path == "/favicon.svg" {
         return None;
     }
     let ip = request_client_ip(request, &state.config.http.trusted_proxies)?;
-    Some((class_of(request), ip))
+    Some(Debtor {
+        limiter,
+        class: class_of(request),
+        ip,
+    })
 }
 
-/// Draws one request of `class` from `ip`'s budget.
-pub async fn draw(state: &AppState, class: Class, ip: IpAddr) -> Drawn {
-    let Some(limiter) = state.limiter.as_ref() else {
-        return Drawn::Uncounted;
-    };
+/// Who pays for a request, from which budget.
+pub struct Debtor<'a> {
+    limiter: &'a RateLimiter,
+    class: Class,
+    ip: IpAddr,
+}
+
+/// Draws one request from the debtor's budget.
+pub async fn draw(state: &AppState, debtor: Debtor<'_>) -> Drawn {
+    let Debtor { limiter, class, ip } = debtor;
     let policy = limiter.policy_value(class).clone();
     match limiter.check(class, ip).await {
         Decision::Allowed { remaining, reset } => Drawn::Allowed(
