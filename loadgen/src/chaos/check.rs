@@ -357,8 +357,8 @@ pub fn analyze(
         .iter()
         .map(|list| sorted(list.iter().map(|(v, _, _)| *v)))
         .collect();
-    let (non_monotonic, past_lost) = non_monotonic(reads, &durable_versions);
-    let total_non_monotonic: u64 = non_monotonic.iter().sum();
+    let regressions = non_monotonic(reads, &durable_versions);
+    let total_non_monotonic: u64 = regressions.past_durable.iter().sum();
     if total_non_monotonic > 0 {
         violations.push(format!(
             "{total_non_monotonic} read(s) went back in time on one server past a durable write (non-monotonic)"
@@ -421,8 +421,9 @@ pub fn analyze(
             "psql_bound_ms": bounds.external.map(|(_, b)| b),
             "vs_acknowledged_not_durable_too": vs_acked.json(),
         },
-        "non_monotonic_by_server": non_monotonic,
-        "went_back_past_non_durable_only_by_server": past_lost,
+        "non_monotonic_by_server": regressions.past_durable,
+        "non_monotonic_examples": regressions.examples,
+        "went_back_past_non_durable_only_by_server": regressions.past_lost,
         "index_problems": end.index_problems,
         "faults": fault_reports,
         "unsettled_faults": unsettled,
@@ -452,57 +453,92 @@ fn longest_gap(sorted_events: &[u64], from: u64, to: u64) -> u64 {
     longest.max(to.saturating_sub(last))
 }
 
-/// A read's start, end (µs) and the version it returned.
-type Span = (u64, u64, u64);
+/// A read's start, end (µs), the version it returned and where from.
+type Span<'a> = (u64, u64, u64, &'a str);
+
+/// How many examples of reads going back in time the report keeps.
+const REGRESSION_EXAMPLES: usize = 20;
+
+/// Reads that went back in time on one server.
+#[derive(Debug, Default, PartialEq)]
+struct Regressions {
+    /// Per server: past a durable write (a violation).
+    past_durable: Vec<u64>,
+    /// Per server: past non-durable writes only (a failover may have lost
+    /// them, and their answers said so).
+    past_lost: Vec<u64>,
+    /// The first few of the first kind, with both reads' times and sources,
+    /// so a failed run says which tier answered old data and when.
+    examples: Vec<Value>,
+}
 
 /// Per server: reads that returned an older version than a read of the
-/// same register on the same server that ended before they began, when a
-/// durable write lies between the two versions (first list); and when only
-/// non-durable writes do (second list: a failover may have lost them, and
-/// their answers said so).
-fn non_monotonic(reads: &[Read], durable: &[Vec<u64>]) -> (Vec<u64>, Vec<u64>) {
+/// same register on the same server that ended before they began, split by
+/// whether a durable write lies between the two versions.
+fn non_monotonic(reads: &[Read], durable: &[Vec<u64>]) -> Regressions {
     let servers = reads.iter().map(|r| r.server + 1).max().unwrap_or(0);
-    let mut counts = vec![0u64; servers];
-    let mut past_lost = vec![0u64; servers];
+    let mut found = Regressions {
+        past_durable: vec![0; servers],
+        past_lost: vec![0; servers],
+        examples: Vec::new(),
+    };
     let mut groups: BTreeMap<(usize, usize), Vec<Span>> = BTreeMap::new();
     for read in reads {
-        if let ReadResult::Version { version, .. } = read.result {
+        if let ReadResult::Version { version, source } = &read.result {
             groups.entry((read.server, read.reg)).or_default().push((
                 read.start_us,
                 read.end_us,
-                version,
+                *version,
+                source.as_str(),
             ));
         }
     }
     for ((server, reg), mut list) in groups {
         let durable = durable.get(reg).map(Vec::as_slice).unwrap_or(&[]);
-        // By end time, with the newest version seen up to each end.
+        // By end time, with the read of the newest version seen up to each
+        // end.
         let mut by_end = list.clone();
-        by_end.sort_unstable_by_key(|(_, end, _)| *end);
-        let mut best = Vec::with_capacity(by_end.len());
-        let mut newest = 0;
-        for (_, _, version) in &by_end {
-            newest = newest.max(*version);
+        by_end.sort_unstable_by_key(|(_, end, _, _)| *end);
+        let mut best: Vec<Span> = Vec::with_capacity(by_end.len());
+        for span in &by_end {
+            let newest = match best.last() {
+                Some(last) if last.2 >= span.2 => *last,
+                _ => *span,
+            };
             best.push(newest);
         }
-        list.sort_unstable_by_key(|(start, _, _)| *start);
-        for (start, _, version) in list {
-            let ended = by_end.partition_point(|(_, end, _)| *end < start);
-            if ended > 0 && version < best[ended - 1] {
-                // A durable version in (version, newest seen]?
-                let first_above = durable.partition_point(|&d| d <= version);
-                if durable
-                    .get(first_above)
-                    .is_some_and(|&d| d <= best[ended - 1])
-                {
-                    counts[server] += 1;
-                } else {
-                    past_lost[server] += 1;
+        list.sort_unstable_by_key(|(start, _, _, _)| *start);
+        for (start, end, version, source) in list {
+            let ended = by_end.partition_point(|(_, end, _, _)| *end < start);
+            let Some(newer) = ended.checked_sub(1).map(|i| best[i]) else {
+                continue;
+            };
+            if version >= newer.2 {
+                continue;
+            }
+            // A durable version in (version, newest seen]?
+            let first_above = durable.partition_point(|&d| d <= version);
+            if durable.get(first_above).is_some_and(|&d| d <= newer.2) {
+                found.past_durable[server] += 1;
+                if found.examples.len() < REGRESSION_EXAMPLES {
+                    found.examples.push(json!({
+                        "server": server,
+                        "register": reg,
+                        "read": {"start_ms": ms(start), "end_ms": ms(end), "version": version, "source": source},
+                        "after": {"start_ms": ms(newer.0), "end_ms": ms(newer.1), "version": newer.2, "source": newer.3},
+                    }));
                 }
+            } else {
+                found.past_lost[server] += 1;
             }
         }
     }
-    (counts, past_lost)
+    found
+}
+
+/// Microseconds since the run began, as milliseconds for the report.
+fn ms(us: u64) -> f64 {
+    (us / 100) as f64 / 10.0
 }
 
 #[cfg(test)]
@@ -590,10 +626,21 @@ mod tests {
             read(1, 50, 4),
         ];
         // Server 1's second read began before its first ended: concurrent.
-        assert_eq!(non_monotonic(&reads, &[vec![5]]), (vec![1, 0], vec![0, 0]));
+        let found = non_monotonic(&reads, &[vec![5]]);
+        assert_eq!(
+            (found.past_durable, found.past_lost),
+            (vec![1, 0], vec![0, 0])
+        );
+        assert_eq!(found.examples.len(), 1);
+        assert_eq!(found.examples[0]["read"]["start_ms"], 1.0);
+        assert_eq!(found.examples[0]["after"]["version"], 5);
         // Version 5 was never durable: going back from it is a loss the
         // answers reported, counted apart.
-        assert_eq!(non_monotonic(&reads, &[vec![4]]), (vec![0, 0], vec![1, 0]));
+        let found = non_monotonic(&reads, &[vec![4]]);
+        assert_eq!(
+            (found.past_durable, found.past_lost, found.examples.len()),
+            (vec![0, 0], vec![1, 0], 0)
+        );
     }
 
     #[test]

@@ -338,5 +338,12 @@ async fn drive(
     for violation in &analysis.violations {
         println!("chaos: violation: {violation}");
     }
+    // CI keeps the log, not the report: the first few regressions, so a red
+    // run says which tier answered old data and when.
+    if let Some(examples) = report["non_monotonic_examples"].as_array() {
+        for example in examples.iter().take(5) {
+            println!("chaos: went back: {example}");
+        }
+    }
     Ok(passed)
 }

@@ -37,6 +37,17 @@ pub enum PgError {
         /// The migrator's sentence.
         reason: String,
     },
+    /// A write failed before its write statement was sent (reading the
+    /// row's revision): nothing was applied.
+    #[error("{0} (before the write was sent: nothing was applied)")]
+    BeforeWrite(Box<PgError>),
+    /// Other writers kept changing the row between this write's reads and
+    /// its conditional writes: nothing was applied.
+    #[error("the product changed under this write {tries} times; nothing was applied, try again")]
+    Contended {
+        /// Conditional writes tried.
+        tries: usize,
+    },
     /// PostgreSQL refused a statement (a bug, or a constraint).
     #[error("PostgreSQL refused the statement: {reason}")]
     Query {
@@ -87,13 +98,15 @@ impl From<sqlx::Error> for PgError {
 impl PgError {
     /// Whether PostgreSQL could not answer (as opposed to refusing).
     pub fn is_unavailable(&self) -> bool {
-        matches!(
-            self,
+        match self {
+            PgError::BeforeWrite(inner) => inner.is_unavailable(),
             PgError::Timeout { .. }
-                | PgError::StatementTimeout
-                | PgError::Unavailable { .. }
-                | PgError::ConnectionLost { .. }
-        )
+            | PgError::StatementTimeout
+            | PgError::Unavailable { .. }
+            | PgError::ConnectionLost { .. }
+            | PgError::Contended { .. } => true,
+            _ => false,
+        }
     }
 
     /// Whether a write may have been applied although it failed: no answer
@@ -132,5 +145,9 @@ mod tests {
         assert!(PgError::Timeout { ms: 1 }.outcome_unknown());
         assert!(!PgError::StatementTimeout.outcome_unknown(), "rolled back");
         assert!(pool.to_string().starts_with("PostgreSQL is unavailable"));
+        let before = PgError::BeforeWrite(Box::new(PgError::Timeout { ms: 1 }));
+        assert!(before.is_unavailable() && !before.outcome_unknown());
+        let contended = PgError::Contended { tries: 5 };
+        assert!(contended.is_unavailable() && !contended.outcome_unknown());
     }
 }

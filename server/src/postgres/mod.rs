@@ -79,7 +79,18 @@ const UPSERT: &str = "INSERT INTO products (id, name, price, category, in_stock,
 const INSERT_KEEP: &str = "INSERT INTO products (id, name, price, category, in_stock, features) \
      VALUES ($1, $2, ($3::int8 / 100.0)::numeric(12, 2), $4, $5, $6) \
      ON CONFLICT (id) DO NOTHING RETURNING true";
-const DELETE: &str = "DELETE FROM products WHERE id = $1";
+/// The row's revision (see `migrations/0002_revisions.sql`).
+const REVISION: &str = "SELECT revision FROM products WHERE id = $1";
+/// Replaces a product if its row still has the revision $7 read before.
+const UPDATE_AT: &str = "UPDATE products SET name = $2, \
+       price = ($3::int8 / 100.0)::numeric(12, 2), category = $4, in_stock = $5, features = $6 \
+     WHERE id = $1 AND revision = $7";
+/// Deletes a product if its row still has the revision $2 read before.
+const DELETE_AT: &str = "DELETE FROM products WHERE id = $1 AND revision = $2";
+
+/// Conditional writes tried while other writers keep changing the row, before
+/// the write is refused.
+const WRITE_TRIES: usize = 5;
 
 /// Below every price and above every price, in cents.
 const NO_MIN: i64 = -1;
@@ -285,18 +296,98 @@ impl PgStore {
 
     /// Creates or replaces a (validated) product; `true` when created. The
     /// table's trigger announces the change at commit.
+    ///
+    /// Read the revision, then write on that condition (a create: only if
+    /// the id is still absent), again while other writers move the row: a
+    /// write statement that reaches PostgreSQL late, after this call gave
+    /// up, never overwrites a write made after it. The whole call is bounded
+    /// once; a failure before the write statement was sent is a refusal
+    /// ([`PgError::BeforeWrite`]), never an unknown outcome.
     pub async fn put(&self, product: &Product) -> Result<bool, PgError> {
-        self.bounded(write(UPSERT, product).fetch_one(&self.pool))
-            .await
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let id = product.id.as_str();
+        for _ in 0..WRITE_TRIES {
+            let created = match self.revision(id, deadline).await? {
+                Some(revision) => {
+                    let update = write_at(UPDATE_AT, product, revision).execute(&self.pool);
+                    let done = self.until(deadline, update).await?;
+                    (done.rows_affected() == 1).then_some(false)
+                }
+                None => {
+                    let insert = write(INSERT_KEEP, product).fetch_optional(&self.pool);
+                    self.until(deadline, insert).await?.map(|_| true)
+                }
+            };
+            if let Some(created) = created {
+                return Ok(created);
+            }
+        }
+        Err(PgError::Contended { tries: WRITE_TRIES })
     }
 
-    /// Deletes a product; `true` when it existed.
+    /// Deletes a product; `true` when it existed. Conditional like
+    /// [`PgStore::put`]: a late delete never removes a later write.
     pub async fn delete(&self, id: &str) -> Result<bool, PgError> {
-        let done = self
-            .bounded(sqlx::query(DELETE).bind(id).execute(&self.pool))
-            .await?;
-        Ok(done.rows_affected() == 1)
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        for _ in 0..WRITE_TRIES {
+            let Some(revision) = self.revision(id, deadline).await? else {
+                return Ok(false);
+            };
+            let delete = sqlx::query(DELETE_AT)
+                .bind(id)
+                .bind(revision)
+                .execute(&self.pool);
+            if self.until(deadline, delete).await?.rows_affected() == 1 {
+                return Ok(true);
+            }
+        }
+        Err(PgError::Contended { tries: WRITE_TRIES })
     }
+
+    /// The revision of `id`'s row (`None`: absent), read before a
+    /// conditional write; any failure here is [`PgError::BeforeWrite`].
+    async fn revision(
+        &self,
+        id: &str,
+        deadline: tokio::time::Instant,
+    ) -> Result<Option<i64>, PgError> {
+        let read = sqlx::query_scalar(REVISION)
+            .bind(id)
+            .fetch_optional(&self.pool);
+        self.until(deadline, read)
+            .await
+            .map_err(|e| PgError::BeforeWrite(Box::new(e)))
+    }
+
+    /// Runs one call of a write until `deadline` (the write's one bound).
+    async fn until<T>(
+        &self,
+        deadline: tokio::time::Instant,
+        call: impl Future<Output = Result<T, sqlx::Error>>,
+    ) -> Result<T, PgError> {
+        match tokio::time::timeout_at(deadline, call).await {
+            Ok(result) => result.map_err(PgError::from),
+            Err(_) => Err(PgError::Timeout {
+                ms: self.timeout.as_millis() as u64,
+            }),
+        }
+    }
+}
+
+/// [`UPDATE_AT`] with a product's six columns and the revision bound.
+fn write_at<'q>(
+    sql: &'static str,
+    product: &'q Product,
+    revision: i64,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    sqlx::query(sql)
+        .bind(product.id.as_str())
+        .bind(&product.name)
+        .bind(cents(product.price))
+        .bind(&product.category)
+        .bind(product.in_stock)
+        .bind(&product.features)
+        .bind(revision)
 }
 
 /// [`UPSERT`] or [`INSERT_KEEP`] with a product's six columns bound.

@@ -2,7 +2,7 @@
 //! `NOTIFY` invalidation path (writes made outside the app), PostgreSQL down
 //! and back, bulk loads with `COPY`, and the same answers as the Redis store.
 
-use crate::support::{Stack, Store, TestApp};
+use crate::support::{pg_proxy::PgProxy, Stack, Store, TestApp};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -39,10 +39,19 @@ async fn the_catalog_is_served_from_postgres() {
     let rows = pg(&stack).psql("SELECT count(*) FROM products");
     let (_, all) = app.get_json("/api/db/products?limit=1").await;
     assert_eq!(all["total"].as_u64().map(|n| n.to_string()), Some(rows));
-    // The schema is versioned: one migration applied.
+    // The schema is versioned: every migration applied.
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))
+        .expect("migrations folder")
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql"))
+        })
+        .count()
+        .to_string();
     assert_eq!(
         pg(&stack).psql("SELECT count(*) FROM _sqlx_migrations WHERE success"),
-        "1"
+        migrations
     );
 
     // Through the cache: database first, then the cache.
@@ -68,7 +77,7 @@ async fn the_catalog_is_served_from_postgres() {
     );
     assert_eq!(
         pg(&stack).psql("SELECT count(*) FROM _sqlx_migrations"),
-        "1"
+        migrations
     );
 }
 
@@ -246,6 +255,59 @@ async fn admin_writes_commit_then_invalidate() {
     let (_, found) = app.get_json("/api/search?q=zanzibar").await;
     assert_eq!(found["total"], 1);
     assert_eq!(found["items"][0]["id"], "prod1");
+}
+
+/// A write whose statement is held on the wire is given up (503 or 504);
+/// a later write then commits; when the held statement reaches PostgreSQL,
+/// it must not overwrite that later write. Held at the write's first
+/// statement (the revision read: nothing was sent that writes, so the write
+/// is refused), then at its second (the conditional write: unknown).
+#[tokio::test]
+async fn a_write_given_up_never_lands_over_a_later_write() {
+    let stack = Stack::start(Store::Postgres).await;
+    let proxy = PgProxy::start(pg(&stack).port).await;
+    let url = proxy.url();
+    let mut args = vec![
+        "--product-store",
+        "postgres",
+        "--database-url",
+        &url,
+        "--admin-token",
+        TOKEN,
+    ];
+    args.extend_from_slice(&SHORT_PG_TIMEOUTS);
+    let app =
+        TestApp::spawn_with(&stack.topo.master.url(), &[stack.topo.replica.url()], &args).await;
+    let mut product = app.get_json("/api/db/product/prod1").await.1["data"].clone();
+    for (statement, later, expected) in [
+        (0, "Later One", StatusCode::SERVICE_UNAVAILABLE),
+        (1, "Later Two", StatusCode::GATEWAY_TIMEOUT),
+    ] {
+        proxy.hold("prod1", statement);
+        product["name"] = json!("Given Up");
+        let (status, body) = app
+            .send(
+                Method::PUT,
+                "/api/db/product/prod1",
+                Some(&product),
+                Some(TOKEN),
+            )
+            .await;
+        assert_eq!(status, expected, "held at statement {statement}: {body}");
+        pg(&stack).psql(&format!(
+            "UPDATE products SET name = '{later}' WHERE id = 'prod1'"
+        ));
+        proxy.release();
+        let landed = crate::support::eventually(Duration::from_millis(1_500), || async {
+            pg(&stack).psql("SELECT name FROM products WHERE id = 'prod1'") != later
+        })
+        .await;
+        assert!(
+            !landed,
+            "held at statement {statement}, the write given up ({status} {body}) landed after the later one: {}",
+            pg(&stack).psql("SELECT name FROM products WHERE id = 'prod1'")
+        );
+    }
 }
 
 #[tokio::test]

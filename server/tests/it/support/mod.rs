@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod ha;
 pub mod pg;
+pub mod pg_proxy;
 
 use cachescope::{Application, Config};
 use std::{
