@@ -26,6 +26,9 @@ pub struct ServerSettings {
     pub site_root: PathBuf,
     /// `PRODUCT_STORE=postgres`, with a PostgreSQL of the run's own.
     pub postgres: bool,
+    /// More environment for both servers (a benchmark's `WRITE_WAIT_MS`);
+    /// set last, so it overrides the settings above.
+    pub extra_env: Vec<(String, String)>,
 }
 
 /// Every host and process of the run.
@@ -114,6 +117,7 @@ impl Cluster {
                 env.insert("PG_CONNECT_TIMEOUT_MS".to_string(), "500".to_string());
                 env.insert("PG_STATEMENT_TIMEOUT_MS".to_string(), "1000".to_string());
             }
+            env.extend(settings.extra_env.iter().cloned());
             cluster
                 .servers
                 .push(Server::start(host(name), dir, &settings.binary, env));

@@ -8,6 +8,7 @@
 //! final master holds. A seed makes a run repeatable. Prints one summary
 //! line, writes a JSON report, and exits 1 when a stated guarantee broke.
 
+mod bench;
 mod check;
 mod cluster;
 mod faults;
@@ -78,6 +79,10 @@ struct Args {
     /// The private /24 of the run's bridge (its first three numbers).
     #[arg(long, default_value = "10.213.0")]
     subnet: String,
+    /// Instead of injecting faults, run a benchmark of the topology and
+    /// print its figures (`scripts/bench.sh` section 4).
+    #[arg(long, value_enum)]
+    bench: Option<bench::Bench>,
     /// Where the JSON report goes.
     #[arg(long, default_value = "target/chaos/report.json")]
     report: PathBuf,
@@ -158,7 +163,22 @@ async fn run(args: Args) -> Result<bool, String> {
         admin_token: token.clone(),
         site_root: args.site_root.clone(),
         postgres,
+        extra_env: Vec::new(),
     };
+    if let Some(which) = args.bench {
+        let setup = bench::Setup {
+            subnet,
+            dir: &dir,
+            settings,
+            http: &http,
+        };
+        let outcome = tokio::select! {
+            outcome = bench::run(which, setup) => outcome,
+            _ = stop_signal() => Err("interrupted; everything was torn down".to_string()),
+        };
+        let _ = std::fs::remove_dir_all(&dir);
+        return outcome.map(|()| true);
+    }
 
     let body = async {
         let net = net::Net::new(subnet).map_err(|e| e.to_string())?;

@@ -3,8 +3,9 @@
 //! consistency under random writes, persistence and replication.
 
 use crate::support::{
-    catalog::assert_consistent, eventually, RedisProcess, Stack, Store, TestApp, Topology,
+    catalog::assert_consistent, decode, eventually, RedisProcess, Stack, Store, TestApp, Topology,
 };
+use app::types::{ApiErrorBody, HealthReport, ProductDeleted, ProductWritten, WriteOutcome};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -70,17 +71,16 @@ async fn missing_and_malformed_ids(stack: Stack) {
 
     let (status, body) = app.get_json("/api/db/product/nope").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(body["error"], "product \"nope\" not found");
+    assert_eq!(
+        decode::<ApiErrorBody>(&body).error,
+        "product \"nope\" not found"
+    );
 
     for bad in ["bad%20id", "semi;colon", "%C3%A9t%C3%A9", &"x".repeat(65)] {
         let (status, body) = app.get_json(&format!("/api/db/product/{bad}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
-        assert!(
-            body["error"]
-                .as_str()
-                .is_some_and(|e| e.contains("product id")),
-            "{bad}: {body}"
-        );
+        let error: ApiErrorBody = decode(&body);
+        assert!(error.error.contains("product id"), "{bad}: {body}");
     }
 }
 
@@ -183,7 +183,7 @@ async fn listing_rejects_bad_queries_with_clear_errors(stack: Stack) {
     for (query, expected) in cases {
         let (status, body) = app.get_json(&format!("/api/db/products?{query}")).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
-        let error = body["error"].as_str().unwrap_or_default();
+        let error = decode::<ApiErrorBody>(&body).error;
         assert!(error.contains(expected), "{query}: {error}");
     }
 }
@@ -424,11 +424,9 @@ async fn writes_move_the_product_in_every_index() {
         .send(Method::DELETE, "/api/db/product/mover", None, Some(TOKEN))
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["deleted"], "mover");
-    assert!(
-        body["replicas_acked"].as_u64() <= body["replicas"].as_u64(),
-        "{body}"
-    );
+    let deleted: ProductDeleted = decode(&body);
+    assert_eq!(deleted.deleted.as_str(), "mover");
+    assert!(deleted.replicas_acked <= deleted.replicas, "{body}");
     assert!(!app.category_names().await.contains(&"lonely".to_string()));
     let (status, _) = app
         .send(Method::DELETE, "/api/db/product/mover", None, Some(TOKEN))
@@ -665,28 +663,31 @@ async fn writes_say_how_many_replicas_confirmed_them() {
     };
     // Once the collector has seen the replica linked, writes wait for it.
     let linked = crate::support::eventually(Duration::from_secs(5), || async {
-        put("d-0").await.1["replicas"] == 1
+        let (status, body, _) = put("d-0").await;
+        status.is_success() && decode::<ProductWritten>(&body).replicas == 1
     })
     .await;
     assert!(linked, "the server never counted the replica");
     let (status, body, _) = put("d-1").await;
     assert_eq!(status, StatusCode::CREATED);
+    let written: ProductWritten = decode(&body);
     assert_eq!(
-        (&body["replicas_acked"], &body["replicas"]),
-        (&json!(1), &json!(1))
+        (written.replicas_acked, written.replicas, written.durable),
+        (1, 1, true),
+        "{body}"
     );
-    assert_eq!(body["durable"], true, "{body}");
 
     // A replica that cannot answer: the write still succeeds on the master,
     // after WRITE_WAIT_MS, and says that no replica confirmed it.
     let sleeper = topo.replica.hang(2).await;
     let (status, body, took) = put("d-2").await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    let written: ProductWritten = decode(&body);
     assert_eq!(
-        (&body["replicas_acked"], &body["replicas"]),
-        (&json!(0), &json!(1))
+        (written.replicas_acked, written.replicas, written.durable),
+        (0, 1, false),
+        "{body}"
     );
-    assert_eq!(body["durable"], false, "{body}");
     assert!(
         took >= Duration::from_millis(1_500),
         "WAIT returned after {took:?}"
@@ -696,7 +697,8 @@ async fn writes_say_how_many_replicas_confirmed_them() {
 
     // Deletes say the same, once the collector has seen the replica back.
     let back = crate::support::eventually(Duration::from_secs(5), || async {
-        put("d-3").await.1["replicas_acked"] == 1
+        let (status, body, _) = put("d-3").await;
+        status.is_success() && decode::<ProductWritten>(&body).replicas_acked == 1
     })
     .await;
     assert!(back, "the replica was never counted again");
@@ -704,12 +706,13 @@ async fn writes_say_how_many_replicas_confirmed_them() {
         .send(Method::DELETE, "/api/db/product/d-1", None, Some(TOKEN))
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["deleted"], "d-1");
+    let deleted: ProductDeleted = decode(&body);
+    assert_eq!(deleted.deleted.as_str(), "d-1");
     assert_eq!(
-        (&body["replicas_acked"], &body["replicas"]),
-        (&json!(1), &json!(1))
+        (deleted.replicas_acked, deleted.replicas, deleted.durable),
+        (1, 1, true),
+        "{body}"
     );
-    assert_eq!(body["durable"], true, "{body}");
 
     // A replica that is down still counts: the write is applied, said to be
     // confirmed by 0 of 1, and not durable (never "0 of 0").
@@ -718,9 +721,10 @@ async fn writes_say_how_many_replicas_confirmed_them() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (status, body, _) = put("d-4").await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    let written: ProductWritten = decode(&body);
     assert_eq!(
-        (&body["replicas_acked"], &body["replicas"], &body["durable"]),
-        (&json!(0), &json!(1), &json!(false)),
+        (written.replicas_acked, written.replicas, written.durable),
+        (0, 1, false),
         "{body}"
     );
 }
@@ -765,13 +769,9 @@ async fn a_write_to_a_hung_master_is_unknown_not_refused() {
         )
         .await;
     assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{body}");
-    assert_eq!(body["outcome"], "unknown", "{body}");
-    assert!(
-        body["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("may have been applied")),
-        "{body}"
-    );
+    let failed: ApiErrorBody = decode(&body);
+    assert_eq!(failed.outcome, Some(WriteOutcome::Unknown), "{body}");
+    assert!(failed.error.contains("may have been applied"), "{body}");
     // Unknown means either: here the server gave up on that connection, and
     // Redis drops a paused command with its client, so it was not applied;
     // whichever it is, the product reads whole once the pause ends.
@@ -793,7 +793,11 @@ async fn a_write_to_a_hung_master_is_unknown_not_refused() {
         )
         .await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert_ne!(body["outcome"], "unknown", "{body}");
+    assert_ne!(
+        decode::<ApiErrorBody>(&body).outcome,
+        Some(WriteOutcome::Unknown),
+        "{body}"
+    );
     sleeper.await.expect("sleeper");
     let answered = crate::support::eventually(Duration::from_secs(5), || async {
         app.get_json("/api/db/product/hung-2").await.0 != StatusCode::SERVICE_UNAVAILABLE
@@ -817,13 +821,11 @@ async fn a_server_that_cannot_load_the_catalog_yet_is_not_ready() {
     let app = TestApp::spawn_with(&topo.replica.url(), &[], &[]).await;
     let (status, body) = app.get_json("/api/health").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
-    assert_eq!(body["ready"], false, "{body}");
+    assert!(!decode::<HealthReport>(&body).ready, "{body}");
     let (status, body) = app.get_json("/api/products/prod1").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(
-        body["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("starting")),
+        decode::<ApiErrorBody>(&body).error.contains("starting"),
         "{body}"
     );
 }

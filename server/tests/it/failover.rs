@@ -3,7 +3,8 @@
 //! replica never fail, writes fail fast and come back, and no write that was
 //! acknowledged by every replica is lost. Losing Sentinels is drilled too.
 
-use crate::support::{eventually, ha::HaTopology, TestApp};
+use crate::support::{decode, eventually, ha::HaTopology, TestApp};
+use app::types::{ApiErrorBody, LinkStatus, NodeRole, ProductWritten, WriteOutcome};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::{
@@ -23,7 +24,7 @@ struct Write {
     acked: u64,
     replicas: u64,
     durable: bool,
-    outcome: String,
+    outcome: Option<WriteOutcome>,
     sent: Instant,
     took: Duration,
     error: String,
@@ -45,19 +46,13 @@ fn product(id: &str) -> Value {
 /// write then waits for all of them) and every Sentinel answers.
 async fn wait_until_settled(app: &TestApp, replicas: usize) {
     let settled = eventually(Duration::from_secs(15), || async {
-        let (status, body) = app.get_json("/api/replication").await;
-        let linked = body["nodes"]
-            .as_array()
-            .map(|nodes| {
-                nodes
-                    .iter()
-                    .filter(|n| n["role"] == "replica" && n["link_status"] == "up")
-                    .count()
-            })
-            .unwrap_or(0);
-        let sentinels_up = body["sentinels"]
-            .as_array()
-            .is_some_and(|s| s.len() == 3 && s.iter().all(|s| s["up"] == true));
+        let (status, body) = app.replication().await;
+        let linked = body
+            .nodes
+            .iter()
+            .filter(|n| n.role == Some(NodeRole::Replica) && n.link_status == Some(LinkStatus::Up))
+            .count();
+        let sentinels_up = body.sentinels.len() == 3 && body.sentinels.iter().all(|s| s.up);
         status == StatusCode::OK && linked == replicas && sentinels_up
     })
     .await;
@@ -95,11 +90,8 @@ async fn the_master_dies_under_load_and_no_acknowledged_write_is_lost() {
     }
     let (status, body) = put(&app, "ha-warm").await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!(
-        (body["replicas_acked"].as_u64(), body["replicas"].as_u64()),
-        (Some(2), Some(2)),
-        "{body}"
-    );
+    let written: ProductWritten = decode(&body);
+    assert_eq!((written.replicas_acked, written.replicas), (2, 2), "{body}");
 
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {
@@ -112,17 +104,35 @@ async fn the_master_dies_under_load_and_no_acknowledged_write_is_lost() {
                 let id = format!("ha-{n:05}");
                 let sent = Instant::now();
                 let (status, body) = put(&app, &id).await;
-                writes.push(Write {
-                    id,
-                    status,
-                    acked: body["replicas_acked"].as_u64().unwrap_or(0),
-                    replicas: body["replicas"].as_u64().unwrap_or(0),
-                    durable: body["durable"].as_bool().unwrap_or(false),
-                    outcome: body["outcome"].as_str().unwrap_or_default().to_string(),
-                    sent,
-                    took: sent.elapsed(),
-                    error: body["error"].as_str().unwrap_or_default().to_string(),
-                });
+                let took = sent.elapsed();
+                let write = if status.is_success() {
+                    let written: ProductWritten = decode(&body);
+                    Write {
+                        id,
+                        status,
+                        acked: written.replicas_acked,
+                        replicas: written.replicas,
+                        durable: written.durable,
+                        outcome: None,
+                        sent,
+                        took,
+                        error: String::new(),
+                    }
+                } else {
+                    let failed: ApiErrorBody = decode(&body);
+                    Write {
+                        id,
+                        status,
+                        acked: 0,
+                        replicas: 0,
+                        durable: false,
+                        outcome: failed.outcome,
+                        sent,
+                        took,
+                        error: failed.error,
+                    }
+                };
+                writes.push(write);
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
             writes
@@ -151,8 +161,10 @@ async fn the_master_dies_under_load_and_no_acknowledged_write_is_lost() {
     ha.nodes[0].kill();
     // Let the load run until the switch, and 1.5 s beyond (15 s at most).
     let _ = eventually(Duration::from_secs(15), || async {
-        let (_, body) = app.get_json("/api/replication").await;
-        body["failovers"][0]["from"] == first_master.as_str()
+        let (_, body) = app.replication().await;
+        body.failovers
+            .first()
+            .is_some_and(|f| f.from == first_master)
     })
     .await;
     tokio::time::sleep(Duration::from_millis(1_500)).await;
@@ -178,9 +190,9 @@ async fn the_master_dies_under_load_and_no_acknowledged_write_is_lost() {
             w.took
         );
         let clear = match w.status {
-            s if s.is_success() => w.outcome.is_empty(),
-            StatusCode::SERVICE_UNAVAILABLE => w.outcome != "unknown",
-            StatusCode::GATEWAY_TIMEOUT => w.outcome == "unknown",
+            s if s.is_success() => w.outcome.is_none(),
+            StatusCode::SERVICE_UNAVAILABLE => w.outcome != Some(WriteOutcome::Unknown),
+            StatusCode::GATEWAY_TIMEOUT => w.outcome == Some(WriteOutcome::Unknown),
             _ => false,
         };
         assert!(clear, "{}: {} {:?} {}", w.id, w.status, w.outcome, w.error);
@@ -200,14 +212,15 @@ async fn the_master_dies_under_load_and_no_acknowledged_write_is_lost() {
     );
 
     // The failover is on record, and the new master is one of the replicas.
-    let (_, replication) = app.get_json("/api/replication").await;
-    let failover = &replication["failovers"][0];
-    assert_eq!(failover["from"], first_master.as_str(), "{replication}");
+    let (_, replication) = app.replication().await;
+    let failover = replication.failovers.first().expect("a failover on record");
+    assert_eq!(failover.from, first_master, "{replication:?}");
     let new_master = ha.master_addr().await.expect("a Sentinel answers");
-    assert_eq!(failover["to"], new_master.as_str());
+    assert_eq!(failover.to, new_master);
     assert_ne!(new_master, first_master);
-    assert_eq!(replication["nodes"][0]["addr"], new_master.as_str());
-    assert_eq!(replication["nodes"][0]["role"], "master");
+    let first = replication.nodes.first().expect("the master first");
+    assert_eq!(first.addr, new_master);
+    assert_eq!(first.role, Some(NodeRole::Master));
 
     // Every write acknowledged by all replicas is on the new master.
     let mut conn = ha
@@ -233,10 +246,10 @@ async fn the_master_dies_under_load_and_no_acknowledged_write_is_lost() {
         }
     }
     println!(
-        "failover drill: {} writes, {safe} durable, {weak} not, {} refused or unknown; {reads} replica reads; writes back after {back:?}; failover {}",
+        "failover drill: {} writes, {safe} durable, {weak} not, {} refused or unknown; {reads} replica reads; writes back after {back:?}; failover {} -> {} in {} ms",
         writes.len(),
         failed.len(),
-        failover
+        failover.from, failover.to, failover.duration_ms
     );
     assert!(safe > 0);
     assert!(lost.is_empty(), "durable writes lost: {lost:?}");
@@ -245,13 +258,11 @@ async fn the_master_dies_under_load_and_no_acknowledged_write_is_lost() {
     let restarted = Instant::now();
     ha.nodes[0].restart().await;
     let rejoined = eventually(Duration::from_secs(40), || async {
-        let (_, body) = app.get_json("/api/replication").await;
-        body["nodes"].as_array().is_some_and(|nodes| {
-            nodes.iter().any(|n| {
-                n["addr"] == first_master.as_str()
-                    && n["role"] == "replica"
-                    && n["link_status"] == "up"
-            })
+        let (_, body) = app.replication().await;
+        body.nodes.iter().any(|n| {
+            n.addr == first_master
+                && n.role == Some(NodeRole::Replica)
+                && n.link_status == Some(LinkStatus::Up)
         })
     })
     .await;
@@ -275,158 +286,44 @@ async fn losing_sentinels_changes_nothing_until_no_failover_is_possible() {
     let app =
         TestApp::for_sentinels(&ha, &["--metrics-tick-ms", "200", "--admin-token", TOKEN]).await;
     wait_until_settled(&app, 2).await;
-    let (_, body) = app.get_json("/api/replication").await;
-    assert_eq!(body["sentinels"].as_array().map(Vec::len), Some(3));
+    let (_, body) = app.replication().await;
+    assert_eq!(body.sentinels.len(), 3);
     let master = ha.nodes[0].addr();
-    for s in body["sentinels"].as_array().into_iter().flatten() {
-        assert_eq!(s["master_addr"], master.as_str(), "{s}");
+    for s in &body.sentinels {
+        assert_eq!(s.master_addr.as_deref(), Some(master.as_str()), "{s:?}");
     }
 
     // One Sentinel down: still a quorum, lookups and writes as before.
     ha.sentinels[0].kill();
     let one_down = eventually(Duration::from_secs(5), || async {
-        let (_, tick) = app.get_json("/api/replication").await;
-        tick["sentinels"][0]["up"] == false
+        let (_, tick) = app.replication().await;
+        tick.sentinels.first().is_some_and(|s| !s.up)
     })
     .await;
     assert!(one_down);
-    let (_, body) = app.get_json("/api/replication").await;
-    assert_eq!(body["quorum_ok"], true, "{body}");
+    let (_, body) = app.replication().await;
+    assert_eq!(body.quorum_ok, Some(true), "{body:?}");
     still_serves(&app, "s-1").await;
 
     // Two down: the last Sentinel cannot reach a majority; the API says no
     // failover is possible, and the service itself carries on.
     ha.sentinels[1].kill();
     let no_quorum = eventually(Duration::from_secs(10), || async {
-        let (_, body) = app.get_json("/api/replication").await;
-        body["quorum_ok"] == false && body["sentinels"][1]["up"] == false
+        let (_, body) = app.replication().await;
+        body.quorum_ok == Some(false) && body.sentinels.get(1).is_some_and(|s| !s.up)
     })
     .await;
-    let (_, body) = app.get_json("/api/replication").await;
-    assert!(no_quorum, "{body}");
-    assert_eq!(body["sentinels"][2]["up"], true);
+    let (_, body) = app.replication().await;
+    assert!(no_quorum, "{body:?}");
+    assert!(body.sentinels.get(2).is_some_and(|s| s.up), "{body:?}");
     still_serves(&app, "s-2").await;
 
     // Back: the quorum returns by itself.
     ha.sentinels[0].restart();
     ha.sentinels[1].restart();
     let back = eventually(Duration::from_secs(20), || async {
-        app.get_json("/api/replication").await.1["quorum_ok"] == true
+        app.replication().await.1.quorum_ok == Some(true)
     })
     .await;
     assert!(back, "the quorum did not come back");
-}
-
-/// Milliseconds since the epoch, as the server stamps failovers.
-fn wall_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
-
-fn median(mut values: Vec<u64>) -> u64 {
-    values.sort_unstable();
-    values.get(values.len() / 2).copied().unwrap_or(0)
-}
-
-/// Benchmark (run by `scripts/bench.sh`, not by the test suite): the failover
-/// timeline, kill → detected → switched → first successful write, median of
-/// 5 runs on fresh topologies.
-#[tokio::test]
-#[ignore = "benchmark: scripts/bench.sh runs it"]
-async fn bench_failover_timeline() {
-    let (mut detected, mut switched, mut first_write) = (Vec::new(), Vec::new(), Vec::new());
-    for run in 1..=5 {
-        let mut ha = HaTopology::start().await;
-        let app = Arc::new(
-            TestApp::for_sentinels(&ha, &["--metrics-tick-ms", "200", "--admin-token", TOKEN])
-                .await,
-        );
-        wait_until_settled(&app, 2).await;
-        let killed_at = wall_ms();
-        ha.nodes[0].kill();
-        let killed = Instant::now();
-        let mut back = None;
-        while killed.elapsed() < Duration::from_secs(15) {
-            let (status, _) = put(&app, "bench").await;
-            if status.is_success() {
-                back = Some(killed.elapsed().as_millis() as u64);
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        let (_, body) = app.get_json("/api/replication").await;
-        let at = body["failovers"][0]["at"]
-            .as_u64()
-            .expect("a failover on record");
-        let took = body["failovers"][0]["duration_ms"].as_u64().unwrap_or(0);
-        let run_detected = (at - took).saturating_sub(killed_at);
-        let run_switched = at.saturating_sub(killed_at);
-        let run_back = back.expect("writes came back");
-        println!("run {run}: detected {run_detected} ms, switched {run_switched} ms, first write {run_back} ms");
-        detected.push(run_detected);
-        switched.push(run_switched);
-        first_write.push(run_back);
-    }
-    println!(
-        "failover timeline (median of 5): kill -> detected {} ms -> switched {} ms -> first successful write {} ms",
-        median(detected),
-        median(switched),
-        median(first_write)
-    );
-}
-
-/// Benchmark: what the `WAIT` after each admin write costs, 8 writers for
-/// 3 s against a master with two replicas, with `WAIT` and without.
-#[tokio::test]
-#[ignore = "benchmark: scripts/bench.sh runs it"]
-async fn bench_write_wait_cost() {
-    let ha = HaTopology::start().await;
-    for wait in ["250", "0"] {
-        let app = Arc::new(
-            TestApp::for_sentinels(
-                &ha,
-                &[
-                    "--metrics-tick-ms",
-                    "200",
-                    "--admin-token",
-                    TOKEN,
-                    "--write-wait-ms",
-                    wait,
-                ],
-            )
-            .await,
-        );
-        wait_until_settled(&app, 2).await;
-        let until = Instant::now() + Duration::from_secs(3);
-        let writers = (0..8).map(|w| {
-            let app = app.clone();
-            tokio::spawn(async move {
-                let mut took = Vec::new();
-                let mut n = 0;
-                while Instant::now() < until {
-                    n += 1;
-                    let id = format!("w{w}-{n}");
-                    let started = Instant::now();
-                    let (status, body) = put(&app, &id).await;
-                    assert!(status.is_success(), "{body}");
-                    took.push(started.elapsed().as_micros() as u64);
-                }
-                took
-            })
-        });
-        let mut all = Vec::new();
-        for writer in writers {
-            all.extend(writer.await.expect("writer"));
-        }
-        all.sort_unstable();
-        let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
-        println!(
-            "WRITE_WAIT_MS={wait}: {:.0} writes/s, p50 {} us, p99 {} us",
-            all.len() as f64 / 3.0,
-            pct(0.5),
-            pct(0.99)
-        );
-    }
 }

@@ -436,6 +436,11 @@ impl TestApp {
         }
     }
 
+    /// `GET /api/replication` (typed).
+    pub async fn replication(&self) -> (reqwest::StatusCode, app::types::Replication) {
+        self.get_as("/api/replication").await
+    }
+
     /// The health report (typed).
     pub async fn health(&self) -> (reqwest::StatusCode, app::types::HealthReport) {
         self.get_as("/api/health").await
@@ -550,6 +555,15 @@ pub fn test_config(master_url: &str, replica_urls: &[String]) -> Config {
     config.rate_limit.rps = 0;
     config.http.max_connections_per_ip = 0;
     config
+}
+
+/// Decodes a JSON answer into its `app::types` type, naming the body when
+/// it is not one, so a test asserts on fields rather than on JSON paths.
+pub fn decode<T: serde::de::DeserializeOwned>(body: &serde_json::Value) -> T {
+    match T::deserialize(body) {
+        Ok(value) => value,
+        Err(error) => panic!("{body} is not the expected type: {error}"),
+    }
 }
 
 /// A port nobody listens on right now.
