@@ -81,10 +81,11 @@ const INSERT_KEEP: &str = "INSERT INTO products (id, name, price, category, in_s
      ON CONFLICT (id) DO NOTHING RETURNING true";
 /// The row's revision (see `migrations/0002_revisions.sql`).
 const REVISION: &str = "SELECT revision FROM products WHERE id = $1";
-/// Replaces a product if its row still has the revision $7 read before.
+/// Replaces a product if its row still has the revision $7 read before;
+/// answers a row (`false`: not created) only when it did.
 const UPDATE_AT: &str = "UPDATE products SET name = $2, \
        price = ($3::int8 / 100.0)::numeric(12, 2), category = $4, in_stock = $5, features = $6 \
-     WHERE id = $1 AND revision = $7";
+     WHERE id = $1 AND revision = $7 RETURNING false";
 /// Deletes a product if its row still has the revision $2 read before.
 const DELETE_AT: &str = "DELETE FROM products WHERE id = $1 AND revision = $2";
 
@@ -165,12 +166,8 @@ impl PgStore {
         &self,
         call: impl Future<Output = Result<T, sqlx::Error>>,
     ) -> Result<T, PgError> {
-        match tokio::time::timeout(self.timeout, call).await {
-            Ok(result) => result.map_err(PgError::from),
-            Err(_) => Err(PgError::Timeout {
-                ms: self.timeout.as_millis() as u64,
-            }),
-        }
+        self.until(tokio::time::Instant::now() + self.timeout, call)
+            .await
     }
 
     /// `SELECT 1`: whether PostgreSQL answers, and how fast.
@@ -307,18 +304,15 @@ impl PgStore {
         let deadline = tokio::time::Instant::now() + self.timeout;
         let id = product.id.as_str();
         for _ in 0..WRITE_TRIES {
-            let created = match self.revision(id, deadline).await? {
-                Some(revision) => {
-                    let update = write_at(UPDATE_AT, product, revision).execute(&self.pool);
-                    let done = self.until(deadline, update).await?;
-                    (done.rows_affected() == 1).then_some(false)
-                }
-                None => {
-                    let insert = write(INSERT_KEEP, product).fetch_optional(&self.pool);
-                    self.until(deadline, insert).await?.map(|_| true)
-                }
+            // A row only when the condition held: `false` updated, `true` created.
+            let query = match self.revision(id, deadline).await? {
+                Some(revision) => write(UPDATE_AT, product).bind(revision),
+                None => write(INSERT_KEEP, product),
             };
-            if let Some(created) = created {
+            if let Some(created) = self
+                .until(deadline, query.fetch_optional(&self.pool))
+                .await?
+            {
                 return Ok(created);
             }
         }
@@ -374,23 +368,8 @@ impl PgStore {
     }
 }
 
-/// [`UPDATE_AT`] with a product's six columns and the revision bound.
-fn write_at<'q>(
-    sql: &'static str,
-    product: &'q Product,
-    revision: i64,
-) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
-    sqlx::query(sql)
-        .bind(product.id.as_str())
-        .bind(&product.name)
-        .bind(cents(product.price))
-        .bind(&product.category)
-        .bind(product.in_stock)
-        .bind(&product.features)
-        .bind(revision)
-}
-
-/// [`UPSERT`] or [`INSERT_KEEP`] with a product's six columns bound.
+/// [`UPSERT`], [`INSERT_KEEP`] or [`UPDATE_AT`] (which binds the revision
+/// after) with a product's six columns bound.
 fn write<'q>(
     sql: &'static str,
     product: &'q Product,
