@@ -12,8 +12,11 @@ pub struct ReadTarget {
     enabled: bool,
     max_lag_ms: u64,
     replica: RwLock<Option<Node>>,
-    /// Replicas that answered on the last tick, whatever their lag: the last
-    /// resort when the master fails too.
+    /// Every replica, those that answered on the last tick first, whatever
+    /// their lag: the last resort when the master fails too. The others are
+    /// kept because a tick can miss a live node (a call cut off by
+    /// Sentinel's reconfiguration, or slow under load) while the master is
+    /// dead.
     fallbacks: RwLock<Vec<Node>>,
 }
 
@@ -33,7 +36,7 @@ impl ReadTarget {
         self.enabled
     }
 
-    /// Replicas that answered on the last tick.
+    /// Every replica, those that answered on the last tick first.
     pub fn fallbacks(&self) -> Vec<Node> {
         self.fallbacks.read().map(|f| f.clone()).unwrap_or_default()
     }
@@ -54,13 +57,12 @@ impl ReadTarget {
         }
         let master_down = nodes.first().is_some_and(|m| !m.up);
         let replicas = topology.replicas();
-        let answering: Vec<Node> = replicas
-            .iter()
-            .filter(|node| nodes.iter().any(|m| m.up && *m.addr == *node.addr()))
-            .cloned()
-            .collect();
+        let answered = |node: &Node| nodes.iter().any(|m| m.up && *m.addr == *node.addr());
+        let (mut ordered, silent): (Vec<Node>, Vec<Node>) =
+            replicas.iter().cloned().partition(|node| answered(node));
+        ordered.extend(silent);
         if let Ok(mut fallbacks) = self.fallbacks.write() {
-            *fallbacks = answering;
+            *fallbacks = ordered;
         }
         let best = replicas
             .iter()

@@ -3,10 +3,13 @@
 //! MONITOR), negative caching, invalidation, shared stats and history.
 
 use crate::support::{catalog::scan, eventually, Stack, Store, TestApp, Topology};
-use app::types::{ProductLookup, SearchResult, Source};
+use app::types::{
+    ApiErrorBody, Cents, HistoryEntry, LookupQuery, ProductLookup, ProductMissing, SearchResult,
+    Source, Stats,
+};
 use futures::StreamExt;
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::time::Duration;
 
 const TOKEN: &str = "cache-test-token";
@@ -19,8 +22,8 @@ async fn on(stack: &Stack, extra: &[&str]) -> TestApp {
 }
 
 /// Answered without the database: by Redis or by a near cache.
-fn is_hit(body: &Value) -> bool {
-    body["source"] == "cache" || body["source"] == "near"
+fn is_hit(source: Source) -> bool {
+    matches!(source, Source::Cache | Source::Near)
 }
 
 async fn app(topo: &Topology, extra: &[&str]) -> TestApp {
@@ -142,19 +145,10 @@ async fn miss_then_hit_with_ttl_bounds(stack: Stack) {
 
 async fn entries_expire_after_their_ttl(stack: Stack) {
     let app = on(&stack, &["--cache-ttl-secs", "1"]).await;
-    assert_eq!(
-        app.get_json("/api/products/prod2").await.1["source"],
-        "database"
-    );
-    assert_eq!(
-        app.get_json("/api/products/prod2").await.1["source"],
-        "cache"
-    );
+    assert_eq!(app.lookup("prod2").await.source, Source::Database);
+    assert_eq!(app.lookup("prod2").await.source, Source::Cache);
     tokio::time::sleep(Duration::from_millis(1_250)).await;
-    assert_eq!(
-        app.get_json("/api/products/prod2").await.1["source"],
-        "database"
-    );
+    assert_eq!(app.lookup("prod2").await.source, Source::Database);
 }
 
 async fn equivalent_searches_share_one_entry(stack: Stack) {
@@ -189,19 +183,13 @@ async fn equivalent_searches_share_one_entry(stack: Stack) {
     assert_eq!(entries.len(), 1, "{entries:?}");
 
     // Words, category and price range combine; results are cheapest first.
-    let (_, books) = app.get_json("/api/search?q=paperback&max_price=100").await;
-    assert!(books["total"].as_u64().is_some_and(|t| t >= 1));
-    let (_, all) = app.get_json("/api/search?q=&limit=100").await;
-    let prices: Vec<f64> = all["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|p| p["price"].as_f64().expect("price"))
-        .collect();
-    assert!(prices.windows(2).all(|w| w[0] <= w[1]));
-    let (status, body) = app.get_json("/api/search?min_price=5&max_price=1").await;
+    let books = app.search("q=paperback&max_price=100").await;
+    assert!(books.total >= 1);
+    let all = app.search("q=&limit=100").await;
+    assert!(all.items.windows(2).all(|w| w[0].price <= w[1].price));
+    let (status, body): (_, ApiErrorBody) = app.get_as("/api/search?min_price=5&max_price=1").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(body["error"].as_str().is_some_and(|e| e.contains("above")));
+    assert!(body.error.contains("above"), "{body:?}");
 }
 
 #[tokio::test]
@@ -210,16 +198,14 @@ async fn two_hundred_concurrent_misses_read_the_database_once() {
     let app = app(&topo, &[]).await;
     let monitor = Monitor::start(&topo.master.url()).await;
 
-    let requests = (0..200).map(|_| app.get_json("/api/products/prod7"));
+    let requests = (0..200).map(|_| app.lookup("prod7"));
     let answers = futures::future::join_all(requests).await;
 
     let lines = monitor.stop().await;
-    assert!(answers
-        .iter()
-        .all(|(s, b)| *s == StatusCode::OK && b["data"]["id"] == "prod7"));
+    assert!(answers.iter().all(|a| a.data.id == "prod7"));
     let from_db = answers
         .iter()
-        .filter(|(_, b)| b["source"] == "database")
+        .filter(|a| a.source == Source::Database)
         .count();
     assert!(from_db >= 1);
     assert_eq!(db_reads(&lines, "prod7"), 1, "exactly one database read");
@@ -230,20 +216,20 @@ async fn missing_ids_are_cached_briefly(stack: Stack) {
     let app = on(&stack, &[]).await;
     let monitor = Monitor::start(&topo.master.url()).await;
 
-    let (status, first) = app.get_json("/api/products/ghost").await;
+    let (status, first): (_, ProductMissing) = app.get_as("/api/products/ghost").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(first["error"], "product \"ghost\" not found");
-    assert_eq!(first["source"], "database");
+    assert_eq!(first.error, "product \"ghost\" not found");
+    assert_eq!(first.source, Source::Database);
     for n in 0..5 {
-        let (status, again) = app.get_json("/api/products/ghost").await;
+        let (status, again): (_, ProductMissing) = app.get_as("/api/products/ghost").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         // Redis' negative entry first, then (once kept) the near cache's.
         if n == 0 {
-            assert_eq!(again["source"], "cache");
+            assert_eq!(again.source, Source::Cache);
         } else {
-            assert!(is_hit(&again), "{again}");
+            assert!(is_hit(again.source), "{again:?}");
         }
-        assert!(again["ttl_s"].as_u64().is_some_and(|t| t <= 5));
+        assert!(again.ttl_s <= 5, "{again:?}");
     }
     let lines = monitor.stop().await;
     if stack.store == Store::Redis {
@@ -271,24 +257,18 @@ async fn missing_ids_are_cached_briefly(stack: Stack) {
 async fn writes_invalidate_products_and_searches(stack: Stack) {
     let app = on(&stack, &[]).await;
     app.get_json("/api/products/prod5").await;
-    assert_eq!(
-        app.get_json("/api/products/prod5").await.1["source"],
-        "cache"
-    );
+    assert_eq!(app.lookup("prod5").await.source, Source::Cache);
     app.get_json("/api/search?q=smartwatch").await;
-    assert_eq!(
-        app.get_json("/api/search?q=smartwatch").await.1["source"],
-        "cache"
-    );
+    assert_eq!(app.search("q=smartwatch").await.source, Source::Cache);
 
-    let mut changed: Value = app.get_json("/api/db/product/prod5").await.1["data"].clone();
-    changed["name"] = json!("Smartwatch Sport 2");
-    changed["price"] = json!(249.0);
+    let mut changed = app.db_product("prod5").await.data;
+    changed.name = "Smartwatch Sport 2".to_string();
+    changed.price = Cents::new(24_900).expect("a price");
     assert_eq!(
         app.send(
             Method::PUT,
             "/api/db/product/prod5",
-            Some(&changed),
+            Some(&json!(changed)),
             Some(TOKEN)
         )
         .await
@@ -296,15 +276,16 @@ async fn writes_invalidate_products_and_searches(stack: Stack) {
         StatusCode::OK
     );
 
-    let (_, after) = app.get_json("/api/products/prod5").await;
-    assert_eq!(after["source"], "database");
-    assert_eq!(after["data"]["name"], "Smartwatch Sport 2");
-    let (_, search) = app.get_json("/api/search?q=smartwatch").await;
+    let after = app.lookup("prod5").await;
+    assert_eq!(after.source, Source::Database);
+    assert_eq!(after.data, changed);
+    let search = app.search("q=smartwatch").await;
     assert_eq!(
-        search["source"], "database",
+        search.source,
+        Source::Database,
         "earlier search results are unreachable"
     );
-    assert_eq!(search["items"][0]["price"], 249.0);
+    assert_eq!(search.items[0].price, changed.price);
 
     assert_eq!(
         app.send(Method::DELETE, "/api/db/product/prod5", None, Some(TOKEN))
@@ -316,7 +297,7 @@ async fn writes_invalidate_products_and_searches(stack: Stack) {
         app.get_json("/api/products/prod5").await.0,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(app.get_json("/api/search?q=smartwatch").await.1["total"], 0);
+    assert_eq!(app.search("q=smartwatch").await.total, 0);
 }
 
 #[tokio::test]
@@ -336,58 +317,52 @@ async fn stats_and_history_add_up_across_instances() {
     );
 
     for id in ["prod10", "prod11", "prod12"] {
-        assert_eq!(
-            a.get_json(&format!("/api/products/{id}")).await.1["source"],
-            "database"
-        );
+        assert_eq!(a.lookup(id).await.source, Source::Database);
     }
     for id in ["prod10", "prod11", "prod12", "prod10", "prod11"] {
-        let (_, body) = b.get_json(&format!("/api/products/{id}")).await;
-        assert!(is_hit(&body), "{body}");
+        let hit = b.lookup(id).await;
+        assert!(is_hit(hit.source), "{hit:?}");
     }
 
     // Hits are Redis' and the near caches' together.
-    let expected = |s: &Value| {
-        s["hits"] == 5
-            && s["misses"] == 3
-            && s["lookups"] == 8
-            && s["latency_us"]["cache"]["count"].as_u64().unwrap_or(0)
-                + s["latency_us"]["near"]["count"].as_u64().unwrap_or(0)
-                == 5
-            && s["near_hits"] == s["latency_us"]["near"]["count"]
+    let expected = |s: &Stats| {
+        s.hits == 5
+            && s.misses == 3
+            && s.lookups == 8
+            && s.latency_us.cache.count + s.latency_us.near.count == 5
+            && s.near_hits == s.latency_us.near.count
     };
     let shared = eventually(Duration::from_secs(5), || async {
-        expected(&a.get_json("/api/stats").await.1)
+        expected(&a.ok_as::<Stats>("/api/stats").await)
     })
     .await;
     assert!(
         shared,
-        "stats never added up: {}",
-        a.get_json("/api/stats").await.1
+        "stats never added up: {:?}",
+        a.ok_as::<Stats>("/api/stats").await
     );
-    let stats = b.get_json("/api/stats").await.1;
-    assert!(expected(&stats), "{stats}");
-    assert_eq!(stats["hit_ratio"], 0.625);
-    assert_eq!(stats["latency_us"]["database"]["count"], 3);
-    let cache = &stats["latency_us"]["cache"];
+    let stats: Stats = b.ok_as("/api/stats").await;
+    assert!(expected(&stats), "{stats:?}");
+    assert_eq!(stats.hit_ratio, 0.625);
+    assert_eq!(stats.latency_us.database.count, 3);
+    let cache = &stats.latency_us.cache;
     assert!(
-        cache["p50"].as_u64() <= cache["p95"].as_u64()
-            && cache["p95"].as_u64() <= cache["p99"].as_u64()
+        cache.p50 <= cache.p95 && cache.p95 <= cache.p99,
+        "{cache:?}"
     );
 
-    let history = a.get_json("/api/history").await.1;
-    let entries = history.as_array().expect("history");
+    let entries: Vec<HistoryEntry> = a.ok_as("/api/history").await;
     assert_eq!(entries.len(), 8);
-    assert_eq!(entries[0]["query"], "prod11", "newest first");
-    assert!(is_hit(&entries[0]), "{}", entries[0]);
-    assert_eq!(entries[7]["query"], "prod10");
-    assert_eq!(entries[7]["source"], "database");
-    assert!(entries
-        .windows(2)
-        .all(|w| w[0]["at_us"].as_u64() > w[1]["at_us"].as_u64()));
-    assert!(entries
-        .iter()
-        .all(|e| e["at"].as_u64() == e["at_us"].as_u64().map(|us| us / 1000)));
+    assert!(
+        matches!(&entries[0].query, LookupQuery::Product(id) if *id == "prod11"),
+        "newest first: {:?}",
+        entries[0]
+    );
+    assert!(is_hit(entries[0].source), "{:?}", entries[0]);
+    assert!(matches!(&entries[7].query, LookupQuery::Product(id) if *id == "prod10"));
+    assert_eq!(entries[7].source, Source::Database);
+    assert!(entries.windows(2).all(|w| w[0].at_us > w[1].at_us));
+    assert!(entries.iter().all(|e| e.at == e.at_us / 1000));
 }
 
 #[tokio::test]
@@ -500,15 +475,13 @@ async fn a_failed_cache_write_never_fails_the_lookup() {
     let url = format!("redis://noscripts:s3cret@127.0.0.1:{}", topo.master.port);
     let limited = TestApp::spawn_with(&url, &[], &["--seed-catalog", "false"]).await;
     for _ in 0..2 {
-        let (status, body) = limited.get_json("/api/products/prod1").await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        assert_eq!(body["source"], "database");
-        assert_eq!(body["data"]["id"], "prod1");
-        assert_eq!(body["ttl_s"], 0, "nothing was cached");
+        let found = limited.lookup("prod1").await;
+        assert_eq!(found.source, Source::Database);
+        assert_eq!(found.data.id, "prod1");
+        assert_eq!(found.ttl_s, 0, "nothing was cached");
     }
-    let (status, body) = limited.get_json("/api/stats").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(body["fill_failures"], 2, "{body}");
+    let stats: Stats = limited.ok_as("/api/stats").await;
+    assert_eq!(stats.fill_failures, 2, "{stats:?}");
     let cached: bool = redis::cmd("EXISTS")
         .arg("cache:product:prod1")
         .query_async(&mut conn)
@@ -522,18 +495,12 @@ async fn prices_that_differ_below_a_cent_share_one_cache_entry(stack: Stack) {
     let app = on(&stack, &[]).await;
     let mut sources = Vec::new();
     for n in 1..=20 {
-        let (status, body) = app
-            .get_json(&format!("/api/search?q=phone&min_price=0.{n:06}"))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        sources.push(body["source"].as_str().unwrap_or_default().to_string());
+        let found = app.search(&format!("q=phone&min_price=0.{n:06}")).await;
+        sources.push(found.source);
     }
-    assert_eq!(sources[0], "database");
-    assert_eq!(sources[1], "cache");
-    assert!(
-        sources[2..].iter().all(|s| s == "cache" || s == "near"),
-        "{sources:?}"
-    );
+    assert_eq!(sources[0], Source::Database);
+    assert_eq!(sources[1], Source::Cache);
+    assert!(sources[2..].iter().all(|s| is_hit(*s)), "{sources:?}");
     let keys = scan(&mut topo.master.conn().await, "cache:search:*:*").await;
     assert_eq!(keys.len(), 1, "{keys:?}");
     // Bounded keys: the longest query accepted makes a short key.

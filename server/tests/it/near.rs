@@ -3,7 +3,8 @@
 //! through one server reaching another, `DEL` typed by hand, the tracking
 //! connection killed or silenced, expiry, and the memory bound.
 
-use crate::support::{eventually, TestApp, Topology};
+use crate::support::{decode, eventually, TestApp, Topology};
+use app::types::{Cents, NearHealth, ProductLookup, ProductMissing, SearchResult, Source, Stats};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
@@ -19,18 +20,41 @@ async fn app(topo: &Topology, extra: &[&str]) -> TestApp {
 /// Reads `path` until the near cache answers it (a fill can be refused
 /// once, when the invalidation of this server's own cache fill arrives
 /// during the read that would have filled the near tier).
-async fn warm_near(app: &TestApp, path: &str) -> Value {
+async fn warm_near<T: Answer>(app: &TestApp, path: &str) -> T {
     for _ in 0..50 {
-        let (_, body) = app.get_json(path).await;
-        if body["source"] == "near" {
+        let (_, body): (_, T) = app.get_as(path).await;
+        if body.source() == Source::Near {
             return body;
         }
     }
     panic!("{path} never came from the near cache");
 }
 
-async fn near_health(app: &TestApp) -> Value {
-    app.get_json("/api/health").await.1["near"].clone()
+/// An answer that says which tier gave it.
+trait Answer: serde::de::DeserializeOwned {
+    fn source(&self) -> Source;
+}
+
+impl Answer for ProductLookup {
+    fn source(&self) -> Source {
+        self.source
+    }
+}
+
+impl Answer for ProductMissing {
+    fn source(&self) -> Source {
+        self.source
+    }
+}
+
+impl Answer for SearchResult {
+    fn source(&self) -> Source {
+        self.source
+    }
+}
+
+async fn near_health(app: &TestApp) -> NearHealth {
+    app.health().await.1.near.expect("the near tier's health")
 }
 
 /// The id of the master's tracking client (flags `t`: tracking).
@@ -60,22 +84,21 @@ async fn database_then_redis_then_near_with_the_same_ttl() {
     let topo = Topology::start().await;
     let app = app(&topo, &[]).await;
     let health = near_health(&app).await;
-    assert_eq!(health["enabled"], true, "{health}");
-    assert_eq!(health["live"], true, "live before serving: {health}");
+    assert!(health.enabled, "{health:?}");
+    assert!(health.live, "live before serving: {health:?}");
 
-    let (_, first) = app.get_json("/api/products/prod1").await;
-    assert_eq!(first["source"], "database");
-    let (_, second) = app.get_json("/api/products/prod1").await;
-    assert_eq!(second["source"], "cache");
-    let near = warm_near(&app, "/api/products/prod1").await;
-    assert_eq!(near["data"], first["data"]);
+    let first = app.lookup("prod1").await;
+    assert_eq!(first.source, Source::Database);
+    assert_eq!(app.lookup("prod1").await.source, Source::Cache);
+    let near: ProductLookup = warm_near(&app, "/api/products/prod1").await;
+    assert_eq!(near.data, first.data);
     // The near entry's countdown is the Redis entry's.
     let pttl: i64 = redis::cmd("PTTL")
         .arg("cache:product:prod1")
         .query_async(&mut topo.master.conn().await)
         .await
         .expect("PTTL");
-    let ttl = near["ttl_s"].as_i64().expect("ttl_s");
+    let ttl = i64::try_from(near.ttl_s).expect("ttl_s");
     assert!(
         (pttl / 1000 - ttl).abs() <= 1,
         "near {ttl} s, Redis {pttl} ms"
@@ -85,22 +108,19 @@ async fn database_then_redis_then_near_with_the_same_ttl() {
     let hits = || topo.master.info_number("stats", "keyspace_hits");
     let before = hits().await;
     for _ in 0..20 {
-        assert_eq!(
-            app.get_json("/api/products/prod1").await.1["source"],
-            "near"
-        );
+        assert_eq!(app.lookup("prod1").await.source, Source::Near);
     }
     assert_eq!(hits().await, before, "near hits must not touch Redis");
 
     // Counted apart, and in the hits.
     let counted = eventually(Duration::from_secs(3), || async {
-        let stats = app.get_json("/api/stats").await.1;
-        stats["near_hits"].as_u64().unwrap_or(0) >= 21
-            && stats["latency_us"]["near"]["count"] == stats["near_hits"]
-            && stats["hits"].as_u64() >= stats["near_hits"].as_u64()
+        let stats: Stats = app.ok_as("/api/stats").await;
+        stats.near_hits >= 21
+            && stats.latency_us.near.count == stats.near_hits
+            && stats.hits >= stats.near_hits
     })
     .await;
-    assert!(counted, "{}", app.get_json("/api/stats").await.1);
+    assert!(counted, "{:?}", app.ok_as::<Stats>("/api/stats").await);
     let metrics = app
         .http
         .get(app.url("/metrics"))
@@ -122,15 +142,19 @@ async fn negative_entries_are_kept_near_and_expire_with_redis() {
     let app = app(&topo, &["--cache-ttl-secs", "2"]).await;
     let (status, _) = app.get_json("/api/products/ghost").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let near = warm_near(&app, "/api/products/ghost").await;
-    assert_eq!(near["error"], "product \"ghost\" not found");
+    let near: ProductMissing = warm_near(&app, "/api/products/ghost").await;
+    assert_eq!(near.error, "product \"ghost\" not found");
 
     // Positive entries expire with Redis too: a 2 s TTL (+10%).
     app.get_json("/api/products/prod2").await;
-    warm_near(&app, "/api/products/prod2").await;
+    warm_near::<ProductLookup>(&app, "/api/products/prod2").await;
     tokio::time::sleep(Duration::from_millis(2_400)).await;
-    let (_, after) = app.get_json("/api/products/prod2").await;
-    assert_eq!(after["source"], "database", "expired with Redis: {after}");
+    let after = app.lookup("prod2").await;
+    assert_eq!(
+        after.source,
+        Source::Database,
+        "expired with Redis: {after:?}"
+    );
 }
 
 /// Writes `prod3` through `a` `writes` times, each time once `b` serves it
@@ -140,42 +164,41 @@ async fn negative_entries_are_kept_near_and_expire_with_redis() {
 /// writer reads its own write at once, that `b` answers the new price within
 /// 1 s, and never the old one after that.
 async fn invalidation_delays(a: &TestApp, b: &TestApp, writes: u32) -> Vec<Duration> {
-    let (_, original) = a.get_json("/api/db/product/prod3").await;
-    let mut product = original["data"].clone();
+    let mut product = a.db_product("prod3").await.data;
     let mut delays = Vec::new();
     for n in 0..writes {
-        warm_near(b, "/api/products/prod3").await;
-        let price = 1000.0 + f64::from(n);
-        product["price"] = json!(price);
+        warm_near::<ProductLookup>(b, "/api/products/prod3").await;
+        let price = Cents::new(100_000 + u64::from(n) * 100).expect("a price");
+        product.price = price;
         let (status, _) = a
             .send(
                 Method::PUT,
                 "/api/db/product/prod3",
-                Some(&product),
+                Some(&json!(product)),
                 Some(TOKEN),
             )
             .await;
         assert_eq!(status, StatusCode::OK);
         let acked = Instant::now();
         loop {
-            let (_, body) = b.get_json("/api/products/prod3").await;
-            if body["data"]["price"] == price {
+            let seen = b.lookup("prod3").await;
+            if seen.data.price == price {
                 delays.push(acked.elapsed());
                 break;
             }
             assert!(
                 acked.elapsed() < Duration::from_secs(1),
-                "B still answers the old price 1 s after the write: {body}"
+                "B still answers the old price 1 s after the write: {seen:?}"
             );
         }
         assert_eq!(
-            a.get_json("/api/products/prod3").await.1["data"]["price"],
+            a.lookup("prod3").await.data.price,
             price,
             "the writer reads its own write"
         );
         for _ in 0..3 {
             assert_eq!(
-                b.get_json("/api/products/prod3").await.1["data"]["price"],
+                b.lookup("prod3").await.data.price,
                 price,
                 "the old value came back"
             );
@@ -201,7 +224,7 @@ async fn a_write_through_one_server_reaches_the_other_within_the_invalidation_de
         percentile(&delays, 99)
     );
     let health = near_health(&b).await;
-    assert!(health["invalidations"].as_u64() >= Some(200), "{health}");
+    assert!(health.invalidations >= 200, "{health:?}");
 }
 
 #[tokio::test]
@@ -209,37 +232,36 @@ async fn searches_go_near_and_any_product_write_drops_them_everywhere() {
     let topo = Topology::start().await;
     let a = app(&topo, &[]).await;
     let b = app(&topo, &[]).await;
-    let path = "/api/search?q=smartwatch";
+    let (query, path) = ("q=smartwatch", "/api/search?q=smartwatch");
     for server in [&a, &b] {
-        let (_, first) = server.get_json(path).await;
-        assert_ne!(first["source"], "near");
-        let near = warm_near(server, path).await;
-        assert_eq!(near["items"], first["items"]);
-        assert_eq!(near["query"], first["query"]);
-        assert!(near["ttl_s"].as_u64().is_some_and(|t| t > 50), "{near}");
+        let first = server.search(query).await;
+        assert_ne!(first.source, Source::Near);
+        let near: SearchResult = warm_near(server, path).await;
+        assert_eq!(near.items, first.items);
+        assert_eq!(near.query, first.query);
+        assert!(near.ttl_s > 50, "{near:?}");
     }
-    let (_, product) = a.get_json("/api/db/product/prod5").await;
-    let mut changed = product["data"].clone();
-    changed["price"] = json!(123.45);
+    let mut changed = a.db_product("prod5").await.data;
+    changed.price = Cents::new(12_345).expect("a price");
     let (status, _) = a
         .send(
             Method::PUT,
             "/api/db/product/prod5",
-            Some(&changed),
+            Some(&json!(changed)),
             Some(TOKEN),
         )
         .await;
     assert_eq!(status, StatusCode::OK);
     // The writer at once; the other server within the invalidation delay.
-    let (_, mine) = a.get_json(path).await;
-    assert_eq!(mine["items"][0]["price"], 123.45, "{mine}");
+    let mine = a.search(query).await;
+    assert_eq!(mine.items[0].price, changed.price, "{mine:?}");
     let seen = eventually(Duration::from_secs(1), || async {
-        b.get_json(path).await.1["items"][0]["price"] == 123.45
+        b.search(query).await.items[0].price == changed.price
     })
     .await;
-    assert!(seen, "B kept the old search: {}", b.get_json(path).await.1);
+    assert!(seen, "B kept the old search: {:?}", b.search(query).await);
     // A search entry deleted by hand leaves every near cache too.
-    warm_near(&b, path).await;
+    warm_near::<SearchResult>(&b, path).await;
     let keys =
         crate::support::catalog::scan(&mut topo.master.conn().await, "cache:search:*:*").await;
     let mut conn = topo.master.conn().await;
@@ -251,7 +273,7 @@ async fn searches_go_near_and_any_product_write_drops_them_everywhere() {
             .expect("DEL");
     }
     let dropped = eventually(Duration::from_secs(1), || async {
-        b.get_json(path).await.1["source"] == "database"
+        b.search(query).await.source == Source::Database
     })
     .await;
     assert!(dropped, "the near copy outlived its Redis entry's DEL");
@@ -264,7 +286,7 @@ async fn a_del_typed_in_redis_cli_evicts_in_every_server() {
     let b = app(&topo, &[]).await;
     for server in [&a, &b] {
         server.get_json("/api/products/prod4").await;
-        warm_near(server, "/api/products/prod4").await;
+        warm_near::<ProductLookup>(server, "/api/products/prod4").await;
     }
     // A hand-made entry replaces the cached one, as an operator could.
     let _: () = redis::cmd("SET")
@@ -277,7 +299,7 @@ async fn a_del_typed_in_redis_cli_evicts_in_every_server() {
         .expect("SET");
     for server in [&a, &b] {
         let seen = eventually(Duration::from_secs(1), || async {
-            server.get_json("/api/products/prod4").await.1["data"]["name"] == "Edited by hand"
+            server.lookup("prod4").await.data.name == "Edited by hand"
         })
         .await;
         assert!(seen, "the near cache kept the old entry");
@@ -289,7 +311,7 @@ async fn a_del_typed_in_redis_cli_evicts_in_every_server() {
         .expect("DEL");
     for server in [&a, &b] {
         let reread = eventually(Duration::from_secs(1), || async {
-            server.get_json("/api/products/prod4").await.1["data"]["name"] != "Edited by hand"
+            server.lookup("prod4").await.data.name != "Edited by hand"
         })
         .await;
         assert!(reread, "DEL did not reach the near cache");
@@ -301,8 +323,8 @@ async fn a_killed_tracking_connection_flushes_then_answers_right() {
     let topo = Topology::start().await;
     let app = app(&topo, &[]).await;
     app.get_json("/api/products/prod5").await;
-    warm_near(&app, "/api/products/prod5").await;
-    let flushes = near_health(&app).await["flushes"].as_u64().unwrap_or(0);
+    warm_near::<ProductLookup>(&app, "/api/products/prod5").await;
+    let flushes = near_health(&app).await.flushes;
 
     let mut conn = topo.master.conn().await;
     let ids = tracking_clients(&mut conn).await;
@@ -317,25 +339,25 @@ async fn a_killed_tracking_connection_flushes_then_answers_right() {
     // Flushed, then subscribed again on a new connection.
     let back = eventually(Duration::from_secs(3), || async {
         let health = near_health(&app).await;
-        health["live"] == true && health["flushes"].as_u64().unwrap_or(0) >= flushes + 2
+        health.live && health.flushes >= flushes + 2
     })
     .await;
-    assert!(back, "{}", near_health(&app).await);
+    assert!(back, "{:?}", near_health(&app).await);
     let again = tracking_clients(&mut conn).await;
     assert_eq!(again.len(), 1);
     assert_ne!(again[0], ids[0]);
 
     // Nothing from before the kill is served; the new connection tracks.
-    let (_, body) = app.get_json("/api/products/prod5").await;
-    assert_eq!(body["source"], "cache", "{body}");
-    warm_near(&app, "/api/products/prod5").await;
+    let answer = app.lookup("prod5").await;
+    assert_eq!(answer.source, Source::Cache, "{answer:?}");
+    warm_near::<ProductLookup>(&app, "/api/products/prod5").await;
     let _: () = redis::cmd("DEL")
         .arg("cache:product:prod5")
         .query_async(&mut conn)
         .await
         .expect("DEL");
     let evicted = eventually(Duration::from_secs(1), || async {
-        app.get_json("/api/products/prod5").await.1["source"] == "database"
+        app.lookup("prod5").await.source == Source::Database
     })
     .await;
     assert!(evicted);
@@ -346,26 +368,29 @@ async fn a_silent_master_turns_the_near_cache_off_until_it_answers() {
     let topo = Topology::start().await;
     let app = app(&topo, &["--redis-timeout-ms", "300"]).await;
     app.get_json("/api/products/prod6").await;
-    warm_near(&app, "/api/products/prod6").await;
+    warm_near::<ProductLookup>(&app, "/api/products/prod6").await;
 
     // The master hangs without closing anything: only the heartbeat can tell.
     let hang = topo.master.hang(3).await;
     let dark = eventually(Duration::from_secs(2), || async {
-        near_health(&app).await["live"] == false
+        !near_health(&app).await.live
     })
     .await;
     assert!(dark, "the near cache kept serving a silent master");
-    let (status, body) = app.get_json("/api/products/prod6").await;
-    assert_ne!(body["source"], "near", "{status} {body}");
+    let (status, body): (_, Value) = app.get_json("/api/products/prod6").await;
+    assert!(
+        !status.is_success() || decode::<ProductLookup>(&body).source != Source::Near,
+        "{status} {body}"
+    );
     hang.await.expect("hang over");
 
     let live = eventually(Duration::from_secs(3), || async {
-        near_health(&app).await["live"] == true
+        near_health(&app).await.live
     })
     .await;
-    assert!(live, "{}", near_health(&app).await);
-    assert_eq!(near_health(&app).await["entries"], 0, "flushed");
-    warm_near(&app, "/api/products/prod6").await;
+    assert!(live, "{:?}", near_health(&app).await);
+    assert_eq!(near_health(&app).await.entries, 0, "flushed");
+    warm_near::<ProductLookup>(&app, "/api/products/prod6").await;
 }
 
 #[tokio::test]
@@ -390,22 +415,18 @@ async fn the_near_cache_stays_within_its_entry_bound() {
         }))
         .await;
         health = near_health(&app).await;
-        let entries = health["entries"].as_u64().unwrap_or(u64::MAX);
-        assert!(entries <= 300, "round {round}: {health}");
+        let entries = health.entries;
+        assert!(entries <= 300, "round {round}: {health:?}");
         if round >= 1 && entries >= 1 {
             break;
         }
     }
-    let entries = health["entries"].as_u64().unwrap_or(u64::MAX);
-    assert!((1..=300).contains(&entries), "{health}");
-    assert_eq!(health["max_entries"], 300);
+    assert!((1..=300).contains(&health.entries), "{health:?}");
+    assert_eq!(health.max_entries, 300);
 
     let off = self::app(&topo, &["--near-cache-entries", "0"]).await;
     for _ in 0..5 {
-        assert_ne!(
-            off.get_json("/api/products/prod1").await.1["source"],
-            "near"
-        );
+        assert_ne!(off.lookup("prod1").await.source, Source::Near);
     }
-    assert_eq!(near_health(&off).await["enabled"], false);
+    assert!(!near_health(&off).await.enabled);
 }

@@ -396,12 +396,17 @@ pub async fn resolve(topology: &Topology, sentinels: &Sentinels) {
     let master = match newest(&answers) {
         Some(best) => {
             let check = follow_master(topology, best).await;
-            if let Err(error) = topology.set_replicas(&best.replicas) {
-                tracing::warn!(%error, "cannot follow the replica list");
+            // The list is the named master's: while the handles still point
+            // elsewhere it would drop the promoted node (a replica of the
+            // master followed now, and where reads go if it dies).
+            if !matches!(check, MasterCheck::NotFollowed) {
+                if let Err(error) = topology.set_replicas(&best.replicas) {
+                    tracing::warn!(%error, "cannot follow the replica list");
+                }
+                // Down ones included: a write is durable only when every
+                // replica the master should have confirmed it.
+                topology.set_expected_replicas(best.replicas.len() as u64);
             }
-            // Down ones included: a write is durable only when every
-            // replica the master should have confirmed it.
-            topology.set_expected_replicas(best.replicas.len() as u64);
             check
         }
         None => MasterCheck::Unnamed,

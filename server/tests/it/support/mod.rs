@@ -313,6 +313,27 @@ impl RedisProcess {
         .await
     }
 
+    /// Freezes the process (SIGSTOP): its connections stay open and nothing
+    /// answers until [`RedisProcess::resume`].
+    pub fn pause(&self) {
+        self.signal("STOP");
+    }
+
+    /// Lets a paused process run again (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        if let Some(child) = &self.child {
+            let status = Command::new("kill")
+                .args([&format!("-{signal}"), &child.id().to_string()])
+                .status()
+                .expect("kill runs");
+            assert!(status.success(), "kill -{signal} {}", child.id());
+        }
+    }
+
     /// Makes the node hang for `secs` seconds (`DEBUG SLEEP` on a connection
     /// of its own); returns once the hang has begun. Await the handle to
     /// know it is over.
@@ -433,6 +454,31 @@ impl TestApp {
         match serde_json::from_str(&text) {
             Ok(value) => (status, value),
             Err(error) => panic!("{path}: {status} {text:.200} is not the expected type: {error}"),
+        }
+    }
+
+    /// `GET /api/products/{id}`, which must answer 200 (typed).
+    pub async fn lookup(&self, id: &str) -> app::types::ProductLookup {
+        self.ok_as(&format!("/api/products/{id}")).await
+    }
+
+    /// `GET /api/search?{query}`, which must answer 200 (typed).
+    pub async fn search(&self, query: &str) -> app::types::SearchResult {
+        self.ok_as(&format!("/api/search?{query}")).await
+    }
+
+    /// `GET /api/db/product/{id}`, which must answer 200 (typed).
+    pub async fn db_product(&self, id: &str) -> app::types::DbProduct {
+        self.ok_as(&format!("/api/db/product/{id}")).await
+    }
+
+    /// GETs `path`, which must answer 200, as the shared type `T`.
+    pub async fn ok_as<T: serde::de::DeserializeOwned>(&self, path: &str) -> T {
+        let (status, text) = self.get_html(path).await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{path}: {text:.300}");
+        match serde_json::from_str(&text) {
+            Ok(value) => value,
+            Err(error) => panic!("{path}: {text:.200} is not the expected type: {error}"),
         }
     }
 
