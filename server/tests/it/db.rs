@@ -5,7 +5,10 @@
 use crate::support::{
     catalog::assert_consistent, decode, eventually, RedisProcess, Stack, Store, TestApp, Topology,
 };
-use app::types::{ApiErrorBody, HealthReport, ProductDeleted, ProductWritten, WriteOutcome};
+use app::types::{
+    ApiErrorBody, CategoryCount, Cents, HealthReport, Product, ProductDeleted, ProductPage,
+    ProductWritten, WriteOutcome,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -86,83 +89,58 @@ async fn missing_and_malformed_ids(stack: Stack) {
 
 async fn listing_filters_sorts_and_pages_from_the_indexes(stack: Stack) {
     let app = stack.app(&[]).await;
-    let prices = |body: &Value| -> Vec<f64> {
-        body["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .map(|p| p["price"].as_f64().expect("price"))
-            .collect()
+    let prices =
+        |page: &ProductPage| -> Vec<Cents> { page.items.iter().map(|p| p.price).collect() };
+    let listing = |query: &'static str| {
+        let app = &app;
+        async move {
+            app.ok_as::<ProductPage>(&format!("/api/db/products{query}"))
+                .await
+        }
     };
 
-    let (status, all) = app.get_json("/api/db/products?limit=100").await;
-    assert_eq!(status, StatusCode::OK);
-    let total = all["total"].as_u64().expect("total");
-    assert!(total >= 40);
+    let all = listing("?limit=100").await;
+    assert!(all.total >= 40);
     let ascending = prices(&all);
-    assert_eq!(ascending.len() as u64, total);
+    assert_eq!(ascending.len() as u64, all.total);
     assert!(
         ascending.windows(2).all(|w| w[0] <= w[1]),
         "ascending by default"
     );
 
-    let (_, page) = app.get_json("/api/db/products").await;
-    assert_eq!(
-        page["items"].as_array().map(Vec::len),
-        Some(20),
-        "default limit"
-    );
-    assert_eq!(page["total"], total);
+    let page = listing("").await;
+    assert_eq!(page.items.len(), 20, "default limit");
+    assert_eq!(page.total, all.total);
 
-    let (_, books) = app
-        .get_json("/api/db/products?category=books&order=price_desc")
-        .await;
+    let books = listing("?category=books&order=price_desc").await;
     let book_prices = prices(&books);
-    assert_eq!(books["total"].as_u64(), Some(book_prices.len() as u64));
+    assert_eq!(books.total, book_prices.len() as u64);
     assert!(book_prices.len() >= 3);
     assert!(book_prices.windows(2).all(|w| w[0] >= w[1]), "descending");
-    assert!(books["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .all(|p| p["category"] == "books"));
+    assert!(books.items.iter().all(|p| p.category == "books"));
 
-    let (_, mid) = app
-        .get_json("/api/db/products?min_price=100&max_price=200&limit=100")
-        .await;
+    let mid = listing("?min_price=100&max_price=200&limit=100").await;
+    let range = Cents::new(10_000).expect("a price")..=Cents::new(20_000).expect("a price");
     let mid_prices = prices(&mid);
     assert!(!mid_prices.is_empty());
-    assert!(mid_prices.iter().all(|p| (100.0..=200.0).contains(p)));
-    let expected = ascending
-        .iter()
-        .filter(|p| (100.0..=200.0).contains(*p))
-        .count();
-    assert_eq!(mid["total"].as_u64(), Some(expected as u64));
+    assert!(mid_prices.iter().all(|p| range.contains(p)));
+    let expected = ascending.iter().filter(|p| range.contains(*p)).count();
+    assert_eq!(mid.total, expected as u64);
 
     // Pages tile the listing without gaps or overlaps.
-    let (_, first) = app
-        .get_json("/api/db/products?category=electronics&limit=4")
-        .await;
-    let (_, second) = app
-        .get_json("/api/db/products?category=electronics&limit=4&offset=4")
-        .await;
-    let (_, both) = app
-        .get_json("/api/db/products?category=electronics&limit=8")
-        .await;
-    let ids = |b: &Value| {
-        b["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .map(|p| p["id"].clone())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!([ids(&first), ids(&second)].concat(), ids(&both));
+    let first = listing("?category=electronics&limit=4").await;
+    let second = listing("?category=electronics&limit=4&offset=4").await;
+    let both = listing("?category=electronics&limit=8").await;
+    assert_eq!([first.items, second.items].concat(), both.items);
 
-    let (_, empty) = app
-        .get_json("/api/db/products?category=nosuchcategory")
-        .await;
-    assert_eq!(empty, json!({"items": [], "total": 0}));
+    let empty = listing("?category=nosuchcategory").await;
+    assert_eq!(
+        empty,
+        ProductPage {
+            items: Vec::new(),
+            total: 0
+        }
+    );
 }
 
 async fn listing_rejects_bad_queries_with_clear_errors(stack: Stack) {
@@ -190,31 +168,18 @@ async fn listing_rejects_bad_queries_with_clear_errors(stack: Stack) {
 
 async fn categories_count_their_products(stack: Stack) {
     let app = stack.app(&[]).await;
-    let (status, body) = app.get_json("/api/db/categories").await;
-    assert_eq!(status, StatusCode::OK);
-    let list = body.as_array().expect("array");
+    let list: Vec<CategoryCount> = app.ok_as("/api/db/categories").await;
     assert!(list.len() >= 5);
-    let names: Vec<&str> = list
-        .iter()
-        .map(|c| c["name"].as_str().expect("name"))
-        .collect();
+    let names: Vec<&str> = list.iter().map(|c| c.name.as_str()).collect();
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted, "by name");
-    let sum: u64 = list
-        .iter()
-        .map(|c| c["count"].as_u64().expect("count"))
-        .sum();
-    assert_eq!(
-        Some(sum),
-        app.get_json("/api/db/products").await.1["total"].as_u64()
-    );
-    let (_, books) = app.get_json("/api/db/products?category=books").await;
-    let count = list
-        .iter()
-        .find(|c| c["name"] == "books")
-        .map(|c| c["count"].clone());
-    assert_eq!(count, Some(books["total"].clone()));
+    let sum: u64 = list.iter().map(|c| c.count).sum();
+    let all: ProductPage = app.ok_as("/api/db/products").await;
+    assert_eq!(sum, all.total);
+    let books: ProductPage = app.ok_as("/api/db/products?category=books").await;
+    let count = list.iter().find(|c| c.name == "books").map(|c| c.count);
+    assert_eq!(count, Some(books.total));
 }
 
 async fn writes_need_the_admin_token(stack: Stack) {
@@ -230,9 +195,7 @@ async fn writes_need_the_admin_token(stack: Stack) {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(err["error"]
-        .as_str()
-        .is_some_and(|e| e.contains("ADMIN_TOKEN")));
+    assert!(decode::<ApiErrorBody>(&err).error.contains("ADMIN_TOKEN"));
     let (status, _) = read_only
         .send(Method::DELETE, "/api/db/product/prod1", None, Some(TOKEN))
         .await;
@@ -276,13 +239,11 @@ async fn writes_need_the_admin_token(stack: Stack) {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    assert_eq!(written["data"], body);
-    assert_eq!(written["created"], true);
+    let created: ProductWritten = decode(&written);
+    assert_eq!(created.data, decode::<Product>(&body));
+    assert!(created.created);
     // How many replicas confirmed it is timing; writes_say_how_many_... checks it.
-    assert!(
-        written["replicas_acked"].as_u64() <= written["replicas"].as_u64(),
-        "{written}"
-    );
+    assert!(created.replicas_acked <= created.replicas, "{written}");
     let (status, written) = app
         .send(
             Method::PUT,
@@ -292,7 +253,7 @@ async fn writes_need_the_admin_token(stack: Stack) {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(written["created"], false);
+    assert!(!decode::<ProductWritten>(&written).created);
 }
 
 async fn bad_bodies_are_400_with_a_reason(stack: Stack) {
@@ -334,7 +295,7 @@ async fn bad_bodies_are_400_with_a_reason(stack: Stack) {
     for (body, expected) in cases {
         let (status, answer) = put(body.clone()).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-        let error = answer["error"].as_str().unwrap_or_default();
+        let error = decode::<ApiErrorBody>(&answer).error;
         assert!(error.contains(expected), "{body}: {error}");
     }
 
@@ -359,16 +320,16 @@ async fn bad_bodies_are_400_with_a_reason(stack: Stack) {
     };
     let (status, answer) = raw("{\"id\": \"p1\",".to_string(), "application/json").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(answer["error"]
-        .as_str()
-        .is_some_and(|e| e.contains("malformed JSON")));
+    assert!(decode::<ApiErrorBody>(&answer)
+        .error
+        .contains("malformed JSON"));
     let (status, answer) = raw(product("p1", 1.0, "books").to_string(), "text/plain").await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert!(answer["error"].is_string());
+    let _: ApiErrorBody = decode(&answer);
     let huge = format!("{{\"id\":\"p1\",\"name\":\"{}\"}}", "x".repeat(100_000));
     let (status, answer) = raw(huge, "application/json").await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(answer["error"].is_string());
+    let _: ApiErrorBody = decode(&answer);
     assert_eq!(
         app.get_json("/api/db/product/p1").await.0,
         StatusCode::NOT_FOUND,
@@ -527,7 +488,7 @@ async fn catalog_load_is_idempotent_and_keeps_user_edits(stack: Stack) {
     // A restarted server loads the catalog again: edits and deletions stay.
     let again = stack.app(&["--admin-token", TOKEN]).await;
     assert_eq!(
-        again.get_json("/api/db/product/prod3").await.1["data"]["name"],
+        again.db_product("prod3").await.data.name,
         "Edited by a user"
     );
     assert_eq!(
@@ -538,10 +499,7 @@ async fn catalog_load_is_idempotent_and_keeps_user_edits(stack: Stack) {
     // The explicit re-seed (the `seed --force` command) restores the
     // catalog as shipped.
     stack.run_command(&["seed", "--force"]).await;
-    assert_eq!(
-        again.get_json("/api/db/product/prod3").await.1["data"]["name"],
-        "Ultrabook 14\""
-    );
+    assert_eq!(again.db_product("prod3").await.data.name, "Ultrabook 14\"");
     assert_eq!(
         again.get_json("/api/db/product/prod2").await.0,
         StatusCode::OK
@@ -590,8 +548,8 @@ async fn products_survive_a_master_restart_with_aof() {
     .await;
     assert!(back, "product lost across the restart");
     assert_eq!(
-        app.get_json("/api/db/product/durable1").await.1["data"],
-        body
+        app.db_product("durable1").await.data,
+        decode::<Product>(&body)
     );
     assert_eq!(
         app.get_json("/api/db/product/prod1").await.0,

@@ -2,7 +2,8 @@
 //! a replica dies under traffic, Redis hangs, and hostile input arrives.
 //! Every request must answer quickly and clearly, and all must recover alone.
 
-use crate::support::{eventually, RedisProcess, TestApp, Topology};
+use crate::support::{decode, eventually, RedisProcess, TestApp, Topology};
+use app::types::ApiErrorBody;
 use futures::{SinkExt, StreamExt};
 use reqwest::StatusCode;
 use std::time::{Duration, Instant};
@@ -39,7 +40,7 @@ async fn the_master_dies_and_comes_back() {
         assert!(elapsed < Duration::from_secs(1), "{route} took {elapsed:?}");
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{route}: {body}");
         if *route != "/api/health" {
-            let error = body["error"].as_str().unwrap_or_default();
+            let error = decode::<ApiErrorBody>(&body).error;
             assert!(
                 error.starts_with("Redis is unavailable"),
                 "{route}: {error}"
@@ -130,9 +131,9 @@ async fn a_hanging_redis_gives_fast_errors_and_nothing_piles_up() {
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
         assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
         assert!(
-            body["error"]
-                .as_str()
-                .is_some_and(|e| e.contains("did not answer within")),
+            decode::<ApiErrorBody>(&body)
+                .error
+                .contains("did not answer within"),
             "{body}"
         );
     }
@@ -180,7 +181,7 @@ async fn hostile_input_gets_clear_4xx_and_no_harm() {
         );
         if status == StatusCode::BAD_REQUEST {
             let body: serde_json::Value = response.json().await.expect("JSON error");
-            assert!(body["error"].is_string());
+            let _: ApiErrorBody = decode(&body);
         }
     }
 

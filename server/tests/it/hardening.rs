@@ -3,7 +3,8 @@
 //! WebSocket slot hogging, oversized requests, deep paging; and the security
 //! headers of pages. Each was a finding of a hostile review.
 
-use crate::support::{TestApp, Topology};
+use crate::support::{decode, TestApp, Topology};
+use app::types::ApiErrorBody;
 use futures::StreamExt;
 use reqwest::StatusCode;
 use std::time::{Duration, Instant};
@@ -117,9 +118,9 @@ async fn a_request_that_takes_too_long_is_answered_503() {
     let (status, body) = app.get_json("/api/stats").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert!(
-        body["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("took longer than 300 ms")),
+        decode::<ApiErrorBody>(&body)
+            .error
+            .contains("took longer than 300 ms"),
         "{body}"
     );
     assert!(started.elapsed() < Duration::from_millis(900));
@@ -167,9 +168,9 @@ async fn only_allowed_hosts_and_origins_are_served() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: serde_json::Value = response.json().await.expect("JSON");
     assert!(
-        body["error"]
-            .as_str()
-            .is_some_and(|e| e.contains("ALLOWED_HOSTS")),
+        decode::<ApiErrorBody>(&body)
+            .error
+            .contains("ALLOWED_HOSTS"),
         "{body}"
     );
     let response = app
@@ -235,7 +236,7 @@ async fn one_address_cannot_take_every_live_slot() {
             assert_eq!(response.status(), 429);
             let body = response.body().clone().unwrap_or_default();
             let body: serde_json::Value = serde_json::from_slice(&body).expect("JSON body");
-            assert!(body["error"].is_string());
+            let _: ApiErrorBody = decode(&body);
         }
         other => panic!("client 21 got {:?}", other.map(|(_, r)| r.status())),
     }

@@ -1,7 +1,8 @@
 //! The UI's language: chosen per request on the server (cookie, else
 //! `Accept-Language`), written on `<html lang>`, and switched by `/locale`.
 
-use crate::support::{TestApp, Topology};
+use crate::support::{decode, TestApp, Topology};
+use app::types::ApiErrorBody;
 use reqwest::{header, redirect::Policy, StatusCode};
 
 /// A page as a browser with these headers gets it: status, `Vary`, body.
@@ -127,7 +128,7 @@ async fn the_switch_keeps_the_choice_and_returns_to_the_page() {
     assert_eq!(answer.status(), StatusCode::BAD_REQUEST);
     let body: serde_json::Value = answer.json().await.expect("json");
     assert!(
-        body["error"].as_str().is_some_and(|e| e.contains("set")),
+        decode::<ApiErrorBody>(&body).error.contains("set"),
         "{body}"
     );
 }

@@ -1,6 +1,7 @@
 //! Server-side rendering and the API's fallbacks.
 
-use crate::support::{TestApp, Topology};
+use crate::support::{decode, TestApp, Topology};
+use app::types::ApiErrorBody;
 use reqwest::StatusCode;
 
 #[tokio::test]
@@ -47,7 +48,7 @@ async fn unknown_api_route_is_a_json_404() {
     let app = TestApp::for_topology(&topo).await;
     let (status, body) = app.get_json("/api/nope").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert_eq!(body["error"], "no such API route");
+    assert_eq!(decode::<ApiErrorBody>(&body).error, "no such API route");
 }
 
 #[tokio::test]

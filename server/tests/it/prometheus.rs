@@ -65,8 +65,11 @@ async fn metrics_parse_and_carry_the_app_and_replication_series() {
     }
     // Wait until a tick has seen the replica's heartbeat.
     let ready = eventually(Duration::from_secs(5), || async {
-        let (_, body) = app.get_json("/api/replication").await;
-        body["nodes"][1]["heartbeat_ms"].is_u64()
+        let (_, replication) = app.replication().await;
+        replication
+            .nodes
+            .get(1)
+            .is_some_and(|n| n.heartbeat_ms.is_some())
     })
     .await;
     assert!(ready);

@@ -2,7 +2,8 @@
 //! every instance, stricter for admin writes, `X-Forwarded-For` believed only
 //! from trusted proxies, and open (but counted) when Redis cannot answer.
 
-use crate::support::{eventually, RedisProcess, TestApp, Topology};
+use crate::support::{decode, eventually, RedisProcess, TestApp, Topology};
+use app::types::{ApiErrorBody, Stats};
 use reqwest::{Method, StatusCode};
 use std::time::Duration;
 
@@ -46,9 +47,9 @@ async fn a_burst_then_a_steady_rate_then_429_with_retry_after() {
     }
     let (status, headers, body) = get(&app, "/api/stats", &[]).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
-    assert!(body["error"]
-        .as_str()
-        .is_some_and(|e| e.contains("too many requests")));
+    assert!(decode::<ApiErrorBody>(&body)
+        .error
+        .contains("too many requests"));
     assert_eq!(headers["retry-after"], "1");
     // Static files are not counted; a quarter of a second later one more passes.
     assert_ne!(
@@ -195,7 +196,7 @@ async fn without_redis_requests_go_through_and_are_counted() {
     master.restart().await;
     let counted = eventually(Duration::from_secs(5), || async {
         let (_, _, body) = get(&app, "/api/stats", &[]).await;
-        body["limiter_bypassed"].as_u64() >= Some(1)
+        decode::<Stats>(&body).limiter_bypassed >= 1
     })
     .await;
     assert!(counted, "bypassed requests are counted");
@@ -275,9 +276,9 @@ async fn one_client_on_two_instances_stays_within_the_lease_bound() {
         "{served} served: refused early by more than the bound"
     );
     let (headers, body) = refused.expect("the budget ran out");
-    assert!(body["error"]
-        .as_str()
-        .is_some_and(|e| e.contains("too many requests")));
+    assert!(decode::<ApiErrorBody>(&body)
+        .error
+        .contains("too many requests"));
     assert!(headers.contains_key("retry-after"));
     assert_eq!(headers["ratelimit-policy"], "\"api\";q=100;w=100");
     assert!(headers["ratelimit"]
