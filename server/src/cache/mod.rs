@@ -115,6 +115,15 @@ struct Filled<T> {
     ttl_ms: u64,
 }
 
+/// What a lookup's look in the cache learnt, for the flight that follows
+/// a miss.
+struct Probe {
+    /// The write generation read with the look (PostgreSQL only).
+    generation: Option<String>,
+    /// [`SingleFlight::landings`] of the key before the look.
+    landings: u64,
+}
+
 /// What a [`Cache`] is made of.
 pub struct CacheParts {
     /// The master: fills, re-checks, database reads.
@@ -332,14 +341,28 @@ impl Cache {
         let key = keys::product(id.as_str());
         let query = LookupQuery::Product(id.clone());
         let id = id.as_str();
+        // Before the look: see `SingleFlight::landings`.
+        let landings = self.products.landings(&key);
+        let with_generation = matches!(self.db, Store::Postgres(_));
         let hit = self
             .first_read(|node| async move {
                 let tracked = ticket.is_some() && self.near.tracks(&node.addr());
-                Ok((self.read_product(&node, id).await?, tracked))
+                let read = self.read_product(&node, id, with_generation).await?;
+                Ok((read, tracked))
             })
             .await?;
         let filled = match hit {
-            (Some(hit), tracked) => {
+            ((None, generation), _) => {
+                let probe = Probe {
+                    generation,
+                    landings,
+                };
+                self.products
+                    .run(&key, || self.fill_product(id, probe))
+                    .await
+                    .0?
+            }
+            ((Some(hit), _), tracked) => {
                 // Only the tracked node's answers are fenced by the
                 // invalidations the near cache hears.
                 if let (Some(ticket), true) = (ticket, tracked) {
@@ -347,24 +370,33 @@ impl Cache {
                 }
                 hit
             }
-            (None, _) => self.products.run(&key, || self.fill_product(id)).await.0?,
         };
         let found = filled.value.is_some();
         Ok(self.finish(started, filled, query, found))
     }
 
-    /// The cache entry of a product, if any (`GET` + `PTTL`, one round trip).
+    /// The cache entry of a product, if any (`GET` + `PTTL`, one round
+    /// trip), and with `with_generation` the write generation read in the
+    /// same round trip (the fence of a fill from PostgreSQL: read before the
+    /// database is, so any invalidation after it refuses the fill).
     async fn read_product(
         &self,
         node: &Node,
         id: &str,
-    ) -> Result<Option<Filled<Option<ProductJson>>>, CacheError> {
+        with_generation: bool,
+    ) -> Result<(Option<Filled<Option<ProductJson>>>, Option<String>), CacheError> {
         let key = keys::product(id);
         let Some(floors) = &self.floors else {
             let mut pipe = redis::pipe();
             pipe.cmd("GET").arg(&key).cmd("PTTL").arg(&key);
+            if with_generation {
+                pipe.cmd("GET").arg(keys::SEARCH_GENERATION);
+                let (cached, pttl, generation): (Option<Vec<u8>>, i64, Option<String>) =
+                    node.pipe(&pipe).await?;
+                return Ok((Self::entry(id, cached, pttl)?, Some(or_zero(generation))));
+            }
             let (cached, pttl): (Option<Vec<u8>>, i64) = node.pipe(&pipe).await?;
-            return Self::entry(id, cached, pttl);
+            return Ok((Self::entry(id, cached, pttl)?, None));
         };
         // ROLE before: the state read includes at least this offset; ROLE
         // after: it includes nothing beyond that one.
@@ -374,16 +406,24 @@ impl Cache {
             .arg(&key)
             .cmd("PTTL")
             .arg(&key)
-            .cmd("ROLE");
-        let (before, cached, pttl, after): (redis::Value, Option<Vec<u8>>, i64, redis::Value) =
-            node.pipe(&pipe).await?;
+            .cmd("ROLE")
+            .cmd("GET")
+            .arg(keys::SEARCH_GENERATION);
+        let (before, cached, pttl, after, generation): (
+            redis::Value,
+            Option<Vec<u8>>,
+            i64,
+            redis::Value,
+            Option<String>,
+        ) = node.pipe(&pipe).await?;
         if let Some(bytes) = &cached {
             if is_replica(&before) && !floors.product_ok(id, role_offset(&before), bytes) {
                 return Err(CacheError::ReplicaBehind);
             }
             floors.answered_product(id, role_offset(&after), bytes);
         }
-        Self::entry(id, cached, pttl)
+        let generation = with_generation.then(|| or_zero(generation));
+        Ok((Self::entry(id, cached, pttl)?, generation))
     }
 
     /// [`Cache::read_product`] on the master with the write generation in
@@ -402,10 +442,7 @@ impl Cache {
             .arg(keys::SEARCH_GENERATION);
         let (cached, pttl, generation): (Option<Vec<u8>>, i64, Option<String>) =
             self.master.pipe(&pipe).await?;
-        Ok((
-            Self::entry(id, cached, pttl)?,
-            generation.unwrap_or_else(|| "0".to_string()),
-        ))
+        Ok((Self::entry(id, cached, pttl)?, or_zero(generation)))
     }
 
     fn entry(
@@ -425,26 +462,37 @@ impl Cache {
         }))
     }
 
-    /// Runs once per key at a time. Looks in the cache again first: a flight
-    /// that finished just before this one began has filled it, and the
-    /// database must not be read twice.
+    /// Runs once per key at a time. Looks in the cache again first when a
+    /// flight of this server finished since the caller's look (it may have
+    /// filled the entry, and the database must not be read twice); otherwise
+    /// the look stands, and a PostgreSQL miss makes two Redis round trips
+    /// (the look, the fill) instead of three.
     ///
     /// The database's JSON is decoded as a [`Product`] before it is cached,
     /// so only well-formed products ever reach the cache.
-    async fn fill_product(&self, id: &str) -> Result<Filled<Option<ProductJson>>, CacheError> {
+    async fn fill_product(
+        &self,
+        id: &str,
+        probe: Probe,
+    ) -> Result<Filled<Option<ProductJson>>, CacheError> {
+        let key = keys::product(id);
+        let look_stands = self.products.landings(&key) == probe.landings;
         // A store outside Redis cannot be compared inside a script: the fill
         // is kept only if no invalidation came since this generation.
-        let generation = match &self.db {
-            Store::Redis(_) => {
-                if let Some(hit) = self.read_product(&self.master, id).await? {
-                    return Ok(hit);
-                }
-                None
-            }
-            Store::Postgres(_) => match self.read_product_and_generation(id).await? {
+        let generation = match (&self.db, probe.generation) {
+            (Store::Postgres(_), Some(generation)) if look_stands => Some(generation),
+            (Store::Postgres(_), _) => match self.read_product_and_generation(id).await? {
                 (Some(hit), _) => return Ok(hit),
                 (None, generation) => Some(generation),
             },
+            (Store::Redis(_), _) => {
+                if !look_stands {
+                    if let (Some(hit), _) = self.read_product(&self.master, id, false).await? {
+                        return Ok(hit);
+                    }
+                }
+                None
+            }
         };
         match self.db.get_raw(id).await? {
             Some(json) => {
@@ -855,6 +903,11 @@ impl Cache {
 
 /// Whether a `ROLE` answer is a replica's (a master always may answer: it
 /// holds every write).
+/// A generation never set is generation `0`.
+fn or_zero(generation: Option<String>) -> String {
+    generation.unwrap_or_else(|| "0".to_string())
+}
+
 fn is_replica(role: &redis::Value) -> bool {
     matches!(role, redis::Value::Array(items)
         if matches!(items.first(), Some(redis::Value::BulkString(b)) if b == b"slave"))

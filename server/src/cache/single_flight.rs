@@ -29,6 +29,10 @@ type Flight<T> = (u64, Arc<OnceCell<T>>);
 pub struct SingleFlight<T> {
     inflight: Mutex<HashMap<String, Flight<T>>>,
     fences: Box<[AtomicU64]>,
+    /// Reads finished, per stripe: a caller that saw no change since it
+    /// looked in the cache knows no flight of this server filled the key
+    /// meanwhile (see [`SingleFlight::landings`]).
+    landed: Box<[AtomicU64]>,
     hasher: RandomState,
 }
 
@@ -37,6 +41,7 @@ impl<T: Clone> Default for SingleFlight<T> {
         SingleFlight {
             inflight: Mutex::new(HashMap::new()),
             fences: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
+            landed: (0..STRIPES).map(|_| AtomicU64::new(0)).collect(),
             hasher: RandomState::new(),
         }
     }
@@ -71,8 +76,21 @@ impl<T> Drop for Leave<'_, T> {
 }
 
 impl<T: Clone> SingleFlight<T> {
+    fn index(&self, key: &str) -> usize {
+        self.hasher.hash_one(key) as usize % STRIPES
+    }
+
     fn stripe(&self, key: &str) -> &AtomicU64 {
-        &self.fences[self.hasher.hash_one(key) as usize % STRIPES]
+        &self.fences[self.index(key)]
+    }
+
+    /// How many reads of `key`'s stripe have finished. Taken before looking
+    /// in the cache: if it is unchanged when the caller's own read starts, no
+    /// read of this server finished in between, so the cache cannot hold a
+    /// fill of ours that the look missed (a read counts once `read` has
+    /// returned, after whatever it stored).
+    pub fn landings(&self, key: &str) -> u64 {
+        self.landed[self.index(key)].load(Ordering::SeqCst)
     }
 
     /// Called once a write of `key` is done and before it is answered:
@@ -117,7 +135,12 @@ impl<T: Clone> SingleFlight<T> {
             .cell
             .get_or_init(|| {
                 ran = true;
-                read()
+                let landed = &self.landed[self.index(key)];
+                async move {
+                    let value = read().await;
+                    landed.fetch_add(1, Ordering::SeqCst);
+                    value
+                }
             })
             .await
             .clone();
@@ -170,6 +193,15 @@ mod tests {
         assert_eq!(reads.load(Ordering::SeqCst), 1);
         assert_eq!(leaders, 1);
         assert!(flights.is_empty(), "finished reads are forgotten");
+    }
+
+    #[tokio::test]
+    async fn landings_count_finished_reads_of_a_key() {
+        let flights = SingleFlight::<u32>::default();
+        let before = flights.landings("k");
+        assert_eq!(flights.landings("k"), before, "nothing ran");
+        flights.run("k", || async { 1 }).await;
+        assert_eq!(flights.landings("k"), before + 1);
     }
 
     #[tokio::test]

@@ -112,6 +112,32 @@ fn db_reads(lines: &[String], id: &str) -> usize {
     lines.iter().filter(|l| l.contains(&needle)).count()
 }
 
+/// A miss looks in Redis once (with PostgreSQL, the write generation in the
+/// same pipeline), reads the store, and fills: no second look when no other
+/// read of this server filled the key meanwhile.
+async fn a_miss_looks_in_redis_once_then_fills(stack: Stack) {
+    let app = on(&stack, &[]).await;
+    // Another miss first: the fill script is loaded in Redis after that.
+    assert_eq!(app.lookup("prod8").await.source, Source::Database);
+    let monitor = Monitor::start(&stack.topo.master.url()).await;
+    assert_eq!(app.lookup("prod9").await.source, Source::Database);
+    let lines = monitor.stop().await;
+    let sent = |needle: &str| lines.iter().filter(|l| l.contains(needle)).count();
+    assert_eq!(
+        sent(r#""GET" "cache:product:prod9""#),
+        1,
+        "one look: {lines:#?}"
+    );
+    let fills = lines
+        .iter()
+        .filter(|l| l.contains("\"EVALSHA\"") && l.contains("\"cache:product:prod9\""))
+        .count();
+    assert_eq!(fills, 1, "one fill: {lines:#?}");
+    if stack.store == Store::Postgres {
+        assert_eq!(sent(r#""GET" "cache:search:gen""#), 1, "{lines:#?}");
+    }
+}
+
 async fn miss_then_hit_with_ttl_bounds(stack: Stack) {
     let topo = &stack.topo;
     let app = on(&stack, &[]).await;
@@ -518,6 +544,7 @@ async fn prices_that_differ_below_a_cent_share_one_cache_entry(stack: Stack) {
 }
 
 crate::both_stores!(
+    a_miss_looks_in_redis_once_then_fills,
     miss_then_hit_with_ttl_bounds,
     entries_expire_after_their_ttl,
     equivalent_searches_share_one_entry,
