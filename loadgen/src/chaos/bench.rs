@@ -28,6 +28,9 @@ pub enum Bench {
 
 /// Fresh topologies the failover timeline takes its median over.
 const FAILOVER_RUNS: usize = 5;
+/// How long a run waits for the first write after the kill (the new
+/// master refuses writes until a replica is in sync with it again).
+const WRITE_BACK_WITHIN: Duration = Duration::from_secs(30);
 /// How long the write-cost benchmark writes for, per setting.
 const WRITE_FOR: Duration = Duration::from_secs(3);
 /// Concurrent writers of the write-cost benchmark.
@@ -74,15 +77,24 @@ fn product(id: &str) -> Value {
            "in_stock": true, "features": []})
 }
 
-/// One admin `PUT`; whether it succeeded.
-async fn put(http: &reqwest::Client, server: &str, token: &str, id: &str) -> bool {
-    http.put(format!("{server}/api/db/product/{id}"))
+/// One admin `PUT`: `Ok` if it succeeded, else what came back.
+async fn put(http: &reqwest::Client, server: &str, token: &str, id: &str) -> Result<(), String> {
+    let answer = http
+        .put(format!("{server}/api/db/product/{id}"))
         .bearer_auth(token)
         .json(&product(id))
         .timeout(Duration::from_secs(2))
         .send()
         .await
-        .is_ok_and(|r| r.status().is_success())
+        .map_err(|e| e.to_string())?;
+    let status = answer.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    Err(format!(
+        "{status} {}",
+        answer.text().await.unwrap_or_default()
+    ))
 }
 
 fn wall_ms() -> u64 {
@@ -98,9 +110,11 @@ fn median(mut values: Vec<u64>) -> u64 {
 }
 
 /// The newest failover the server saw: `(at, duration_ms)`.
-async fn last_failover(http: &reqwest::Client, server: &str) -> Option<(u64, u64)> {
+/// (An operator view: it takes the admin token.)
+async fn last_failover(http: &reqwest::Client, server: &str, token: &str) -> Option<(u64, u64)> {
     let body: Value = http
         .get(format!("{server}/api/replication"))
+        .bearer_auth(token)
         .send()
         .await
         .ok()?
@@ -123,19 +137,22 @@ async fn failover_timeline(setup: &Setup<'_>) -> Result<(), String> {
         let killed_at = wall_ms();
         let killed = Instant::now();
         cluster.nodes[0].proc.kill();
-        let mut back = None;
-        while killed.elapsed() < Duration::from_secs(15) {
-            if put(setup.http, &server, token, "bench").await {
-                back = Some(killed.elapsed().as_millis() as u64);
-                break;
+        let (mut back, mut last) = (None, String::new());
+        while killed.elapsed() < WRITE_BACK_WITHIN {
+            match put(setup.http, &server, token, "bench").await {
+                Ok(()) => {
+                    back = Some(killed.elapsed().as_millis() as u64);
+                    break;
+                }
+                Err(error) => last = error,
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
-        let failover = last_failover(setup.http, &server).await;
+        let failover = last_failover(setup.http, &server, token).await;
         cluster.teardown();
         let (Some(back), Some((at, took))) = (back, failover) else {
             return Err(format!(
-                "run {run}: no failover or no write back within 15 s"
+                "run {run}: within {WRITE_BACK_WITHIN:?}, write back: {back:?} (last refusal: {last}), failover on record: {failover:?}"
             ));
         };
         let run_detected = at.saturating_sub(took).saturating_sub(killed_at);
@@ -175,7 +192,10 @@ async fn write_wait_cost(setup: &mut Setup<'_>) -> Result<(), String> {
                 while Instant::now() < until {
                     n += 1;
                     let started = Instant::now();
-                    if put(&http, &server, &token, &format!("w{w}-{n}")).await {
+                    if put(&http, &server, &token, &format!("w{w}-{n}"))
+                        .await
+                        .is_ok()
+                    {
                         took.push(started.elapsed().as_micros() as u64);
                     } else {
                         failed += 1;
