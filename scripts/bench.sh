@@ -230,7 +230,7 @@ if [ "$(id -u)" -eq 0 ]; then
   cargo build --release -p loadgen --bin cachescope-chaos --quiet
   for which in failover write-wait; do
     target/release/cachescope-chaos --bench "$which" --server-bin target/release/cachescope \
-      --site-root target/site --subnet 10.214.0 2>/dev/null || echo "the $which benchmark did not complete"
+      --site-root target/site --subnet 10.214.0 || echo "the $which benchmark did not complete"
   done
 else
   echo "skipped: the Sentinel benchmarks need root (network namespaces)"
