@@ -316,22 +316,12 @@ impl RedisProcess {
     /// Freezes the process (SIGSTOP): its connections stay open and nothing
     /// answers until [`RedisProcess::resume`].
     pub fn pause(&self) {
-        self.signal("STOP");
+        send_signal(self.child.as_ref(), "STOP", false);
     }
 
     /// Lets a paused process run again (SIGCONT).
     pub fn resume(&self) {
-        self.signal("CONT");
-    }
-
-    fn signal(&self, signal: &str) {
-        if let Some(child) = &self.child {
-            let status = Command::new("kill")
-                .args([&format!("-{signal}"), &child.id().to_string()])
-                .status()
-                .expect("kill runs");
-            assert!(status.success(), "kill -{signal} {}", child.id());
-        }
+        send_signal(self.child.as_ref(), "CONT", false);
     }
 
     /// Makes the node hang for `secs` seconds (`DEBUG SLEEP` on a connection
@@ -573,6 +563,23 @@ fn server_runtime() -> &'static tokio::runtime::Runtime {
             .build()
             .expect("server runtime")
     })
+}
+
+/// Sends `signal` (`STOP`, `CONT`) to `child`, and with `children` to the
+/// processes it started too (PostgreSQL's backends).
+pub fn send_signal(child: Option<&Child>, signal: &str, children: bool) {
+    let Some(child) = child else { return };
+    let pid = child.id().to_string();
+    if children {
+        let _ = Command::new("pkill")
+            .args(["--signal", signal, "-P", &pid])
+            .status();
+    }
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{signal} {pid}");
 }
 
 /// SIGKILLs a child process, if running, and reaps it.

@@ -101,24 +101,12 @@ impl PgProcess {
     /// Freezes the server and every backend (SIGSTOP): connections stay
     /// open and nothing answers.
     pub fn pause(&self) {
-        self.signal("STOP");
+        super::send_signal(self.child.as_ref(), "STOP", true);
     }
 
     /// Lets a paused server run again.
     pub fn resume(&self) {
-        self.signal("CONT");
-    }
-
-    fn signal(&self, signal: &str) {
-        if let Some(child) = &self.child {
-            let pid = child.id().to_string();
-            let _ = Command::new("pkill")
-                .args(["--signal", signal, "-P", &pid])
-                .status();
-            let _ = Command::new("kill")
-                .args([&format!("-{signal}"), &pid])
-                .status();
-        }
+        super::send_signal(self.child.as_ref(), "CONT", true);
     }
 
     /// Runs SQL through `psql`, as a person at a terminal would.
