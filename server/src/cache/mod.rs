@@ -378,7 +378,9 @@ impl Cache {
     /// The cache entry of a product, if any (`GET` + `PTTL`, one round
     /// trip), and with `with_generation` the write generation read in the
     /// same round trip (the fence of a fill from PostgreSQL: read before the
-    /// database is, so any invalidation after it refuses the fill).
+    /// database is, so any invalidation after it refuses the fill; read on a
+    /// replica it is at most the master's, and an older one only refuses the
+    /// fill).
     async fn read_product(
         &self,
         node: &Node,
@@ -466,7 +468,7 @@ impl Cache {
     /// flight of this server finished since the caller's look (it may have
     /// filled the entry, and the database must not be read twice); otherwise
     /// the look stands, and a PostgreSQL miss makes two Redis round trips
-    /// (the look, the fill) instead of three.
+    /// (the look, the fill).
     ///
     /// The database's JSON is decoded as a [`Product`] before it is cached,
     /// so only well-formed products ever reach the cache.
