@@ -45,6 +45,17 @@ async fn next_of(socket: &mut Socket, kind: &str, within: Duration) -> Value {
     }
 }
 
+/// Misses `id` once (the fill goes to the master), then reads it until a
+/// hit comes back, served by the replica reads go to.
+async fn warm_through_replica(app: &TestApp, id: &str) {
+    assert_eq!(app.lookup(id).await.source, Source::Database);
+    let hit = crate::support::eventually(Duration::from_secs(3), || async {
+        app.lookup(id).await.source == Source::Cache
+    })
+    .await;
+    assert!(hit, "hits served through the replica");
+}
+
 /// Waits until a metrics tick satisfies `check`.
 async fn tick_where(
     socket: &mut Socket,
@@ -259,12 +270,7 @@ async fn replica_reads_survive_the_replica_dying() {
     assert_eq!(tick["reads_from"], topo.replica.addr());
 
     // Warm the cache on the master; hits then come from the replica.
-    assert_eq!(app.lookup("prod8").await.source, Source::Database);
-    let hit = crate::support::eventually(Duration::from_secs(3), || async {
-        app.lookup("prod8").await.source == Source::Cache
-    })
-    .await;
-    assert!(hit, "hits served through the replica");
+    warm_through_replica(&app, "prod8").await;
 
     topo.replica.kill();
     for _ in 0..20 {
@@ -295,12 +301,7 @@ async fn reads_find_a_replica_the_last_tick_missed_while_the_master_is_dead() {
         t["reads_from"] == t["nodes"][1]["addr"]
     })
     .await;
-    assert_eq!(app.lookup("prod8").await.source, Source::Database);
-    let hit = crate::support::eventually(Duration::from_secs(3), || async {
-        app.lookup("prod8").await.source == Source::Cache
-    })
-    .await;
-    assert!(hit, "hits served through the replica");
+    warm_through_replica(&app, "prod8").await;
 
     topo.replica.pause();
     topo.master.kill();
