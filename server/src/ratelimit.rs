@@ -9,16 +9,23 @@
 //!
 //! Leases: a server does not ask Redis for each request. It takes up to
 //! [`lease_size`] tokens of the client's budget at once (one script call,
-//! as many as the GCRA allows right then) and spends them locally for at
-//! most [`LEASE_TTL`]; tokens not spent by then are dropped. Concurrent
-//! requests of one client on one server wait for a single lease call. A
+//! as many as the GCRA allows right then) and spends them locally until
+//! [`LEASE_TTL`] after its last lease call; tokens not spent by then are
+//! dropped. When a lease is down to [`refill_at`] tokens, the request that
+//! spent the token is answered at once and the next lease is taken in the
+//! background, so a client within its budget never waits for Redis; only a
+//! client whose lease ran out (first request, or faster than a lease call)
+//! waits, and concurrent requests of it on one server wait for one call. A
 //! refusal is remembered until its `Retry-After`, so a flood of refused
-//! requests costs Redis nothing either. The bound this keeps (README, "Rate
-//! limits"): tokens are drawn from the shared budget before they are spent,
-//! so a client is never let through more than the GCRA granted, except that
-//! a token may be spent up to [`LEASE_TTL`] after it was granted; over any
-//! window, M servers together let through at most `M × lease_size` more than
-//! the budget, and may refuse at most that many early (leased tokens left
+//! requests costs Redis nothing either.
+//!
+//! The bound this keeps (README, "Rate limits"): tokens are drawn from the
+//! shared budget before they are spent, so a client is never let through
+//! more than the GCRA granted, except that a token may be spent after the
+//! GCRA's own window moved on. A server holds at most [`most_held`] unspent
+//! tokens of a client (a refill lands on at most `refill_at` left), so over
+//! any window M servers together let through at most `M × most_held` more
+//! than the budget, and may refuse at most that many early (tokens left
 //! unspent on another server).
 //!
 //! If Redis cannot answer within [`CHECK_TIMEOUT`], the request goes through
@@ -58,6 +65,19 @@ const SWEEP_AT: usize = 4_096;
 /// budgets, which are then exact), at most [`MAX_LEASE`].
 pub fn lease_size(budget: Budget) -> u64 {
     (budget.burst / 10).clamp(1, MAX_LEASE)
+}
+
+/// Tokens left in a lease when the next one is taken in the background:
+/// half a lease (0 for one-token leases, which stay exact: one call per
+/// request).
+pub fn refill_at(budget: Budget) -> u64 {
+    lease_size(budget) / 2
+}
+
+/// Most unspent tokens of one client a server holds: a lease landing on
+/// what was left when it was asked for.
+pub fn most_held(budget: Budget) -> u64 {
+    lease_size(budget) + refill_at(budget)
 }
 
 /// KEYS[1]: the client's key. ARGV: emission interval (µs), burst tolerance
@@ -202,9 +222,22 @@ impl Drop for PendingGuard<'_> {
 
 /// What a look at the local lease decided.
 enum Local {
-    Decided(Decision),
+    /// Answered from the lease; with a lease call to make in the background
+    /// (marked pending) when the lease is low.
+    Decided(Decision, Option<Arc<Notify>>),
+    /// A lease call is under way and the lease is empty: wait for it.
     Wait(tokio::sync::futures::OwnedNotified),
+    /// The lease is empty: make a lease call (marked pending) and wait.
     Ask(Arc<Notify>),
+}
+
+/// Whom a lease call's tokens are for.
+#[derive(Clone, Copy, PartialEq)]
+enum Taker {
+    /// The request that made it: one token is its own.
+    Request,
+    /// The lease, ahead of need: every token is added to it.
+    Refill,
 }
 
 impl RateLimiter {
@@ -261,8 +294,9 @@ impl RateLimiter {
     }
 
     /// Draws one request from `ip`'s budget of `class`: from this server's
-    /// lease when it holds a token (no Redis call), else from a new lease.
-    pub async fn check(&self, class: Class, ip: IpAddr) -> Decision {
+    /// lease when it holds a token (no Redis call; a low lease is refilled in
+    /// the background), else from a new lease.
+    pub async fn check(self: &Arc<Self>, class: Class, ip: IpAddr) -> Decision {
         let key = (class, ip);
         let deadline = tokio::time::Instant::now() + CHECK_TIMEOUT;
         loop {
@@ -271,7 +305,20 @@ impl RateLimiter {
                 return Decision::Unknown;
             }
             match self.look(key, now) {
-                Local::Decided(decision) => return decision,
+                Local::Decided(decision, refill) => {
+                    if let Some(notify) = refill {
+                        let limiter = Arc::clone(self);
+                        tokio::spawn(async move {
+                            let _guard = PendingGuard {
+                                limiter: &limiter,
+                                key,
+                                notify,
+                            };
+                            limiter.lease(key, Taker::Refill).await;
+                        });
+                    }
+                    return decision;
+                }
                 Local::Wait(lease_call) => {
                     if tokio::time::timeout_at(deadline, lease_call).await.is_err() {
                         return Decision::Unknown;
@@ -283,15 +330,17 @@ impl RateLimiter {
                         key,
                         notify,
                     };
-                    return self.lease(key).await;
+                    return self.lease(key, Taker::Request).await;
                 }
             }
         }
     }
 
-    /// Spends a local token, or says to wait for a lease call under way,
-    /// or to make one (marked pending here).
+    /// Spends a local token (and marks a refill pending when the lease is
+    /// low), or says to wait for a lease call under way, or to make one
+    /// (marked pending here).
     fn look(&self, key: (Class, IpAddr), now: u64) -> Local {
+        let refill_at = refill_at(self.budget(key.0));
         let mut shard = self.shard(&key);
         if shard.len() >= SWEEP_AT && !shard.contains_key(&key) {
             shard.retain(|_, lease| lease.live(now));
@@ -299,15 +348,28 @@ impl RateLimiter {
         let lease = shard.entry(key).or_default();
         if lease.tokens > 0 && now < lease.expires_ms {
             lease.tokens -= 1;
-            return Local::Decided(Decision::Allowed {
+            let decision = Decision::Allowed {
                 remaining: lease.remaining + lease.tokens,
                 reset: Duration::from_millis(lease.reset_at_ms.saturating_sub(now)),
-            });
+            };
+            // Not while refused: the budget had nothing more to give.
+            let refill = (lease.tokens <= refill_at
+                && lease.pending.is_none()
+                && now >= lease.refused_until_ms)
+                .then(|| {
+                    let notify = Arc::new(Notify::new());
+                    lease.pending = Some(notify.clone());
+                    notify
+                });
+            return Local::Decided(decision, refill);
         }
         if now < lease.refused_until_ms {
-            return Local::Decided(Decision::Limited {
-                retry_after: Duration::from_millis(lease.refused_until_ms - now),
-            });
+            return Local::Decided(
+                Decision::Limited {
+                    retry_after: Duration::from_millis(lease.refused_until_ms - now),
+                },
+                None,
+            );
         }
         if let Some(pending) = &lease.pending {
             return Local::Wait(pending.clone().notified_owned());
@@ -318,8 +380,9 @@ impl RateLimiter {
     }
 
     /// One lease call: takes up to [`lease_size`] tokens (one of them for
-    /// this request) and keeps the rest for the next requests.
-    async fn lease(&self, key: (Class, IpAddr)) -> Decision {
+    /// the request that made it, if one did) and keeps the rest, beside
+    /// what is left of the lease, for the next requests.
+    async fn lease(&self, key: (Class, IpAddr), taker: Taker) -> Decision {
         let (class, ip) = key;
         let budget = self.budget(class);
         let interval_us = (1_000_000.0 / budget.rps).round().max(1.0) as u64;
@@ -336,14 +399,20 @@ impl RateLimiter {
         let lease = shard.entry(key).or_default();
         match answer {
             Ok(Ok((0, _, retry_us, _))) => {
+                // Tokens already held stay spendable until they expire.
                 let retry_after = Duration::from_micros(retry_us);
-                lease.tokens = 0;
                 lease.refused_until_ms = now + retry_after.as_millis() as u64;
                 Decision::Limited { retry_after }
             }
             Ok(Ok((granted, remaining, _, reset_us))) => {
                 let reset = Duration::from_micros(reset_us);
-                lease.tokens = granted - 1;
+                let kept = if now < lease.expires_ms {
+                    lease.tokens
+                } else {
+                    0
+                };
+                let own = u64::from(taker == Taker::Request);
+                lease.tokens = (kept + granted).saturating_sub(own);
                 lease.remaining = remaining;
                 lease.reset_at_ms = now + reset.as_millis() as u64;
                 lease.expires_ms = now + LEASE_TTL.as_millis() as u64;
@@ -399,6 +468,15 @@ mod tests {
         assert_eq!(lease(19), 1, "small budgets are exact");
         assert_eq!(lease(1), 1);
         assert_eq!(lease(1_000_000), MAX_LEASE);
+    }
+
+    #[test]
+    fn refills_start_at_half_a_lease_and_bound_what_is_held() {
+        let budget = |burst| Budget { rps: 100.0, burst };
+        assert_eq!(refill_at(budget(200)), 10);
+        assert_eq!(most_held(budget(200)), 30);
+        assert_eq!(refill_at(budget(19)), 0, "one-token leases ask per request");
+        assert_eq!(most_held(budget(19)), 1);
     }
 
     #[test]

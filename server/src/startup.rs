@@ -208,7 +208,8 @@ impl Application {
             topology.master().clone(),
             config.rate_limit.rps,
             config.rate_limit.burst,
-        );
+        )
+        .map(Arc::new);
         let access = Access::new(AccessSettings {
             admin: config.admin_token().cloned(),
             viewer: config.access.viewer_token.clone(),

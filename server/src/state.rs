@@ -41,7 +41,7 @@ pub struct Shared {
     /// Lookup statistics shared through Redis.
     pub stats: Arc<Recorder>,
     /// Per-client rate limits (`None`: off).
-    pub limiter: Option<crate::ratelimit::RateLimiter>,
+    pub limiter: Option<Arc<crate::ratelimit::RateLimiter>>,
     /// Live metrics and lookup events for WebSocket clients.
     pub hub: Arc<Hub>,
     /// Who may see and do what (tokens, sessions, the loopback rule).

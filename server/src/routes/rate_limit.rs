@@ -18,7 +18,7 @@ use axum::{
     http::{HeaderMap, HeaderName, HeaderValue, Method},
     response::{IntoResponse, Response},
 };
-use std::net::IpAddr;
+use std::{net::IpAddr, sync::Arc};
 
 const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
@@ -79,7 +79,7 @@ pub fn debtor<'a>(state: &'a AppState, request: &Request) -> Option<Debtor<'a>> 
 
 /// Who pays for a request, from which budget.
 pub struct Debtor<'a> {
-    limiter: &'a RateLimiter,
+    limiter: &'a Arc<RateLimiter>,
     class: Class,
     ip: IpAddr,
 }
@@ -91,7 +91,7 @@ pub async fn draw(state: &AppState, debtor: Debtor<'_>) -> Drawn {
     match limiter.check(class, ip).await {
         Decision::Allowed { remaining, reset } => Drawn::Allowed(
             policy,
-            HeaderValue::from_str(&state_header(class, remaining, reset)).ok(),
+            HeaderValue::try_from(state_header(class, remaining, reset)).ok(),
         ),
         Decision::Limited { retry_after } => {
             state.stats.record_throttled();

@@ -244,6 +244,44 @@ async fn requests_within_a_lease_are_answered_without_asking_redis() {
 }
 
 #[tokio::test]
+async fn a_lease_is_refilled_before_it_runs_out_so_no_request_waits_for_redis() {
+    let topo = Topology::start().await;
+    // Lease 100 tokens; the next is taken in the background at 50 left.
+    let app = limited(
+        &topo,
+        &["--rate-limit-rps", "1000", "--rate-limit-burst", "1000"],
+    )
+    .await;
+    // `/api/replication` answers from memory: only the limiter needs Redis.
+    for n in 0..51 {
+        let (status, headers, _) = get(&app, "/api/replication", &[]).await;
+        assert_eq!(status, StatusCode::OK, "request {n}");
+        assert!(headers.contains_key("ratelimit"), "request {n}");
+    }
+    // The refill asked at 50 left lands; then Redis stops answering.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    topo.master.pause();
+    let mut slow = Vec::new();
+    let mut unlimited = Vec::new();
+    for n in 0..120 {
+        let started = std::time::Instant::now();
+        let (status, headers, _) = get(&app, "/api/replication", &[]).await;
+        assert_eq!(status, StatusCode::OK, "request {n}");
+        if !headers.contains_key("ratelimit") {
+            unlimited.push(n);
+        }
+        if started.elapsed() >= Duration::from_millis(100) {
+            slow.push(n);
+        }
+    }
+    topo.master.resume();
+    // 49 tokens were left and 100 came with the refill: all 120 are counted
+    // against the lease, none waited for the paused master.
+    assert!(unlimited.is_empty(), "not counted: {unlimited:?}");
+    assert!(slow.is_empty(), "waited for Redis: {slow:?}");
+}
+
+#[tokio::test]
 async fn one_client_on_two_instances_stays_within_the_lease_bound() {
     let topo = Topology::start().await;
     // Burst 100, so a lease is 10 tokens; 1 per second refills almost nothing.
@@ -264,9 +302,9 @@ async fn one_client_on_two_instances_stays_within_the_lease_bound() {
         }
     }
     let refill = started.elapsed().as_secs() + 1;
-    // README, "Rate limits": at most M × lease over the budget, at most that
-    // many refused early (M = 2 servers, lease = 10).
-    let (burst, bound) = (100, 2 * 10);
+    // README, "Rate limits": at most M × 1.5 leases over the budget, at most
+    // that many refused early (M = 2 servers, lease = 10, refill at 5 left).
+    let (burst, bound) = (100, 2 * 15);
     assert!(
         served <= burst + refill + bound,
         "{served} served: over the budget by more than the bound"
