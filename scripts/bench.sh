@@ -6,6 +6,8 @@
 #      near-cache hits with the rate limiter off and on (the default, a budget
 #      too large to refuse), and Redis-cache hits (a server with the near
 #      tier off), against redis-benchmark GET (50 clients) on the same Redis,
+#      nginx, Varnish, webdis and bare hyper (cachescope-hyperstatic) serving
+#      the same answer bytes,
 #      and the near cache's invalidation delay between two servers;
 #   2. WebSocket fan-out: 1,000 dashboard clients, server CPU and memory, tick delay;
 #   3. the release wasm bundle, gzipped, and the SSR time of / and /dashboard;
@@ -43,7 +45,7 @@ DIR=$(mktemp -d)
 # Every step may fail (a process already gone): none may stop the others.
 cleanup() {
   set +e
-  for pid in "${APP_PID:-}" "${APP2_PID:-}" "${APP3_PID:-}" "${WEBDIS_PID:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null; done
+  for pid in "${APP_PID:-}" "${APP2_PID:-}" "${APP3_PID:-}" "${WEBDIS_PID:-}" "${HYPER_PID:-}" "${HYPERPC_PID:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null; done
   for file in "$DIR/varnish.pid" "$DIR/nginx.pid"; do [ -f "$file" ] && kill "$(cat "$file")" 2>/dev/null; done
   redis-cli -p "$R2PORT" shutdown nosave >/dev/null 2>&1
   redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1
@@ -119,7 +121,16 @@ cat > "$DIR/webdis.json" <<WEBDIS
 WEBDIS
 webdis "$DIR/webdis.json" >/dev/null 2>&1 &
 WEBDIS_PID=$!
-for port in "$NPORT" "$VPORT" "$WPORT"; do
+# Bare hyper on the server's own tokio and hyper, serving the same bytes: on
+# one work-stealing runtime (the server's model), and on one single-threaded
+# runtime per core (nginx's). Between it and nginx: the runtime and HTTP
+# library; between it and a near hit: cachescope's own code.
+HPORT=$(free_port); HPCPORT=$(free_port)
+target/release/cachescope-hyperstatic --listen "127.0.0.1:$HPORT" --file "$DIR/www/prod1.json" &
+HYPER_PID=$!
+target/release/cachescope-hyperstatic --listen "127.0.0.1:$HPCPORT" --file "$DIR/www/prod1.json" --per-core &
+HYPERPC_PID=$!
+for port in "$NPORT" "$VPORT" "$WPORT" "$HPORT" "$HPCPORT"; do
   for _ in $(seq 1 50); do curl -sf -o /dev/null "http://127.0.0.1:$port/" && break; curl -s -o /dev/null "http://127.0.0.1:$port/prod1.json" && break; sleep 0.1; done
 done
 curl -sf -o /dev/null "http://127.0.0.1:$VPORT/prod1.json"  # Varnish caches it
@@ -135,7 +146,8 @@ for round in 1 2 3; do
   ROUNDS="${ROUNDS}$round redis-benchmark 1 $RB $RB - - -\n"
   for run in near:$APP_PID:$APORT:/api/products/prod1 limited:$APP3_PID:$A3PORT:/api/products/prod1 \
              cache:$APP2_PID:$A2PORT:/api/products/prod1 nginx:-:$NPORT:/prod1.json \
-             varnish:-:$VPORT:/prod1.json webdis:-:$WPORT:/GET/cache:product:prod1; do
+             varnish:-:$VPORT:/prod1.json webdis:-:$WPORT:/GET/cache:product:prod1 \
+             hyper:$HYPER_PID:$HPORT:/ hyper-per-core:$HYPERPC_PID:$HPCPORT:/; do
     IFS=: read -r tier pid port path <<< "$run"
     C0=0; [ "$pid" != "-" ] && C0=$(proc_cpu "$pid")
     wrk -t1 -c50 -d8s --latency "http://127.0.0.1:$port$path" > "$DIR/wrk.txt"
@@ -167,7 +179,7 @@ def ms(text):
 def median_ratio(a, b):
     return statistics.median(by[(r, a)] / by[(r, b)] for r in rounds)
 print("medians of the three rounds:")
-for tier in ("near", "limited", "cache", "nginx", "varnish", "webdis", "redis-benchmark"):
+for tier in ("near", "limited", "cache", "nginx", "varnish", "webdis", "hyper", "hyper-per-core", "redis-benchmark"):
     line = f"  {tier}: {statistics.median(by[(r, tier)] for r in rounds):,.0f}/s"
     if tier != "redis-benchmark":
         line += f", p99 {statistics.median(ms(p99[(r, tier)]) for r in rounds):.2f} ms"
@@ -176,9 +188,11 @@ print("near hits, limiter on (the default) / off: %.2fx (target >= 0.95x)" % med
 print("near hits (limiter on) / nginx static file: %.2fx (target >= 1.0x)" % median_ratio("limited", "nginx"))
 print("near hits (limiter off) / nginx static file: %.2fx" % median_ratio("near", "nginx"))
 print("near hits / Varnish: %.2fx; / webdis: %.2fx" % (median_ratio("limited", "varnish"), median_ratio("limited", "webdis")))
+print("bare hyper / nginx: %.2fx (one runtime), %.2fx (one per core)" % (median_ratio("hyper", "nginx"), median_ratio("hyper-per-core", "nginx")))
+print("near hits (limiter off) / bare hyper: %.2fx (what cachescope adds to the same stack)" % median_ratio("near", "hyper"))
 print("Redis-cache hits (near tier off) / redis-benchmark GET: %.2fx (target >= 0.6x)" % median_ratio("cache", "redis-benchmark"))
 '
-kill "$WEBDIS_PID" 2>/dev/null
+kill "$WEBDIS_PID" "$HYPER_PID" "$HYPERPC_PID" 2>/dev/null
 kill "$(cat "$DIR/varnish.pid" 2>/dev/null)" 2>/dev/null
 kill "$(cat "$DIR/nginx.pid" 2>/dev/null)" 2>/dev/null
 kill "$APP2_PID" "$APP3_PID" 2>/dev/null
