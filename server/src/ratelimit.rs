@@ -156,6 +156,25 @@ pub enum Decision {
     Unknown,
 }
 
+/// [`RateLimiter::check`]'s answer: decided at once (the hot path), or
+/// after a lease call.
+pub enum Check {
+    /// Decided from the local lease (or the limiter rests): no wait.
+    Now(Decision),
+    /// No local token: the decision once a lease call answers.
+    Wait(std::pin::Pin<Box<dyn std::future::Future<Output = Decision> + Send>>),
+}
+
+impl Check {
+    /// The decision, waiting only when there is no local token.
+    pub async fn decision(self) -> Decision {
+        match self {
+            Check::Now(decision) => decision,
+            Check::Wait(later) => later.await,
+        }
+    }
+}
+
 /// What this server holds of one client's budget in one class.
 #[derive(Default)]
 struct Lease {
@@ -294,29 +313,53 @@ impl RateLimiter {
     }
 
     /// Draws one request from `ip`'s budget of `class`: from this server's
-    /// lease when it holds a token (no Redis call; a low lease is refilled in
-    /// the background), else from a new lease.
-    pub async fn check(self: &Arc<Self>, class: Class, ip: IpAddr) -> Decision {
+    /// lease when it holds a token (answered at once, no Redis call; a low
+    /// lease is refilled in the background), else from a new lease, in the
+    /// future [`Check::Wait`] holds. The first look is synchronous so the
+    /// hot path builds no future at all: a waiting request's state lives in
+    /// its own allocation, not in every request's.
+    pub fn check(self: &Arc<Self>, class: Class, ip: IpAddr) -> Check {
         let key = (class, ip);
-        let deadline = tokio::time::Instant::now() + CHECK_TIMEOUT;
-        loop {
-            let now = now_ms();
-            if now < self.resting_until_ms.load(Ordering::Relaxed) {
-                return Decision::Unknown;
+        match self.first_look(key, now_ms()) {
+            Some(Local::Decided(decision, refill)) => {
+                self.spawn_refill(key, refill);
+                Check::Now(decision)
             }
-            match self.look(key, now) {
+            None => Check::Now(Decision::Unknown),
+            Some(local) => Check::Wait(Box::pin(Arc::clone(self).check_slowly(key, local))),
+        }
+    }
+
+    /// A look, unless the limiter rests after a failure.
+    fn first_look(&self, key: (Class, IpAddr), now: u64) -> Option<Local> {
+        (now >= self.resting_until_ms.load(Ordering::Relaxed)).then(|| self.look(key, now))
+    }
+
+    /// Takes the next lease in the background when a look asked for it.
+    fn spawn_refill(self: &Arc<Self>, key: (Class, IpAddr), refill: Option<Arc<Notify>>) {
+        if let Some(notify) = refill {
+            let limiter = Arc::clone(self);
+            tokio::spawn(async move {
+                let _guard = PendingGuard {
+                    limiter: &limiter,
+                    key,
+                    notify,
+                };
+                limiter.lease(key, Taker::Refill).await;
+            });
+        }
+    }
+
+    /// The rest of [`RateLimiter::check`] when the first look found no
+    /// token: waits for a lease call (another request's, or its own), at
+    /// most [`CHECK_TIMEOUT`] in all.
+    async fn check_slowly(self: Arc<Self>, key: (Class, IpAddr), first: Local) -> Decision {
+        let deadline = tokio::time::Instant::now() + CHECK_TIMEOUT;
+        let mut local = first;
+        loop {
+            match local {
                 Local::Decided(decision, refill) => {
-                    if let Some(notify) = refill {
-                        let limiter = Arc::clone(self);
-                        tokio::spawn(async move {
-                            let _guard = PendingGuard {
-                                limiter: &limiter,
-                                key,
-                                notify,
-                            };
-                            limiter.lease(key, Taker::Refill).await;
-                        });
-                    }
+                    self.spawn_refill(key, refill);
                     return decision;
                 }
                 Local::Wait(lease_call) => {
@@ -326,13 +369,17 @@ impl RateLimiter {
                 }
                 Local::Ask(notify) => {
                     let _guard = PendingGuard {
-                        limiter: self,
+                        limiter: &self,
                         key,
                         notify,
                     };
                     return self.lease(key, Taker::Request).await;
                 }
             }
+            local = match self.first_look(key, now_ms()) {
+                Some(next) => next,
+                None => return Decision::Unknown,
+            };
         }
     }
 

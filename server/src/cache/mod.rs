@@ -309,8 +309,32 @@ impl Cache {
     /// then in Redis (`GET` + `PTTL` pipelined, one round trip), keeping what
     /// the master answered in the near cache; on a miss one database read
     /// shared by concurrent misses.
+    ///
+    /// A near hit is answered before any of the miss path's state exists:
+    /// that path is a future of its own, allocated only when it runs, so a
+    /// hit's future (boxed and moved by every layer above) stays small.
     pub async fn product(&self, id: &ProductId) -> Result<Lookup<Option<ProductJson>>, CacheError> {
         let started = Instant::now();
+        if !self.dark() {
+            if let Some(entry) = self.near.product(id.as_str(), started) {
+                let found = entry.value.is_some();
+                let ttl_ms = entry.ttl_ms(started);
+                return Ok(
+                    self.near_hit(started, entry.value.clone(), found, ttl_ms, || {
+                        LookupQuery::Product(id.clone())
+                    }),
+                );
+            }
+        }
+        Box::pin(self.product_beyond_near(id, started)).await
+    }
+
+    /// [`Cache::product`] past the near tier: Redis, then the database.
+    async fn product_beyond_near(
+        &self,
+        id: &ProductId,
+        started: Instant,
+    ) -> Result<Lookup<Option<ProductJson>>, CacheError> {
         if self.dark() {
             let json = self.db.get_raw(id.as_str()).await?;
             let value = match json {
@@ -327,15 +351,6 @@ impl Cache {
                 ttl_ms: 0,
             };
             return Ok(self.finish(started, filled, LookupQuery::Product(id.clone()), found));
-        }
-        if let Some(entry) = self.near.product(id.as_str(), started) {
-            let found = entry.value.is_some();
-            let ttl_ms = entry.ttl_ms(started);
-            return Ok(
-                self.near_hit(started, entry.value.clone(), found, ttl_ms, || {
-                    LookupQuery::Product(id.clone())
-                }),
-            );
         }
         let ticket = self.near.ticket(id.as_str());
         let key = keys::product(id.as_str());

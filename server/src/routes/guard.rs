@@ -76,31 +76,55 @@ where
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         let guards = self.guards.clone();
-        Box::pin(async move {
-            let mut response = guards.answer(inner, request).await;
-            security_headers::apply(&mut response);
-            Ok(response)
-        })
+        // The checks run here, before any future exists: a request the
+        // limiter answers from its lease (the hot path) is boxed once, with
+        // only the handler's future inside.
+        if let Some(refusal) = hosts::refusal(&guards.hosts, &request) {
+            return answered(refusal);
+        }
+        let drawing = match rate_limit::debtor(&guards.state, &request) {
+            Some(debtor) => rate_limit::draw(&guards.state, debtor),
+            None => rate_limit::Drawing::Now(rate_limit::Drawn::Uncounted),
+        };
+        match drawing {
+            rate_limit::Drawing::Now(rate_limit::Drawn::Refused(refusal)) => answered(refusal),
+            rate_limit::Drawing::Now(drawn) => Box::pin(guards.handle(inner, request, drawn)),
+            rate_limit::Drawing::Later(drawing) => Box::pin(async move {
+                match drawing.await {
+                    rate_limit::Drawn::Refused(refusal) => Ok(secured(refusal)),
+                    drawn => guards.handle(inner, request, drawn).await,
+                }
+            }),
+        }
     }
 }
 
+/// An answer the guards gave themselves (a refusal), with the security
+/// headers every answer carries.
+fn answered(response: Response) -> BoxFuture<'static, Result<Response, Infallible>> {
+    Box::pin(std::future::ready(Ok(secured(response))))
+}
+
+fn secured(mut response: Response) -> Response {
+    security_headers::apply(&mut response);
+    response
+}
+
 impl Guards {
-    async fn answer<S>(&self, mut inner: S, request: Request) -> Response
+    /// The size checks after the rate limit, then the handler within the
+    /// request timeout; the draw's headers go on the handler's answer, the
+    /// security headers on every answer.
+    async fn handle<S>(
+        self: Arc<Self>,
+        mut inner: S,
+        request: Request,
+        drawn: rate_limit::Drawn,
+    ) -> Result<Response, Infallible>
     where
         S: Service<Request, Response = Response, Error = Infallible>,
     {
-        if let Some(refusal) = hosts::refusal(&self.hosts, &request) {
-            return refusal;
-        }
-        let drawn = match rate_limit::debtor(&self.state, &request) {
-            Some(debtor) => match rate_limit::draw(&self.state, debtor).await {
-                rate_limit::Drawn::Refused(refusal) => return refusal,
-                drawn => drawn,
-            },
-            None => rate_limit::Drawn::Uncounted,
-        };
         if let Some(refusal) = limits::refusal(&request) {
-            return refusal;
+            return Ok(secured(refusal));
         }
         let mut response = match tokio::time::timeout(self.timeout, inner.call(request)).await {
             Ok(Ok(response)) => response,
@@ -108,6 +132,6 @@ impl Guards {
             Err(_) => limits::timed_out(self.timeout),
         };
         drawn.stamp(response.headers_mut());
-        response
+        Ok(secured(response))
     }
 }

@@ -10,7 +10,7 @@
 use super::client_ip::request_client_ip;
 use crate::{
     error::ApiError,
-    ratelimit::{state_header, Class, Decision, RateLimiter},
+    ratelimit::{state_header, Check, Class, Decision, RateLimiter},
     state::AppState,
 };
 use axum::{
@@ -84,11 +84,40 @@ pub struct Debtor<'a> {
     ip: IpAddr,
 }
 
+/// A draw decided at once, or one waiting for a lease call.
+pub enum Drawing {
+    /// Decided from the local lease: the hot path, with no future at all.
+    Now(Drawn),
+    /// Decided once this server's lease call for the client answers.
+    Later(futures::future::BoxFuture<'static, Drawn>),
+}
+
 /// Draws one request from the debtor's budget.
-pub async fn draw(state: &AppState, debtor: Debtor<'_>) -> Drawn {
+pub fn draw(state: &AppState, debtor: Debtor<'_>) -> Drawing {
     let Debtor { limiter, class, ip } = debtor;
+    match limiter.check(class, ip) {
+        Check::Now(decision) => Drawing::Now(drawn(state, limiter, class, ip, decision)),
+        Check::Wait(later) => {
+            let state = state.clone();
+            let limiter = limiter.clone();
+            Drawing::Later(Box::pin(async move {
+                let decision = later.await;
+                drawn(&state, &limiter, class, ip, decision)
+            }))
+        }
+    }
+}
+
+/// What a decision means for the request: its headers, or its 429.
+fn drawn(
+    state: &AppState,
+    limiter: &RateLimiter,
+    class: Class,
+    ip: IpAddr,
+    decision: Decision,
+) -> Drawn {
     let policy = limiter.policy_value(class).clone();
-    match limiter.check(class, ip).await {
+    match decision {
         Decision::Allowed { remaining, reset } => Drawn::Allowed(
             policy,
             HeaderValue::try_from(state_header(class, remaining, reset)).ok(),
