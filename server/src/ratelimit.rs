@@ -165,16 +165,6 @@ pub enum Check {
     Wait(std::pin::Pin<Box<dyn std::future::Future<Output = Decision> + Send>>),
 }
 
-impl Check {
-    /// The decision, waiting only when there is no local token.
-    pub async fn decision(self) -> Decision {
-        match self {
-            Check::Now(decision) => decision,
-            Check::Wait(later) => later.await,
-        }
-    }
-}
-
 /// What this server holds of one client's budget in one class.
 #[derive(Default)]
 struct Lease {
