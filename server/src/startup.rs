@@ -88,6 +88,9 @@ pub struct Application {
     listener: TcpListener,
     limits: crate::serve::ConnectionLimits,
     router: Router,
+    /// Near hits answered in front of the router (absent while request
+    /// traces are on, so every request is traced).
+    lane: Option<Arc<dyn crate::serve::FrontLane>>,
     stats: Arc<Recorder>,
     /// The background tasks (collector, flusher, Sentinel followers...):
     /// owned here, stopped when the server stops.
@@ -255,11 +258,15 @@ impl Application {
                 tracing::warn!("not listening for PostgreSQL changes yet; starting anyway");
             }
         }
+        let limits = state.config.connection_limits();
+        let stats = state.stats.clone();
+        let (router, lane) = router(state);
         Ok(Application {
             listener,
-            limits: state.config.connection_limits(),
-            stats: state.stats.clone(),
-            router: router(state),
+            limits,
+            stats,
+            router,
+            lane,
             tasks,
         })
     }
@@ -278,7 +285,8 @@ impl Application {
         if let Ok(addr) = self.listener.local_addr() {
             tracing::info!("cachescope listening on http://{addr}");
         }
-        let served = crate::serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        let served =
+            crate::serve::serve(self.listener, self.router, self.lane, self.limits, shutdown).await;
         // Counts wait up to a second for the flusher; without this they would
         // be lost on every restart. A dead Redis fails fast (call timeouts).
         if let Err(error) = self.stats.flush().await {
@@ -390,8 +398,9 @@ fn log_load(report: crate::catalog::seed::LoadReport) {
     }
 }
 
-/// The page routes (server-rendered Leptos), the JSON API, and static files.
-fn router(state: AppState) -> Router {
+/// The page routes (server-rendered Leptos), the JSON API, and static files;
+/// and the near lane in front of them ([`routes::near_lane`]).
+fn router(state: AppState) -> (Router, Option<Arc<dyn crate::serve::FrontLane>>) {
     let page_context = {
         let api = routes::api().with_state(state.clone());
         move || {
@@ -418,18 +427,26 @@ fn router(state: AppState) -> Router {
             page_context,
             secure_shell,
         ))
-        .layer(routes::guard::GuardLayer::new(state.clone(), allowed_hosts))
+        .layer(routes::guard::GuardLayer::new(
+            state.clone(),
+            allowed_hosts.clone(),
+        ))
         .layer(CompressionLayer::new().compress_when(compress_predicate()));
     // Per-request spans and timings cost about 6% of a near hit even when
     // the filter drops every event they make, so they are layered only when
     // `RUST_LOG` enables tower_http's request events at start (the default
     // filter does not; failed requests are logged by `ApiError` either way).
-    let router = if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
-        router.layer(TraceLayer::new_for_http())
-    } else {
-        router
-    };
-    router.with_state(state)
+    if tracing::enabled!(target: "tower_http::trace", tracing::Level::DEBUG) {
+        return (
+            router.layer(TraceLayer::new_for_http()).with_state(state),
+            None,
+        );
+    }
+    let lane: Arc<dyn crate::serve::FrontLane> = Arc::new(routes::near_lane::NearLane::new(
+        state.clone(),
+        allowed_hosts,
+    ));
+    (router.with_state(state), Some(lane))
 }
 
 /// The page shell, with the page's Content-Security-Policy header: it names
@@ -452,7 +469,7 @@ fn secure_shell(options: LeptosOptions) -> impl leptos::IntoView {
 /// Compress pages, scripts and large JSON; not the small JSON answers of the
 /// API (a ~300-byte product gains nothing and costs a gzip stream per hit).
 fn compress_predicate() -> impl Predicate {
-    SizeAbove::new(1024)
+    SizeAbove::new(routes::COMPRESS_ABOVE_BYTES)
         .and(NotForContentType::GRPC)
         .and(NotForContentType::IMAGES)
         .and(NotForContentType::SSE)

@@ -315,18 +315,32 @@ impl Cache {
     /// hit's future (boxed and moved by every layer above) stays small.
     pub async fn product(&self, id: &ProductId) -> Result<Lookup<Option<ProductJson>>, CacheError> {
         let started = Instant::now();
-        if !self.dark() {
-            if let Some(entry) = self.near.product(id.as_str(), started) {
-                let found = entry.value.is_some();
-                let ttl_ms = entry.ttl_ms(started);
-                return Ok(
-                    self.near_hit(started, entry.value.clone(), found, ttl_ms, || {
-                        LookupQuery::Product(id.clone())
-                    }),
-                );
-            }
+        if let Some(look) = self.near_look(id, started) {
+            return Ok(self.near_answer(id, look));
         }
         Box::pin(self.product_beyond_near(id, started)).await
+    }
+
+    /// The near tier's entry for a product, looked at and not yet counted
+    /// (nothing is recorded until [`Cache::near_answer`]): a caller that
+    /// finds one may still leave the lookup to [`Cache::product`].
+    pub fn near_look(&self, id: &ProductId, started: Instant) -> Option<NearLook> {
+        if self.dark() {
+            return None;
+        }
+        let entry = self.near.product(id.as_str(), started)?;
+        Some(NearLook { entry, started })
+    }
+
+    /// A near hit found by [`Cache::near_look`], counted and shaped as
+    /// [`Cache::product`] answers it.
+    pub fn near_answer(&self, id: &ProductId, look: NearLook) -> Lookup<Option<ProductJson>> {
+        let NearLook { entry, started } = look;
+        let found = entry.value.is_some();
+        let ttl_ms = entry.ttl_ms(started);
+        self.near_hit(started, entry.value.clone(), found, ttl_ms, || {
+            LookupQuery::Product(id.clone())
+        })
     }
 
     /// [`Cache::product`] past the near tier: Redis, then the database.
@@ -915,6 +929,24 @@ impl Cache {
             elapsed_us,
             ttl_s: filled.ttl_ms / 1000,
         }
+    }
+}
+
+/// A product the near tier holds, looked at by [`Cache::near_look`] and not
+/// yet counted as a lookup.
+pub struct NearLook {
+    entry: Arc<near::NearProduct>,
+    started: Instant,
+}
+
+impl NearLook {
+    /// The stored JSON's length (0 for a negative entry): what the answer
+    /// carries beyond its fixed fields.
+    pub fn json_len(&self) -> usize {
+        self.entry
+            .value
+            .as_ref()
+            .map_or(0, |json| json.as_str().len())
     }
 }
 

@@ -105,7 +105,7 @@ fn answered(response: Response) -> BoxFuture<'static, Result<Response, Infallibl
     Box::pin(std::future::ready(Ok(secured(response))))
 }
 
-fn secured(mut response: Response) -> Response {
+pub(super) fn secured(mut response: Response) -> Response {
     security_headers::apply(&mut response);
     response
 }

@@ -4,7 +4,11 @@ use super::{
     body::Chunks,
     extract::{ApiPath, ApiQuery},
 };
-use crate::{cache::ProductJson, error::ApiError, state::AppState};
+use crate::{
+    cache::{Lookup, ProductJson},
+    error::ApiError,
+    state::AppState,
+};
 use app::types::{
     ApiErrorBody, ProductId, ProductLookup, ProductMissing, ProductPage, SearchParams,
     SearchResult, Source,
@@ -31,7 +35,14 @@ pub async fn product(
     ApiPath(id): ApiPath<ProductId>,
 ) -> Result<Response, ApiError> {
     let lookup = state.cache.product(&id).await?;
-    Ok(match lookup.value {
+    Ok(product_response(&id, lookup))
+}
+
+/// The answer to a product lookup: the product (200) or its absence (404),
+/// each saying where it came from. Shared by the route and the near lane
+/// ([`super::near_lane`]), so both answer byte for byte alike.
+pub fn product_response(id: &ProductId, lookup: Lookup<Option<ProductJson>>) -> Response {
+    match lookup.value {
         Some(data) => (
             [(
                 header::CONTENT_TYPE,
@@ -55,8 +66,12 @@ pub async fn product(
             }),
         )
             .into_response(),
-    })
+    }
 }
+
+/// Bytes a product answer carries beyond the stored JSON (its fixed fields,
+/// with room for the largest numbers).
+pub const PRODUCT_ANSWER_OVERHEAD: usize = 96;
 
 /// The JSON of [`app::types::ProductLookup`], written around the stored
 /// product's text instead of decoding and re-encoding it, and without

@@ -13,6 +13,7 @@ pub mod limits;
 pub(crate) mod live;
 pub(crate) mod locale;
 pub(crate) mod lookup;
+pub mod near_lane;
 pub mod openapi;
 mod prometheus;
 pub mod rate_limit;
@@ -39,6 +40,10 @@ pub fn ws() -> Router<AppState> {
         .route("/metrics", get(prometheus::metrics))
         .route("/locale", get(locale::switch))
 }
+
+/// Answers larger than this are compressed for a client that accepts it
+/// (smaller ones gain less than the work costs).
+pub const COMPRESS_ABOVE_BYTES: u16 = 1024;
 
 /// Every `/api` route, with its full path: merged into the app's router
 /// rather than nested, so a request passes one router, not two (nesting

@@ -157,6 +157,84 @@ async fn negative_entries_are_kept_near_and_expire_with_redis() {
     );
 }
 
+/// The header names of an answer, but its date.
+fn header_names(response: &reqwest::Response) -> std::collections::BTreeSet<String> {
+    response
+        .headers()
+        .keys()
+        .map(|name| name.to_string())
+        .filter(|name| name != "date")
+        .collect()
+}
+
+/// Near hits are answered in front of the router (the near lane): with the
+/// headers the router's answer has (security and rate-limit headers), and an
+/// answer large enough to compress is left to the router, which compresses
+/// it for a client that asks.
+#[tokio::test]
+async fn near_hits_carry_the_routers_headers_and_large_ones_are_compressed() {
+    let topo = Topology::start().await;
+    let app = app(
+        &topo,
+        &["--rate-limit-rps", "1000", "--rate-limit-burst", "1000"],
+    )
+    .await;
+    let url = app.url("/api/products/prod1");
+    let routed = app.http.get(&url).send().await.expect("an answer");
+    let routed_headers = header_names(&routed);
+    let routed: ProductLookup = routed.json().await.expect("a lookup");
+    assert_ne!(routed.source, Source::Near);
+    for name in [
+        "ratelimit",
+        "ratelimit-policy",
+        "x-content-type-options",
+        "referrer-policy",
+    ] {
+        assert!(
+            routed_headers.contains(name),
+            "{name} missing from {routed_headers:?}"
+        );
+    }
+    warm_near::<ProductLookup>(&app, "/api/products/prod1").await;
+    let near = app.http.get(&url).send().await.expect("an answer");
+    assert_eq!(header_names(&near), routed_headers);
+    let near: ProductLookup = near.json().await.expect("a lookup");
+    assert_eq!(near.source, Source::Near);
+    assert_eq!(near.data, routed.data);
+
+    let mut big = app.db_product("prod2").await.data;
+    big.features = (0..20)
+        .map(|n| format!("{n:02} {}", "x".repeat(70)))
+        .collect();
+    let (status, _) = app
+        .send(
+            Method::PUT,
+            "/api/db/product/prod2",
+            Some(&json!(big)),
+            Some(TOKEN),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let warmed = warm_near::<ProductLookup>(&app, "/api/products/prod2").await;
+    assert_eq!(warmed.data, big);
+    let compressed = app
+        .http
+        .get(app.url("/api/products/prod2"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(compressed.status(), StatusCode::OK);
+    assert_eq!(
+        compressed
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.as_bytes()),
+        Some(&b"gzip"[..]),
+        "a near hit over 1 KiB is compressed for a client that asks"
+    );
+}
+
 /// Writes `prod3` through `a` `writes` times, each time once `b` serves it
 /// from its near cache, and returns how long after each acknowledged write
 /// `b` first answered the new price (an upper bound of the invalidation

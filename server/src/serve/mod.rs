@@ -16,11 +16,14 @@
 //! limits and WebSocket caps are per client), `TCP_NODELAY`, and is drained
 //! gracefully on shutdown.
 
+mod front;
+
+pub use front::{FrontLane, Lane};
+
 use axum::{extract::ConnectInfo, Router};
 use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
     server::conn::auto,
-    service::TowerToHyperService,
 };
 use std::{
     collections::HashMap,
@@ -37,7 +40,6 @@ use tokio::{
     net::TcpListener,
     sync::{mpsc, watch, Semaphore},
 };
-use tower::ServiceExt;
 
 /// Bounds on what one client can hold.
 #[derive(Debug, Clone)]
@@ -180,9 +182,11 @@ const DRAIN: Duration = Duration::from_secs(10);
 
 /// Serves `router` on `listener` until `shutdown` resolves, then stops
 /// accepting and waits (at most [`DRAIN`]) for open connections to finish.
+/// `lane`, if any, sees each request before the router ([`FrontLane`]).
 pub async fn serve(
     listener: TcpListener,
     router: Router,
+    lane: Option<Arc<dyn FrontLane>>,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
@@ -244,21 +248,12 @@ pub async fn serve(
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
         let activity = Activity::new();
-        let counted = activity.clone();
-        let service = router
-            .clone()
-            .map_request(move |mut request: axum::extract::Request<_>| {
-                request.extensions_mut().insert(ConnectInfo(peer));
-                request
-            })
-            .map_future(move |answer| {
-                let in_flight = counted.begin();
-                async move {
-                    let response = answer.await;
-                    drop(in_flight);
-                    response
-                }
-            });
+        let service = front::Front {
+            router: router.clone(),
+            lane: lane.clone(),
+            peer,
+            activity: activity.clone(),
+        };
         let (builder, mut stopping, open) = (builder.clone(), stopping.clone(), open.clone());
         let first_byte = limits.header_read_timeout;
         let idle = limits.idle_timeout;
@@ -274,10 +269,7 @@ pub async fn serve(
             }
             activity.touch();
             let connection = builder
-                .serve_connection_with_upgrades(
-                    TokioIo::new(tcp),
-                    TowerToHyperService::new(service),
-                )
+                .serve_connection_with_upgrades(TokioIo::new(tcp), service)
                 .into_owned();
             tokio::pin!(connection);
             let mut closing = false;
