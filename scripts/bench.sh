@@ -46,7 +46,7 @@ DIR=$(mktemp -d)
 cleanup() {
   set +e
   for pid in "${APP_PID:-}" "${APP2_PID:-}" "${APP3_PID:-}" "${WEBDIS_PID:-}" "${HYPER_PID:-}" "${HYPERPC_PID:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null; done
-  for file in "$DIR/varnish.pid" "$DIR/nginx.pid"; do [ -f "$file" ] && kill "$(cat "$file")" 2>/dev/null; done
+  for file in "$DIR/varnish.pid" "$DIR/nginx.pid"; do [ -f "$file" ] && kill "$(cat "$file" 2>/dev/null)" 2>/dev/null; done
   redis-cli -p "$R2PORT" shutdown nosave >/dev/null 2>&1
   redis-cli -p "$RPORT" shutdown nosave >/dev/null 2>&1
   rm -rf "$DIR"
