@@ -293,10 +293,13 @@ impl Node {
         tls_roots: Option<Arc<Vec<u8>>>,
     ) -> Result<Self, StoreError> {
         // One dial attempt per reconnection: callers never queue behind a
-        // retry loop, and the next call simply dials again.
+        // retry loop, and the next call simply dials again. No response
+        // timeout in the driver: every call on this connection runs inside
+        // `Node::bounded`, whose timeout is the one bound (a second timer per
+        // call would only cost a timer-wheel insert and removal).
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(timeout))
-            .set_response_timeout(Some(timeout))
+            .set_response_timeout(None)
             .set_number_of_retries(0);
         let current = Self::connect(info, &config, 0, tls_roots.as_deref())?;
         Ok(Node {
@@ -433,7 +436,7 @@ impl Node {
         let limit = self.timeout;
         let result = match tokio::time::timeout(limit, call).await {
             Ok(Ok(value)) => return Ok(value),
-            // The driver's own connect/response timeout: same meaning as ours.
+            // The driver's own connect timeout (a lazy dial): same meaning as ours.
             Ok(Err(source)) if source.is_timeout() => Err(StoreError::Timeout {
                 addr: self.addr().to_string(),
                 ms: limit.as_millis() as u64,
