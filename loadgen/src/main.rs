@@ -3,6 +3,7 @@
 //! tail, so the hit ratio is realistic), at a fixed concurrency and optional
 //! rate, for a fixed time, then prints throughput, answers by source and
 //! latency percentiles. It is also the way to make the dashboard move.
+//! `--fresh` asks each id once instead, so that every lookup misses.
 //!
 //! `--endpoint` picks what is measured: lookups through the cache (the
 //! default), reads straight from the product store (`/api/db/product/{id}`,
@@ -35,6 +36,11 @@ struct Args {
     /// Zipf exponent: higher means hotter hot keys.
     #[arg(long, default_value_t = 1.1)]
     zipf: f64,
+    /// Every request a product id no earlier request asked for (worker w of
+    /// C asks w+1, w+1+C, ...), instead of a Zipf draw: with more ids than
+    /// requests, every lookup is a miss. Wraps past `--products`.
+    #[arg(long)]
+    fresh: bool,
     /// Requests in flight at once.
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=10_000))]
     concurrency: u64,
@@ -104,13 +110,17 @@ async fn main() {
     let per_worker_interval = (args.rate > 0)
         .then(|| Duration::from_secs_f64(args.concurrency as f64 / args.rate as f64));
     println!(
-        "cachescope-loadgen: {:?} on {} for {} s, {} in flight, {} ids (zipf {}), {}",
+        "cachescope-loadgen: {:?} on {} for {} s, {} in flight, {} ids ({}), {}",
         args.endpoint,
         args.url,
         args.duration,
         args.concurrency,
         args.products,
-        args.zipf,
+        if args.fresh {
+            "each once".to_string()
+        } else {
+            format!("zipf {}", args.zipf)
+        },
         if args.rate > 0 {
             format!("{} req/s cap", args.rate)
         } else {
@@ -126,6 +136,7 @@ async fn main() {
             args.ids.clone(),
             args.endpoint,
         );
+        let (fresh, concurrency, products) = (args.fresh, args.concurrency, args.products);
         tokio::spawn(async move {
             let mut rng = zipf::seed(worker);
             let mut tally = Tally::default();
@@ -136,7 +147,11 @@ async fn main() {
                     tokio::time::sleep_until(next.into()).await;
                     next += interval;
                 }
-                let n = zipf.sample(&mut rng);
+                let n = if fresh {
+                    (worker + sent_count * concurrency) % products + 1
+                } else {
+                    zipf.sample(&mut rng)
+                };
                 let id = if ids == "synthetic" {
                     format!("syn-{n:07}")
                 } else {
