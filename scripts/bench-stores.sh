@@ -58,16 +58,15 @@ run_pg "$BIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -d cachescope -qc "VACU
 echo "== machine"
 echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(uname -sr), $(redis-server --version | cut -d' ' -f1-3), PostgreSQL $("$BIN/postgres" --version | awk '{print $3}')"
 
-# CPU per request, from /proc: utime + stime in clock ticks of one process,
-# and of the PostgreSQL postmaster with its backends (pooled, so they live
-# through a run; one that exits hands its ticks to the postmaster's cutime).
+# CPU per request, from /proc (proc_ticks): of one process, and of the
+# PostgreSQL postmaster with its backends (pooled, so they live through a
+# run; one that exits hands its ticks to the postmaster's cutime).
 TICKS=$(getconf CLK_TCK)
 REDIS_PID=$(redis-cli -p "$RPORT" info server | tr -d '\r' | awk -F: '$1 == "process_id" {print $2}')
-ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 pg_ticks() {
   local postmaster total=0 pid
   postmaster=$(head -1 "$DIR/pg/postmaster.pid")
-  for pid in "$postmaster" $(pgrep -P "$postmaster"); do total=$((total + $(ticks "$pid"))); done
+  for pid in "$postmaster" $(pgrep -P "$postmaster"); do total=$((total + $(proc_ticks "$pid"))); done
   echo "$total"
 }
 cpu_us() { # ticks before, ticks after, requests
@@ -77,9 +76,9 @@ cpu_us() { # ticks before, ticks after, requests
 measure() { # label, loadgen args...
   local label="$1"; shift
   local s0 r0 p0 s1 r1 p1
-  s0=$(ticks "$APP_PID"); r0=$(ticks "$REDIS_PID"); p0=$(pg_ticks)
+  s0=$(proc_ticks "$APP_PID"); r0=$(proc_ticks "$REDIS_PID"); p0=$(pg_ticks)
   "$LOADGEN" --url "http://127.0.0.1:$APORT" --duration "$DURATION" --concurrency "$CONCURRENCY" "$@" > "$DIR/lg.txt"
-  s1=$(ticks "$APP_PID"); r1=$(ticks "$REDIS_PID"); p1=$(pg_ticks)
+  s1=$(proc_ticks "$APP_PID"); r1=$(proc_ticks "$REDIS_PID"); p1=$(pg_ticks)
   local rps p50 p99 total
   rps=$(awk '/req\/s/ {print $(NF-1)}' "$DIR/lg.txt")
   p50=$(awk '/latency/ {print $5}' "$DIR/lg.txt")

@@ -139,7 +139,6 @@ curl -sf -o /dev/null "http://127.0.0.1:$VPORT/prod1.json"  # Varnish caches it
 # computes each round's ratios, and reports the median round. CPU per
 # request is the server's own (utime + stime from /proc) over its run.
 TICKS=$(getconf CLK_TCK)
-proc_cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 ROUNDS=""
 for round in 1 2 3; do
   RB=$(redis-benchmark -p "$RPORT" -t get -c 50 -n 300000 -q | tr '\r' '\n' | awk '/requests per second/ {print $2}' | tail -1)
@@ -149,9 +148,9 @@ for round in 1 2 3; do
              varnish:-:$VPORT:/prod1.json webdis:-:$WPORT:/GET/cache:product:prod1 \
              hyper:$HYPER_PID:$HPORT:/ hyper-per-core:$HYPERPC_PID:$HPCPORT:/; do
     IFS=: read -r tier pid port path <<< "$run"
-    C0=0; [ "$pid" != "-" ] && C0=$(proc_cpu "$pid")
+    C0=0; [ "$pid" != "-" ] && C0=$(proc_ticks "$pid")
     wrk -t1 -c50 -d8s --latency "http://127.0.0.1:$port$path" > "$DIR/wrk.txt"
-    C1=0; [ "$pid" != "-" ] && C1=$(proc_cpu "$pid")
+    C1=0; [ "$pid" != "-" ] && C1=$(proc_ticks "$pid")
     CS=$(awk '/Requests\/sec/ {print $2}' "$DIR/wrk.txt")
     P50=$(awk '$1 == "50%" {print $2}' "$DIR/wrk.txt")
     P99=$(awk '$1 == "99%" {print $2}' "$DIR/wrk.txt")
@@ -209,14 +208,12 @@ ADMIN_TOKEN=bench target/release/cachescope-invalbench --writer "http://127.0.0.
 kill "$APP2_PID" 2>/dev/null
 
 echo "== 2. WebSocket fan-out (1,000 clients, default 1 s tick)"
-TICKS=$(getconf CLK_TCK)
-cpu() { awk '{print $14 + $15}' "/proc/$APP_PID/stat"; }
 target/release/cachescope-wsbench --url "ws://127.0.0.1:$APORT" --clients 1000 --duration 20 &
 WS_PID=$!
 sleep 8
-C0=$(cpu); T0=$(date +%s.%N)
+C0=$(proc_ticks "$APP_PID"); T0=$(date +%s.%N)
 sleep 10
-C1=$(cpu); T1=$(date +%s.%N)
+C1=$(proc_ticks "$APP_PID"); T1=$(date +%s.%N)
 RSS=$(awk '/VmRSS/ {print $2}' "/proc/$APP_PID/status")
 wait "$WS_PID"
 python3 -c "print(f'server CPU with 1,000 clients: {100*($C1-$C0)/$TICKS/($T1-$T0):.1f}% of one core (target < 25%); RSS {int($RSS)/1024:.1f} MiB (target < 100 MiB)')"

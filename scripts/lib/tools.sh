@@ -125,6 +125,10 @@ ensure_python_tools() {
 }
 
 # Everything `cargo leptos build` needs.
+# CPU a process has used, in clock ticks (`getconf CLK_TCK`): utime + stime,
+# with what its reaped children used (cutime + cstime); 0 once it is gone.
+proc_ticks() { awk '{print $14 + $15 + $16 + $17}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 ensure_build_tools() {
   ensure_wasm_target
   ensure_cargo_leptos
