@@ -399,7 +399,7 @@ fn log_load(report: crate::catalog::seed::LoadReport) {
 }
 
 /// The page routes (server-rendered Leptos), the JSON API, and static files;
-/// and the near lane in front of them ([`routes::near_lane`]).
+/// and the product lane in front of them ([`routes::product_lane`]).
 fn router(state: AppState) -> (Router, Option<Arc<dyn crate::serve::FrontLane>>) {
     let page_context = {
         let api = routes::api().with_state(state.clone());
@@ -442,7 +442,7 @@ fn router(state: AppState) -> (Router, Option<Arc<dyn crate::serve::FrontLane>>)
             None,
         );
     }
-    let lane: Arc<dyn crate::serve::FrontLane> = Arc::new(routes::near_lane::NearLane::new(
+    let lane: Arc<dyn crate::serve::FrontLane> = Arc::new(routes::product_lane::ProductLane::new(
         state.clone(),
         allowed_hosts,
     ));

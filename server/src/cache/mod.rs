@@ -373,10 +373,11 @@ impl Cache {
         // Before the look: see `SingleFlight::landings`.
         let landings = self.products.landings(&key);
         let with_generation = matches!(self.db, Store::Postgres(_));
+        let key = key.as_str();
         let hit = self
             .first_read(|node| async move {
                 let tracked = ticket.is_some() && self.near.tracks(&node.addr());
-                let read = self.read_product(&node, id, with_generation).await?;
+                let read = self.read_product(&node, id, key, with_generation).await?;
                 Ok((read, tracked))
             })
             .await?;
@@ -387,7 +388,7 @@ impl Cache {
                     landings,
                 };
                 self.products
-                    .run(&key, || self.fill_product(id, probe))
+                    .run(key, || self.fill_product(id, key, probe))
                     .await
                     .0?
             }
@@ -414,12 +415,12 @@ impl Cache {
         &self,
         node: &Node,
         id: &str,
+        key: &str,
         with_generation: bool,
     ) -> Result<(Option<Filled<Option<ProductJson>>>, Option<String>), CacheError> {
-        let key = keys::product(id);
         let Some(floors) = &self.floors else {
             let mut pipe = redis::pipe();
-            pipe.cmd("GET").arg(&key).cmd("PTTL").arg(&key);
+            pipe.cmd("GET").arg(key).cmd("PTTL").arg(key);
             if with_generation {
                 pipe.cmd("GET").arg(keys::SEARCH_GENERATION);
                 let (cached, pttl, generation): (Option<Vec<u8>>, i64, Option<String>) =
@@ -434,9 +435,9 @@ impl Cache {
         let mut pipe = redis::pipe();
         pipe.cmd("ROLE")
             .cmd("GET")
-            .arg(&key)
+            .arg(key)
             .cmd("PTTL")
-            .arg(&key)
+            .arg(key)
             .cmd("ROLE")
             .cmd("GET")
             .arg(keys::SEARCH_GENERATION);
@@ -462,13 +463,13 @@ impl Cache {
     async fn read_product_and_generation(
         &self,
         id: &str,
+        key: &str,
     ) -> Result<(Option<Filled<Option<ProductJson>>>, String), CacheError> {
-        let key = keys::product(id);
         let mut pipe = redis::pipe();
         pipe.cmd("GET")
-            .arg(&key)
+            .arg(key)
             .cmd("PTTL")
-            .arg(&key)
+            .arg(key)
             .cmd("GET")
             .arg(keys::SEARCH_GENERATION);
         let (cached, pttl, generation): (Option<Vec<u8>>, i64, Option<String>) =
@@ -504,21 +505,21 @@ impl Cache {
     async fn fill_product(
         &self,
         id: &str,
+        key: &str,
         probe: Probe,
     ) -> Result<Filled<Option<ProductJson>>, CacheError> {
-        let key = keys::product(id);
-        let look_stands = self.products.landings(&key) == probe.landings;
+        let look_stands = self.products.landings(key) == probe.landings;
         // A store outside Redis cannot be compared inside a script: the fill
         // is kept only if no invalidation came since this generation.
         let generation = match (&self.db, probe.generation) {
             (Store::Postgres(_), Some(generation)) if look_stands => Some(generation),
-            (Store::Postgres(_), _) => match self.read_product_and_generation(id).await? {
+            (Store::Postgres(_), _) => match self.read_product_and_generation(id, key).await? {
                 (Some(hit), _) => return Ok(hit),
                 (None, generation) => Some(generation),
             },
             (Store::Redis(_), _) => {
                 if !look_stands {
-                    if let (Some(hit), _) = self.read_product(&self.master, id, false).await? {
+                    if let (Some(hit), _) = self.read_product(&self.master, id, key, false).await? {
                         return Ok(hit);
                     }
                 }
@@ -532,15 +533,12 @@ impl Cache {
                 let fill = match &generation {
                     None => {
                         let mut fill = scripts::FILL_PRODUCT.key(db_keys::product(id));
-                        fill.key(keys::product(id)).arg(&json).arg(ttl_ms);
+                        fill.key(key).arg(&json).arg(ttl_ms);
                         fill
                     }
                     Some(generation) => {
                         let mut fill = scripts::FILL_PRODUCT_AT.key(keys::SEARCH_GENERATION);
-                        fill.key(keys::product(id))
-                            .arg(&json)
-                            .arg(ttl_ms)
-                            .arg(generation);
+                        fill.key(key).arg(&json).arg(ttl_ms).arg(generation);
                         fill
                     }
                 };
@@ -562,7 +560,7 @@ impl Cache {
                     None => scripts::FILL_MISSING.key(db_keys::product(id)),
                     Some(_) => scripts::FILL_MISSING_AT.key(keys::SEARCH_GENERATION),
                 };
-                fill.key(keys::product(id)).arg(ttl_ms);
+                fill.key(key).arg(ttl_ms);
                 if let Some(generation) = &generation {
                     fill.arg(generation);
                 }

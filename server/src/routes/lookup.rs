@@ -39,8 +39,8 @@ pub async fn product(
 }
 
 /// The answer to a product lookup: the product (200) or its absence (404),
-/// each saying where it came from. Shared by the route and the near lane
-/// ([`super::near_lane`]), so both answer byte for byte alike.
+/// each saying where it came from. Shared by the route and the product lane
+/// ([`super::product_lane`]), so both answer byte for byte alike.
 pub fn product_response(id: &ProductId, lookup: Lookup<Option<ProductJson>>) -> Response {
     match lookup.value {
         Some(data) => (

@@ -14,6 +14,7 @@ mod failover;
 mod hardening;
 mod health;
 mod keys;
+mod lane;
 mod live;
 mod locale;
 mod near;
