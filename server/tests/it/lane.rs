@@ -6,7 +6,7 @@
 //! threshold, the two must be the same answer, headers and all.
 
 use crate::support::{TestApp, Topology};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
@@ -49,24 +49,6 @@ async fn same_answer(app: &TestApp, path: &str, tier: &str) -> Seen {
     lane
 }
 
-/// Makes `prod2` larger than the compression threshold.
-async fn enlarge(app: &TestApp) -> Value {
-    let mut big = app.db_product("prod2").await.data;
-    big.features = (0..20)
-        .map(|n| format!("{n:02} {}", "x".repeat(70)))
-        .collect();
-    let (status, _) = app
-        .send(
-            Method::PUT,
-            "/api/db/product/prod2",
-            Some(&json!(big)),
-            Some(TOKEN),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
-    json!(big)
-}
-
 async fn app(topo: &Topology, extra: &[&str]) -> TestApp {
     let mut args = vec![
         "--admin-token",
@@ -103,7 +85,7 @@ async fn redis_and_database_answers_of_the_lane_are_the_routers() {
     let negative = same_answer(&app, "/api/products/no-such-product", "cache").await;
     assert_eq!(negative.0, StatusCode::NOT_FOUND);
 
-    let big = enlarge(&app).await;
+    let big = json!(app.enlarge_product("prod2", TOKEN).await);
     let filled = seen(&app, "/api/products/prod2", false).await;
     assert_eq!(
         source(&filled),
@@ -122,7 +104,7 @@ async fn redis_and_database_answers_of_the_lane_are_the_routers() {
 async fn near_answers_of_the_lane_are_the_routers() {
     let topo = Topology::start().await;
     let app = app(&topo, &[]).await;
-    let big = enlarge(&app).await;
+    let big = json!(app.enlarge_product("prod2", TOKEN).await);
     for id in ["prod1", "prod2"] {
         let path = format!("/api/products/{id}");
         let mut warmed = false;

@@ -202,19 +202,7 @@ async fn near_hits_carry_the_routers_headers_and_large_ones_are_compressed() {
     assert_eq!(near.source, Source::Near);
     assert_eq!(near.data, routed.data);
 
-    let mut big = app.db_product("prod2").await.data;
-    big.features = (0..20)
-        .map(|n| format!("{n:02} {}", "x".repeat(70)))
-        .collect();
-    let (status, _) = app
-        .send(
-            Method::PUT,
-            "/api/db/product/prod2",
-            Some(&json!(big)),
-            Some(TOKEN),
-        )
-        .await;
-    assert_eq!(status, StatusCode::OK);
+    let big = app.enlarge_product("prod2", TOKEN).await;
     let warmed = warm_near::<ProductLookup>(&app, "/api/products/prod2").await;
     assert_eq!(warmed.data, big);
     let compressed = app

@@ -458,6 +458,27 @@ impl TestApp {
     }
 
     /// `GET /api/db/product/{id}`, which must answer 200 (typed).
+    /// Rewrites product `id` through the API (as `token`) with features
+    /// long enough to put its answer over the compression threshold, and
+    /// returns the product written.
+    pub async fn enlarge_product(&self, id: &str, token: &str) -> app::types::Product {
+        let mut big = self.db_product(id).await.data;
+        big.features = (0..20)
+            .map(|n| format!("{n:02} {}", "x".repeat(70)))
+            .collect();
+        let path = format!("/api/db/product/{id}");
+        let (status, _) = self
+            .send(
+                reqwest::Method::PUT,
+                &path,
+                Some(&serde_json::json!(big)),
+                Some(token),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK);
+        big
+    }
+
     pub async fn db_product(&self, id: &str) -> app::types::DbProduct {
         self.ok_as(&format!("/api/db/product/{id}")).await
     }
