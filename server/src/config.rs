@@ -472,7 +472,6 @@ impl Config {
             max_connections: http.max_connections as usize,
             max_per_ip: http.max_connections_per_ip as usize,
             exempt: http.trusted_proxies.clone().into(),
-            ..crate::serve::ConnectionLimits::default()
         }
     }
 

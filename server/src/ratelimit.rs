@@ -38,7 +38,7 @@ use axum::http::HeaderValue;
 use redis::Script;
 use std::{
     collections::HashMap,
-    hash::{BuildHasher, RandomState},
+    hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState},
     net::IpAddr,
     sync::{
         atomic::{AtomicU64, Ordering},
@@ -188,7 +188,45 @@ impl Lease {
     }
 }
 
-type Shard = Mutex<HashMap<(Class, IpAddr), Lease>>;
+/// One client's budget of one class, with its hash taken once: the shard
+/// and the shard's table both use it (the limiter's keyed SipHash, so a
+/// client cannot choose addresses that collide).
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Key {
+    class: Class,
+    ip: IpAddr,
+    hash: u64,
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// The hasher of a shard's table: a [`Key`]'s hash as it was taken.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is called (by `Key`); this keeps any other use a
+        // hash rather than a constant.
+        for byte in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*byte);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Shard = Mutex<HashMap<Key, Lease, BuildHasherDefault<Prehashed>>>;
 
 /// The rate limiter of one server instance.
 pub struct RateLimiter {
@@ -208,7 +246,7 @@ pub struct RateLimiter {
 /// for it.
 struct PendingGuard<'a> {
     limiter: &'a RateLimiter,
-    key: (Class, IpAddr),
+    key: Key,
     notify: Arc<Notify>,
 }
 
@@ -273,7 +311,9 @@ impl RateLimiter {
             api_policy: policy_value(Class::Api, api),
             admin_policy: policy_value(Class::Admin, admin),
             resting_until_ms: AtomicU64::new(0),
-            leases: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            leases: (0..SHARDS)
+                .map(|_| Mutex::new(HashMap::default()))
+                .collect(),
             hasher: RandomState::new(),
         })
     }
@@ -294,11 +334,21 @@ impl RateLimiter {
         }
     }
 
+    fn key(&self, class: Class, ip: IpAddr) -> Key {
+        Key {
+            class,
+            ip,
+            hash: self.hasher.hash_one((class, ip)),
+        }
+    }
+
+    /// The shard of a key, locked. Picked by the hash's high half: the
+    /// table inside uses its low bits and its top seven.
     fn shard(
         &self,
-        key: &(Class, IpAddr),
-    ) -> std::sync::MutexGuard<'_, HashMap<(Class, IpAddr), Lease>> {
-        let index = self.hasher.hash_one(key) as usize % self.leases.len();
+        key: &Key,
+    ) -> std::sync::MutexGuard<'_, HashMap<Key, Lease, BuildHasherDefault<Prehashed>>> {
+        let index = (key.hash >> 32) as usize % self.leases.len();
         self.leases[index].lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -309,7 +359,7 @@ impl RateLimiter {
     /// hot path builds no future at all: a waiting request's state lives in
     /// its own allocation, not in every request's.
     pub fn check(self: &Arc<Self>, class: Class, ip: IpAddr) -> Check {
-        let key = (class, ip);
+        let key = self.key(class, ip);
         match self.first_look(key, now_ms()) {
             Some(Local::Decided(decision, refill)) => {
                 self.spawn_refill(key, refill);
@@ -321,12 +371,12 @@ impl RateLimiter {
     }
 
     /// A look, unless the limiter rests after a failure.
-    fn first_look(&self, key: (Class, IpAddr), now: u64) -> Option<Local> {
+    fn first_look(&self, key: Key, now: u64) -> Option<Local> {
         (now >= self.resting_until_ms.load(Ordering::Relaxed)).then(|| self.look(key, now))
     }
 
     /// Takes the next lease in the background when a look asked for it.
-    fn spawn_refill(self: &Arc<Self>, key: (Class, IpAddr), refill: Option<Arc<Notify>>) {
+    fn spawn_refill(self: &Arc<Self>, key: Key, refill: Option<Arc<Notify>>) {
         if let Some(notify) = refill {
             let limiter = Arc::clone(self);
             tokio::spawn(async move {
@@ -343,7 +393,7 @@ impl RateLimiter {
     /// The rest of [`RateLimiter::check`] when the first look found no
     /// token: waits for a lease call (another request's, or its own), at
     /// most [`CHECK_TIMEOUT`] in all.
-    async fn check_slowly(self: Arc<Self>, key: (Class, IpAddr), first: Local) -> Decision {
+    async fn check_slowly(self: Arc<Self>, key: Key, first: Local) -> Decision {
         let deadline = tokio::time::Instant::now() + CHECK_TIMEOUT;
         let mut local = first;
         loop {
@@ -376,8 +426,8 @@ impl RateLimiter {
     /// Spends a local token (and marks a refill pending when the lease is
     /// low), or says to wait for a lease call under way, or to make one
     /// (marked pending here).
-    fn look(&self, key: (Class, IpAddr), now: u64) -> Local {
-        let refill_at = refill_at(self.budget(key.0));
+    fn look(&self, key: Key, now: u64) -> Local {
+        let refill_at = refill_at(self.budget(key.class));
         let mut shard = self.shard(&key);
         if shard.len() >= SWEEP_AT && !shard.contains_key(&key) {
             shard.retain(|_, lease| lease.live(now));
@@ -419,8 +469,8 @@ impl RateLimiter {
     /// One lease call: takes up to [`lease_size`] tokens (one of them for
     /// the request that made it, if one did) and keeps the rest, beside
     /// what is left of the lease, for the next requests.
-    async fn lease(&self, key: (Class, IpAddr), taker: Taker) -> Decision {
-        let (class, ip) = key;
+    async fn lease(&self, key: Key, taker: Taker) -> Decision {
+        let Key { class, ip, .. } = key;
         let budget = self.budget(class);
         let interval_us = (1_000_000.0 / budget.rps).round().max(1.0) as u64;
         let tolerance_us = interval_us * budget.burst;
@@ -485,13 +535,21 @@ pub fn policy_header(class: Class, budget: Budget) -> String {
     format!("\"{}\";q={};w={window}", class.name(), budget.burst)
 }
 
-/// `RateLimit` for an answer: `r` requests remaining, whole again in `t` s.
-pub fn state_header(class: Class, remaining: u64, reset: Duration) -> String {
-    format!(
-        "\"{}\";r={remaining};t={}",
-        class.name(),
-        reset.as_secs_f64().ceil() as u64
-    )
+/// `RateLimit` for an answer: `r` requests remaining, whole again in `t` s
+/// (rounded up). Written on every allowed answer: into a stack buffer, one
+/// allocation (the value's own), no formatting machinery.
+pub fn state_value(class: Class, remaining: u64, reset: Duration) -> HeaderValue {
+    let seconds = reset.as_secs() + u64::from(reset.subsec_nanos() > 0);
+    let mut text = smallvec::SmallVec::<[u8; 64]>::new();
+    let mut digits = itoa::Buffer::new();
+    text.push(b'"');
+    text.extend_from_slice(class.name().as_bytes());
+    text.extend_from_slice(b"\";r=");
+    text.extend_from_slice(digits.format(remaining).as_bytes());
+    text.extend_from_slice(b";t=");
+    text.extend_from_slice(digits.format(seconds).as_bytes());
+    // Always valid: a quoted lowercase name, digits and separators.
+    HeaderValue::from_bytes(&text).unwrap_or_else(|_| HeaderValue::from_static("\"api\""))
 }
 
 #[cfg(test)]
@@ -524,8 +582,16 @@ mod tests {
         };
         assert_eq!(policy_header(Class::Api, budget), "\"api\";q=200;w=2");
         assert_eq!(
-            state_header(Class::Api, 150, Duration::from_millis(500)),
+            state_value(Class::Api, 150, Duration::from_millis(500)),
             "\"api\";r=150;t=1"
+        );
+        assert_eq!(
+            state_value(Class::Admin, u64::MAX, Duration::from_secs(2)),
+            "\"admin\";r=18446744073709551615;t=2"
+        );
+        assert_eq!(
+            state_value(Class::Api, 0, Duration::ZERO),
+            "\"api\";r=0;t=0"
         );
     }
 }

@@ -4,7 +4,7 @@
 //! header is ignored: any client could write it.
 
 use axum::{
-    extract::{ConnectInfo, Request},
+    extract::ConnectInfo,
     http::{request::Parts, Extensions, HeaderMap},
 };
 use std::net::{IpAddr, SocketAddr};
@@ -14,17 +14,19 @@ pub fn client_ip(parts: &Parts, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
     of(&parts.headers, &parts.extensions, trusted_proxies)
 }
 
-/// [`client_ip`] of a whole request (the guards see it whole).
-pub fn request_client_ip(request: &Request, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
-    of(request.headers(), request.extensions(), trusted_proxies)
-}
-
 fn of(headers: &HeaderMap, extensions: &Extensions, trusted_proxies: &[IpAddr]) -> Option<IpAddr> {
     let peer = extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip())?;
+    Some(peer_client_ip(headers, peer, trusted_proxies))
+}
+
+/// [`client_ip`] of a request from the connection's `peer`, for a caller
+/// that has the peer address itself (the product lane: its requests carry
+/// no `ConnectInfo`).
+pub fn peer_client_ip(headers: &HeaderMap, peer: IpAddr, trusted_proxies: &[IpAddr]) -> IpAddr {
     if !trusted_proxies.contains(&peer) {
-        return Some(peer);
+        return peer;
     }
     // The right-most address that is not one of our proxies is the client
     // as the first trusted proxy saw it; addresses further left are claims.
@@ -35,13 +37,11 @@ fn of(headers: &HeaderMap, extensions: &Extensions, trusted_proxies: &[IpAddr]) 
         .flat_map(|v| v.split(','))
         .filter_map(|a| a.trim().parse::<IpAddr>().ok())
         .collect::<Vec<_>>();
-    Some(
-        forwarded
-            .into_iter()
-            .rev()
-            .find(|ip| !trusted_proxies.contains(ip))
-            .unwrap_or(peer),
-    )
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|ip| !trusted_proxies.contains(ip))
+        .unwrap_or(peer)
 }
 
 #[cfg(test)]

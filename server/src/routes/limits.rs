@@ -15,7 +15,9 @@ use std::time::Duration;
 pub const MAX_URI_BYTES: usize = 8 * 1024;
 /// Largest total size of the request headers (names and values).
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
-/// Most header lines (hyper's own limit, above it, is 128).
+/// Most header lines. HTTP/1.1 requests over it are refused by hyper itself
+/// (its default cap is the same 100 lines: a 431 without a body); this check
+/// is the one HTTP/2 requests meet.
 pub const MAX_HEADER_COUNT: usize = 100;
 /// The refusal of an oversized request (target or headers), if it is one.
 pub fn refusal(request: &Request) -> Option<Response> {

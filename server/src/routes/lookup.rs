@@ -77,12 +77,21 @@ pub const PRODUCT_ANSWER_OVERHEAD: usize = 96;
 /// product's text instead of decoding and re-encoding it, and without
 /// copying it (the hot path of every cache hit): three chunks.
 fn product_body(data: &ProductJson, source: Source, elapsed_us: u64, ttl_s: u64) -> Chunks {
-    let source = source.as_str();
-    let tail = format!(r#","source":"{source}","elapsed_us":{elapsed_us},"ttl_s":{ttl_s}}}"#);
+    // At most 83 bytes (the longest source, two 20-digit numbers): on the
+    // stack, then one allocation of its exact size.
+    let mut tail = smallvec::SmallVec::<[u8; 96]>::new();
+    let mut digits = itoa::Buffer::new();
+    tail.extend_from_slice(br#","source":""#);
+    tail.extend_from_slice(source.as_str().as_bytes());
+    tail.extend_from_slice(br#"","elapsed_us":"#);
+    tail.extend_from_slice(digits.format(elapsed_us).as_bytes());
+    tail.extend_from_slice(br#","ttl_s":"#);
+    tail.extend_from_slice(digits.format(ttl_s).as_bytes());
+    tail.push(b'}');
     Chunks::new([
         Bytes::from_static(br#"{"data":"#),
         data.to_bytes(),
-        Bytes::from(tail),
+        Bytes::copy_from_slice(&tail),
     ])
 }
 
@@ -149,8 +158,12 @@ mod tests {
         };
         let stored = serde_json::to_string(&product).unwrap();
         let data = ProductJson::from_stored("prod1", stored.into_bytes()).unwrap();
-        for source in [Source::Cache, Source::Database] {
-            let body = axum::body::Body::new(product_body(&data, source, 1234, 56));
+        for (source, elapsed_us, ttl_s) in [
+            (Source::Near, 0, 0),
+            (Source::Cache, 1234, 56),
+            (Source::Database, u64::MAX, u64::MAX),
+        ] {
+            let body = axum::body::Body::new(product_body(&data, source, elapsed_us, ttl_s));
             let body = futures::executor::block_on(axum::body::to_bytes(body, 1 << 20)).unwrap();
             let parsed: ProductLookup = serde_json::from_slice(&body).unwrap();
             assert_eq!(
@@ -158,8 +171,8 @@ mod tests {
                 ProductLookup {
                     data: product.clone(),
                     source,
-                    elapsed_us: 1234,
-                    ttl_s: 56
+                    elapsed_us,
+                    ttl_s
                 }
             );
         }

@@ -23,7 +23,7 @@ use axum::{
     http::{header, HeaderValue, Method},
     response::{IntoResponse, Response},
 };
-use std::time::Instant;
+use std::{net::SocketAddr, time::Instant};
 
 /// The lane, with what the guards need.
 pub struct ProductLane {
@@ -40,7 +40,7 @@ impl ProductLane {
 }
 
 impl FrontLane for ProductLane {
-    fn answer(&self, request: Request) -> Lane {
+    fn answer(&self, request: Request, peer: SocketAddr) -> Lane {
         if request.method() != Method::GET {
             return Lane::Router(request);
         }
@@ -62,7 +62,7 @@ impl FrontLane for ProductLane {
         if compressible && request.headers().contains_key(header::ACCEPT_ENCODING) {
             return Lane::Router(request);
         }
-        let drawing = match rate_limit::debtor(&self.state, &request) {
+        let drawing = match rate_limit::debtor_of_peer(&self.state, &request, peer.ip()) {
             Some(debtor) => rate_limit::draw(&self.state, debtor),
             None => rate_limit::Drawing::Now(rate_limit::Drawn::Uncounted),
         };

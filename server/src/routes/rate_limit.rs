@@ -7,18 +7,21 @@
 //! Allowed answers carry `RateLimit-Policy` and `RateLimit`; refused ones are
 //! a 429 JSON error with `Retry-After` as well.
 
-use super::client_ip::request_client_ip;
+use super::client_ip::peer_client_ip;
 use crate::{
     error::ApiError,
-    ratelimit::{state_header, Check, Class, Decision, RateLimiter},
+    ratelimit::{state_value, Check, Class, Decision, RateLimiter},
     state::AppState,
 };
 use axum::{
-    extract::Request,
+    extract::{ConnectInfo, Request},
     http::{HeaderMap, HeaderName, HeaderValue, Method},
     response::{IntoResponse, Response},
 };
-use std::{net::IpAddr, sync::Arc};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+};
 
 const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
@@ -43,7 +46,7 @@ pub enum Drawn {
     /// could not answer (counted as a bypass).
     Uncounted,
     /// Go on; these headers go on the answer.
-    Allowed(HeaderValue, Option<HeaderValue>),
+    Allowed(HeaderValue, HeaderValue),
     /// Refused: this 429 is the answer.
     Refused(Response),
 }
@@ -53,9 +56,7 @@ impl Drawn {
     pub fn stamp(self, headers: &mut HeaderMap) {
         if let Drawn::Allowed(policy, state) = self {
             headers.insert(RATELIMIT_POLICY, policy);
-            if let Some(state) = state {
-                headers.insert(RATELIMIT, state);
-            }
+            headers.insert(RATELIMIT, state);
         }
     }
 }
@@ -64,12 +65,23 @@ impl Drawn {
 /// not counted (limiter off, a static file, no client address). Read before
 /// any wait, so the request is not held across one.
 pub fn debtor<'a>(state: &'a AppState, request: &Request) -> Option<Debtor<'a>> {
+    let ConnectInfo(peer) = request.extensions().get::<ConnectInfo<SocketAddr>>()?;
+    debtor_of_peer(state, request, peer.ip())
+}
+
+/// [`debtor`] of a request from the connection's `peer` (the product lane
+/// has it without `ConnectInfo`).
+pub fn debtor_of_peer<'a>(
+    state: &'a AppState,
+    request: &Request,
+    peer: IpAddr,
+) -> Option<Debtor<'a>> {
     let limiter = state.limiter.as_ref()?;
     let path = request.uri().path();
     if path.starts_with("/pkg/") || path == "/favicon.svg" {
         return None;
     }
-    let ip = request_client_ip(request, &state.config.http.trusted_proxies)?;
+    let ip = peer_client_ip(request.headers(), peer, &state.config.http.trusted_proxies);
     Some(Debtor {
         limiter,
         class: class_of(request),
@@ -118,10 +130,9 @@ fn drawn(
 ) -> Drawn {
     let policy = limiter.policy_value(class).clone();
     match decision {
-        Decision::Allowed { remaining, reset } => Drawn::Allowed(
-            policy,
-            HeaderValue::try_from(state_header(class, remaining, reset)).ok(),
-        ),
+        Decision::Allowed { remaining, reset } => {
+            Drawn::Allowed(policy, state_value(class, remaining, reset))
+        }
         Decision::Limited { retry_after } => {
             state.stats.record_throttled();
             let seconds = retry_after.as_secs_f64().ceil().max(1.0) as u64;
@@ -132,9 +143,7 @@ fn drawn(
             let headers = response.headers_mut();
             headers.insert(axum::http::header::RETRY_AFTER, HeaderValue::from(seconds));
             headers.insert(RATELIMIT_POLICY, policy);
-            if let Ok(value) = HeaderValue::from_str(&state_header(class, 0, retry_after)) {
-                headers.insert(RATELIMIT, value);
-            }
+            headers.insert(RATELIMIT, state_value(class, 0, retry_after));
             Drawn::Refused(response)
         }
         Decision::Unknown => {

@@ -1,6 +1,8 @@
-//! The service each connection hands to hyper: the request gets its peer
-//! address (`ConnectInfo`) and is counted as activity of its connection, and
-//! then goes to the front lane, if the app has one, before the router.
+//! The service each connection hands to hyper: the request is counted as
+//! activity of its connection and goes to the front lane, if the app has
+//! one, given the peer address; then to the router, with that address as
+//! `ConnectInfo` (an extension is a heap map: only the router's requests
+//! pay for it).
 //!
 //! A front lane answers the few requests it knows how to answer without the
 //! router's machinery (routing, per-route layers, extractors, boxed bodies
@@ -34,8 +36,9 @@ pub trait FrontLane: Send + Sync + 'static {
     /// The answer to `request`, or `request` back for the router. A lane
     /// that hands a request back has changed nothing (it drew no rate-limit
     /// token and counted no lookup), so the router treats it as if the lane
-    /// did not exist.
-    fn answer(&self, request: Request) -> Lane;
+    /// did not exist. `peer` is the connection's peer address: the request
+    /// carries no `ConnectInfo` yet.
+    fn answer(&self, request: Request, peer: SocketAddr) -> Lane;
 }
 
 /// What a [`FrontLane`] made of a request.
@@ -65,11 +68,10 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Front {
     type Future = Answer;
 
     fn call(&self, request: hyper::Request<Incoming>) -> Answer {
-        let mut request = request.map(Body::new);
-        request.extensions_mut().insert(ConnectInfo(self.peer));
+        let request = request.map(Body::new);
         let in_flight = self.activity.begin();
-        let request = match &self.lane {
-            Some(lane) => match lane.answer(request) {
+        let mut request = match &self.lane {
+            Some(lane) => match lane.answer(request, self.peer) {
                 Lane::Answered(response) => {
                     return Answer {
                         state: State::Ready(Some(response)),
@@ -86,6 +88,7 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Front {
             },
             None => request,
         };
+        request.extensions_mut().insert(ConnectInfo(self.peer));
         Answer {
             state: State::Router(self.router.clone().call(request)),
             _in_flight: in_flight,

@@ -57,8 +57,6 @@ pub struct ConnectionLimits {
     /// Addresses the per-address bound does not apply to (trusted proxies:
     /// every client behind one shares its address).
     pub exempt: Arc<[IpAddr]>,
-    /// Most header lines in a request head (hyper answers 431 beyond).
-    pub max_headers: usize,
 }
 
 impl Default for ConnectionLimits {
@@ -69,7 +67,6 @@ impl Default for ConnectionLimits {
             max_connections: 10_000,
             max_per_ip: 64,
             exempt: Arc::from(Vec::new()),
-            max_headers: 128,
         }
     }
 }
@@ -203,8 +200,9 @@ pub async fn serve(
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
-        .max_headers(limits.max_headers);
+        // hyper's own cap on header lines (100, `limits::MAX_HEADER_COUNT`)
+        // is left as it is: a larger one costs two heap arrays per request.
+        .header_read_timeout(limits.header_read_timeout);
     builder
         .http2()
         .timer(TokioTimer::new())

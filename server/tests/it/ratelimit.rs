@@ -126,48 +126,41 @@ async fn admin_writes_have_a_smaller_budget() {
 
 #[tokio::test]
 async fn forwarded_for_counts_only_behind_a_trusted_proxy() {
-    let topo = Topology::start().await;
     let args = ["--rate-limit-rps", "1", "--rate-limit-burst", "2"];
-    // Not trusted: a client cannot mint budgets by writing the header.
-    let direct = limited(&topo, &args).await;
-    for n in 0..2 {
-        let xff = format!("198.51.100.{n}");
-        assert_eq!(
-            get(&direct, "/api/health", &[("x-forwarded-for", &xff)])
-                .await
-                .0,
-            StatusCode::OK
-        );
-    }
-    let (status, _, _) = get(
-        &direct,
-        "/api/health",
-        &[("x-forwarded-for", "198.51.100.9")],
-    )
-    .await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    // Behind a trusted proxy (here: the test itself), each client has its own.
-    let mut trusted = args.to_vec();
-    trusted.extend(["--trusted-proxies", "127.0.0.1"]);
-    let proxied = limited(&topo, &trusted).await;
-    for n in 0..2 {
-        for _ in 0..2 {
-            let xff = format!("203.0.113.{n}");
+    // A routed request, and one the product lane answers in front of the
+    // router (it finds the client address on its own). A Redis each: the
+    // budgets are shared by every server of one Redis.
+    for path in ["/api/health", "/api/products/prod1"] {
+        let topo = Topology::start().await;
+        // Not trusted: a client cannot mint budgets by writing the header.
+        let direct = limited(&topo, &args).await;
+        for n in 0..2 {
+            let xff = format!("198.51.100.{n}");
             assert_eq!(
-                get(&proxied, "/api/health", &[("x-forwarded-for", &xff)])
-                    .await
-                    .0,
-                StatusCode::OK
+                get(&direct, path, &[("x-forwarded-for", &xff)]).await.0,
+                StatusCode::OK,
+                "{path}"
             );
         }
+        let (status, _, _) = get(&direct, path, &[("x-forwarded-for", "198.51.100.9")]).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{path}");
+        // Behind a trusted proxy (here: the test itself), each client has its own.
+        let mut trusted = args.to_vec();
+        trusted.extend(["--trusted-proxies", "127.0.0.1"]);
+        let proxied = limited(&topo, &trusted).await;
+        for n in 0..2 {
+            for _ in 0..2 {
+                let xff = format!("203.0.113.{n}");
+                assert_eq!(
+                    get(&proxied, path, &[("x-forwarded-for", &xff)]).await.0,
+                    StatusCode::OK,
+                    "{path}"
+                );
+            }
+        }
+        let (status, _, _) = get(&proxied, path, &[("x-forwarded-for", "203.0.113.0")]).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{path}");
     }
-    let (status, _, _) = get(
-        &proxied,
-        "/api/health",
-        &[("x-forwarded-for", "203.0.113.0")],
-    )
-    .await;
-    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test]
