@@ -29,10 +29,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ -z "$BIN" ]; then
-  ensure_build_tools
-  ensure_wasm_opt
-  say "building (release)"
-  cargo leptos build --release --split >/dev/null 2>&1 || cargo leptos build --release --split
+  build_release_site
   BIN=target/release/cachescope
 fi
 cargo build --release -p loadgen --bin cachescope-hyperstatic --quiet

@@ -18,13 +18,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 ensure_redis
 ensure_postgres
-ensure_build_tools
-ensure_wasm_opt
 DURATION="${BENCH_SECONDS:-8}"
 CONCURRENCY="${BENCH_CONCURRENCY:-32}"
 
-say "building (release)"
-cargo leptos build --release --split >/dev/null 2>&1 || cargo leptos build --release --split
+build_release_site
 cargo build --release -p loadgen --quiet
 LOADGEN=target/release/cachescope-loadgen
 

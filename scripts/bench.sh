@@ -19,8 +19,6 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/tools.sh"
 cd "$ROOT"
 ensure_redis
-ensure_build_tools
-ensure_wasm_opt
 command -v wrk >/dev/null || apt_install wrk
 # The peers of section 1 (Debian packages; private ports, started and stopped here).
 for tool in nginx:nginx-light varnishd:varnish webdis:webdis; do
@@ -36,8 +34,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-say "building (release)"
-cargo leptos build --release --split >/dev/null 2>&1 || cargo leptos build --release --split
+build_release_site
 cargo build --release -p loadgen --quiet
 
 RPORT=$(free_port); R2PORT=$(free_port); APORT=$(free_port); A2PORT=$(free_port); A3PORT=$(free_port)

@@ -63,6 +63,15 @@ ensure_wasm_opt() {
   fi
 }
 
+# The release site (server and split wasm bundle) the benchmarks measure:
+# quiet, unless it fails (then built again with its output shown).
+build_release_site() {
+  ensure_build_tools
+  ensure_wasm_opt
+  say "building (release)"
+  cargo leptos build --release --split >/dev/null 2>&1 || cargo leptos build --release --split
+}
+
 ensure_redis() {
   if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
     say "installing redis-server"
