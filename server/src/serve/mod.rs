@@ -16,9 +16,13 @@
 //! limits and WebSocket caps are per client), `TCP_NODELAY`, and is drained
 //! gracefully on shutdown.
 
+mod clock;
+mod driver;
 mod front;
 
 pub use front::{FrontLane, Lane};
+
+use clock::{Activity, HeadTimer, InFlight};
 
 use axum::{extract::ConnectInfo, Router};
 use hyper_util::{
@@ -30,14 +34,15 @@ use std::{
     future::Future,
     io,
     net::{IpAddr, SocketAddr},
+    pin::Pin,
     sync::{
-        atomic::{AtomicU64, AtomicUsize, Ordering},
+        atomic::{AtomicU64, Ordering},
         Arc, Mutex,
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 use tokio::{
-    net::TcpListener,
+    net::{TcpListener, TcpStream},
     sync::{mpsc, watch, Semaphore},
 };
 
@@ -115,64 +120,18 @@ impl Drop for AddressSlot {
     }
 }
 
-/// Requests under way on one connection, and when the last one ended.
-struct Activity {
-    started: Instant,
-    in_flight: AtomicUsize,
-    /// ms after `started` of the last request's start or end.
-    last_ms: AtomicU64,
-}
+/// One connection, as hyper serves it.
+type Served =
+    Pin<Box<auto::UpgradeableConnection<'static, TokioIo<TcpStream>, front::Front, TokioExecutor>>>;
 
-/// One request under way; its end is activity too.
-struct InFlight(Arc<Activity>);
-
-impl Activity {
-    fn new() -> Arc<Self> {
-        Arc::new(Activity {
-            started: Instant::now(),
-            in_flight: AtomicUsize::new(0),
-            last_ms: AtomicU64::new(0),
-        })
-    }
-
-    fn touch(&self) {
-        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_ms.store(ms, Ordering::Relaxed);
-    }
-
-    fn begin(self: &Arc<Self>) -> InFlight {
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
-        self.touch();
-        InFlight(self.clone())
-    }
-
-    /// Resolves once no request has been under way for `idle`.
-    async fn idle_for(&self, idle: Duration) {
-        loop {
-            let last = self.started + Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
-            let due = last + idle;
-            if Instant::now() >= due && self.in_flight.load(Ordering::Relaxed) == 0 {
-                return;
-            }
-            let wait = due.saturating_duration_since(Instant::now());
-            tokio::time::sleep(wait.max(idle / 4)).await;
-        }
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
-        self.0.touch();
+impl driver::Connection for Served {
+    fn graceful_shutdown(&mut self) {
+        self.as_mut().graceful_shutdown();
     }
 }
 
 /// Connections refused because the cap was reached (for `/metrics`).
 pub static REFUSED_CONNECTIONS: AtomicU64 = AtomicU64::new(0);
-
-/// How long an idle connection's graceful close may take before it is
-/// dropped.
-const IDLE_GRACE: Duration = Duration::from_secs(2);
 
 /// How long open connections may take to finish after shutdown begins.
 const DRAIN: Duration = Duration::from_secs(10);
@@ -197,11 +156,11 @@ pub async fn serve(
     let (stopping_tx, stopping) = watch::channel(false);
     let (open, mut all_closed) = mpsc::channel::<()>(1);
     let mut builder = auto::Builder::new(TokioExecutor::new());
+    // hyper's own cap on header lines (100, `limits::MAX_HEADER_COUNT`) is
+    // left as it is: a larger one costs two heap arrays per request. The
+    // HTTP/1 timer is each connection's own (`clock::HeadTimer`).
     builder
         .http1()
-        .timer(TokioTimer::new())
-        // hyper's own cap on header lines (100, `limits::MAX_HEADER_COUNT`)
-        // is left as it is: a larger one costs two heap arrays per request.
         .header_read_timeout(limits.header_read_timeout);
     builder
         .http2()
@@ -266,37 +225,24 @@ pub async fn serve(
                 return;
             }
             activity.touch();
-            let connection = builder
-                .serve_connection_with_upgrades(TokioIo::new(tcp), service)
-                .into_owned();
-            tokio::pin!(connection);
-            let mut closing = false;
-            // An idle connection has nothing left to finish: after its
-            // graceful close (HTTP/2 waits for the peer to acknowledge a
-            // ping, which a hostile one never does) it is dropped.
-            let mut drop_at: Option<tokio::time::Instant> = None;
-            loop {
-                tokio::select! {
-                    ended = connection.as_mut() => {
-                        if let Err(error) = ended {
-                            tracing::debug!(%error, %peer, "connection ended with an error");
-                        }
-                        break;
-                    }
-                    changed = stopping.changed(), if !closing => {
-                        // A dropped sender is a shutdown too.
-                        let _ = changed;
-                        connection.as_mut().graceful_shutdown();
-                        closing = true;
-                    }
-                    () = activity.idle_for(idle), if !closing => {
-                        connection.as_mut().graceful_shutdown();
-                        closing = true;
-                        drop_at = Some(tokio::time::Instant::now() + IDLE_GRACE);
-                    }
-                    () = tokio::time::sleep_until(drop_at.unwrap_or_else(tokio::time::Instant::now)),
-                        if drop_at.is_some() => break,
+            let mut builder = (*builder).clone();
+            builder.http1().timer(HeadTimer(activity.clone()));
+            let connection: Served = Box::pin(
+                builder
+                    .serve_connection_with_upgrades(TokioIo::new(tcp), service)
+                    .into_owned(),
+            );
+            let stopping = async move {
+                // A dropped sender is a shutdown too.
+                let _ = stopping.changed().await;
+            };
+            match driver::Driven::new(connection, activity, idle, stopping).await {
+                Some(Err(error)) => {
+                    tracing::debug!(%error, %peer, "connection ended with an error");
                 }
+                Some(Ok(())) => {}
+                // Idle, and not closed within its grace.
+                None => {}
             }
             drop((slot, address_slot, open));
         });

@@ -431,3 +431,106 @@ async fn connections_without_requests_close_after_the_idle_timeout() {
     );
     assert!(started.elapsed() >= Duration::from_millis(400));
 }
+
+/// Sends one `GET /api/health` on `stream` and reads its whole answer (the
+/// health answer is small: one read of its head and body).
+async fn health_on(stream: &mut TcpStream) -> String {
+    stream
+        .write_all(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .await
+        .expect("request");
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = tokio::time::timeout(Duration::from_secs(3), stream.read(&mut buf))
+            .await
+            .expect("an answer within 3 s")
+            .expect("read");
+        assert!(n > 0, "closed before answering");
+        answer.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&answer);
+        if let Some((head, body)) = text.split_once("\r\n\r\n") {
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length: ")
+                        .map(str::to_string)
+                })
+                .and_then(|l| l.trim().parse::<usize>().ok())
+                .expect("content-length");
+            if body.len() >= length {
+                return head.lines().next().unwrap_or("").to_string();
+            }
+        }
+    }
+}
+
+/// Each head has its own deadline: a connection that keeps asking, each
+/// head well within the header-read timeout, is served for several times
+/// that timeout; the next head that never ends is cut off after it.
+#[tokio::test]
+async fn every_head_on_a_keep_alive_connection_has_the_header_read_timeout() {
+    let topo = Topology::start().await;
+    let app = TestApp::spawn_with(
+        &topo.master.url(),
+        &[topo.replica.url()],
+        &[
+            "--header-read-timeout-ms",
+            "400",
+            "--idle-timeout-ms",
+            "60000",
+        ],
+    )
+    .await;
+    let mut busy = TcpStream::connect(app.addr).await.expect("connect");
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_millis(1_500) {
+        assert_eq!(health_on(&mut busy).await, "HTTP/1.1 200 OK");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    busy.write_all(b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .await
+        .expect("write");
+    let started = Instant::now();
+    assert!(
+        closed_within(&mut busy, Duration::from_secs(3)).await,
+        "a head that never ends, after others, was not cut off"
+    );
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(300) && took < Duration::from_millis(1_500),
+        "cut off after {took:?}"
+    );
+}
+
+/// Shutdown closes an idle keep-alive connection at once instead of waiting
+/// for its timeouts.
+#[tokio::test]
+async fn shutdown_closes_idle_keep_alive_connections() {
+    let topo = Topology::start().await;
+    let app = TestApp::spawn_with(
+        &topo.master.url(),
+        &[topo.replica.url()],
+        &[
+            "--header-read-timeout-ms",
+            "30000",
+            "--idle-timeout-ms",
+            "60000",
+        ],
+    )
+    .await;
+    let mut kept = TcpStream::connect(app.addr).await.expect("connect");
+    assert_eq!(health_on(&mut kept).await, "HTTP/1.1 200 OK");
+    let started = Instant::now();
+    app.stop().await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "shutdown took {:?}",
+        started.elapsed()
+    );
+    assert!(
+        closed_within(&mut kept, Duration::from_secs(1)).await,
+        "the kept connection is still open after shutdown"
+    );
+}
