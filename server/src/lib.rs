@@ -22,6 +22,7 @@ pub mod readiness;
 pub mod routes;
 pub mod serve;
 pub mod shutdown;
+mod stack_text;
 pub mod startup;
 pub mod state;
 pub mod stats;

@@ -540,16 +540,17 @@ pub fn policy_header(class: Class, budget: Budget) -> String {
 /// allocation (the value's own), no formatting machinery.
 pub fn state_value(class: Class, remaining: u64, reset: Duration) -> HeaderValue {
     let seconds = reset.as_secs() + u64::from(reset.subsec_nanos() > 0);
-    let mut text = smallvec::SmallVec::<[u8; 64]>::new();
-    let mut digits = itoa::Buffer::new();
-    text.push(b'"');
-    text.extend_from_slice(class.name().as_bytes());
-    text.extend_from_slice(b"\";r=");
-    text.extend_from_slice(digits.format(remaining).as_bytes());
-    text.extend_from_slice(b";t=");
-    text.extend_from_slice(digits.format(seconds).as_bytes());
+    // At most 58 bytes: a quoted class name (at most 10), two 20-digit
+    // numbers and separators.
+    let mut text = crate::stack_text::StackText::<64>::new();
+    text.push(b"\"");
+    text.push(class.name().as_bytes());
+    text.push(b"\";r=");
+    text.push_u64(remaining);
+    text.push(b";t=");
+    text.push_u64(seconds);
     // Always valid: a quoted lowercase name, digits and separators.
-    HeaderValue::from_bytes(&text).unwrap_or_else(|_| HeaderValue::from_static("\"api\""))
+    HeaderValue::from_bytes(text.as_bytes()).unwrap_or_else(|_| HeaderValue::from_static("\"api\""))
 }
 
 #[cfg(test)]

@@ -59,11 +59,24 @@ impl AllowedHosts {
 
     /// Whether `authority` (`host[:port]`) names this server.
     pub fn allows(&self, authority: &str) -> bool {
-        // Called on every request: compared without allocating.
-        self.any || {
-            let host = strip_port(authority.trim());
-            self.names.iter().any(|n| n.eq_ignore_ascii_case(host))
-        }
+        self.allows_bytes(authority.as_bytes())
+    }
+
+    /// [`AllowedHosts::allows`] of a header's bytes, as they came (called
+    /// on every request: no UTF-8 check, no allocation). Bytes beyond ASCII
+    /// never equal an allowed name, which is ASCII.
+    pub fn allows_bytes(&self, authority: &[u8]) -> bool {
+        self.any
+            || self
+                .names
+                .iter()
+                .any(|n| names_exactly(n.as_bytes(), authority))
+            || {
+                let host = strip_port_bytes(authority.trim_ascii());
+                self.names
+                    .iter()
+                    .any(|n| n.as_bytes().eq_ignore_ascii_case(host))
+            }
     }
 
     /// Whether an `Origin` header (`scheme://host[:port]`) is a page of this
@@ -111,11 +124,31 @@ fn split_port<'a>(authority: &'a str, default_port: &'a str) -> (&'a str, &'a st
 
 /// `host:port` → `host`; `[::1]:80` → `[::1]`.
 fn strip_port(authority: &str) -> &str {
-    if let Some(end) = authority.find(']') {
+    let host = strip_port_bytes(authority.as_bytes());
+    // Cut at an ASCII byte (`]` or `:`), or not at all: a char boundary.
+    authority.get(..host.len()).unwrap_or(authority)
+}
+
+/// Whether `authority` is `name` or `name:digits`, byte for byte: what
+/// clients send (a name as configured, lowercase), told with one
+/// comparison; anything else is looked at the long way. Never true where
+/// the long way is false: `name` has no `:` after a `]` of its own, so the
+/// port [`strip_port_bytes`] strips is the one after `name`.
+fn names_exactly(name: &[u8], authority: &[u8]) -> bool {
+    authority.strip_prefix(name).is_some_and(|rest| match rest {
+        [] => true,
+        [b':', port @ ..] => port.iter().all(u8::is_ascii_digit),
+        _ => false,
+    })
+}
+
+/// [`strip_port`] of bytes.
+fn strip_port_bytes(authority: &[u8]) -> &[u8] {
+    if let Some(end) = authority.iter().position(|&b| b == b']') {
         return &authority[..=end];
     }
-    match authority.rsplit_once(':') {
-        Some((host, port)) if port.bytes().all(|b| b.is_ascii_digit()) => host,
+    match authority.iter().rposition(|&b| b == b':') {
+        Some(colon) if authority[colon + 1..].iter().all(u8::is_ascii_digit) => &authority[..colon],
         _ => authority,
     }
 }
@@ -124,12 +157,12 @@ fn strip_port(authority: &str) -> &str {
 /// WebSocket handshake from a page of another origin (403), if it is one.
 pub fn refusal(allowed: &AllowedHosts, request: &Request) -> Option<Response> {
     let host_allowed = match request.headers().get(header::HOST) {
-        Some(host) => host.to_str().is_ok_and(|h| allowed.allows(h)),
+        Some(host) => allowed.allows_bytes(host.as_bytes()),
         // HTTP/2 carries the host in the request target instead.
         None => request
             .uri()
             .authority()
-            .is_some_and(|a| allowed.allows(a.as_str())),
+            .is_some_and(|a| allowed.allows_bytes(a.as_str().as_bytes())),
     };
     if !host_allowed {
         return Some(
@@ -205,6 +238,26 @@ mod tests {
         assert!(hosts.allows_origin("http://localhost", "localhost:80"));
         assert!(hosts.allows_origin("https://localhost:443", "localhost"));
         assert!(!hosts.allows_origin("https://localhost", "localhost:80"));
+    }
+
+    #[test]
+    fn header_bytes_beyond_ascii_are_refused() {
+        let hosts = default_hosts();
+        assert!(hosts.allows_bytes(b" localhost:8090 "));
+        assert!(hosts.allows_bytes(b"[::1]"));
+        for bad in [
+            &b"localhost\xff"[..],
+            b"localhost:80\x80",
+            b"\xc3\xa9localhost",
+            b"localhost:80:80",
+        ] {
+            assert!(!hosts.allows_bytes(bad), "{bad:?}");
+        }
+        assert!(names_exactly(b"localhost", b"localhost:8090"));
+        assert!(!names_exactly(b"localhost", b"localhost.evil:8090"));
+        assert!(!names_exactly(b"localhost", b"localhost:80x"));
+        assert_eq!(strip_port("h\u{e9}te:80"), "h\u{e9}te");
+        assert_eq!(strip_port("[::1]:80"), "[::1]");
     }
 
     #[test]

@@ -76,22 +76,26 @@ pub const PRODUCT_ANSWER_OVERHEAD: usize = 96;
 /// The JSON of [`app::types::ProductLookup`], written around the stored
 /// product's text instead of decoding and re-encoding it, and without
 /// copying it (the hot path of every cache hit): three chunks.
-fn product_body(data: &ProductJson, source: Source, elapsed_us: u64, ttl_s: u64) -> Chunks {
+pub(super) fn product_body(
+    data: &ProductJson,
+    source: Source,
+    elapsed_us: u64,
+    ttl_s: u64,
+) -> Chunks<3> {
     // At most 83 bytes (the longest source, two 20-digit numbers): on the
     // stack, then one allocation of its exact size.
-    let mut tail = smallvec::SmallVec::<[u8; 96]>::new();
-    let mut digits = itoa::Buffer::new();
-    tail.extend_from_slice(br#","source":""#);
-    tail.extend_from_slice(source.as_str().as_bytes());
-    tail.extend_from_slice(br#"","elapsed_us":"#);
-    tail.extend_from_slice(digits.format(elapsed_us).as_bytes());
-    tail.extend_from_slice(br#","ttl_s":"#);
-    tail.extend_from_slice(digits.format(ttl_s).as_bytes());
-    tail.push(b'}');
+    let mut tail = crate::stack_text::StackText::<96>::new();
+    tail.push(br#","source":""#);
+    tail.push(source.as_str().as_bytes());
+    tail.push(br#"","elapsed_us":"#);
+    tail.push_u64(elapsed_us);
+    tail.push(br#","ttl_s":"#);
+    tail.push_u64(ttl_s);
+    tail.push(b"}");
     Chunks::new([
         Bytes::from_static(br#"{"data":"#),
         data.to_bytes(),
-        Bytes::copy_from_slice(&tail),
+        Bytes::copy_from_slice(tail.as_bytes()),
     ])
 }
 

@@ -4,7 +4,7 @@
 //! [`content_security_policy`]), a `Content-Security-Policy`.
 
 use axum::{
-    http::{header, HeaderValue},
+    http::{header, HeaderMap, HeaderValue},
     response::Response,
 };
 
@@ -29,14 +29,7 @@ pub fn apply(response: &mut Response) {
         .get(header::CONTENT_TYPE)
         .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
     let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
+    apply_to_every(headers);
     if is_html {
         headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
         if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
@@ -51,4 +44,17 @@ pub fn apply(response: &mut Response) {
             );
         }
     }
+}
+
+/// The headers every answer carries, pages or not (an answer known not to
+/// be a page, such as a product's JSON, needs only these).
+pub fn apply_to_every(headers: &mut HeaderMap) {
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
 }
