@@ -58,9 +58,10 @@ pub struct Lookup<T> {
 /// A product's JSON exactly as stored, checked to be a JSON object. A hit is
 /// answered with these bytes spliced into the response: decoding the product
 /// and encoding it again would cost more than the rest of a hit together.
-/// Shared (`Arc`), so a near-cache hit copies no product.
+/// Shared (`Bytes`, always UTF-8), so a hit copies no product and an answer
+/// takes a share of it without an allocation.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ProductJson(Arc<str>);
+pub struct ProductJson(bytes::Bytes);
 
 impl ProductJson {
     /// Checks that `bytes` (from Redis) are one JSON object; anything else
@@ -70,32 +71,34 @@ impl ProductJson {
             id: id.to_string(),
             why,
         };
-        let raw: &RawValue = serde_json::from_slice(&bytes).map_err(|e| corrupt(e.to_string()))?;
+        // UTF-8 first, so the JSON check reads a `str` (checked once).
+        let text = String::from_utf8(bytes).map_err(|e| corrupt(e.to_string()))?;
+        let raw: &RawValue = serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
         if !raw.get().starts_with('{') {
             return Err(corrupt("not an object".to_string()));
         }
-        String::from_utf8(bytes)
-            .map(|text| ProductJson(text.into()))
-            .map_err(|e| corrupt(e.to_string()))
+        Ok(ProductJson(text.into()))
     }
 
-    /// The JSON text.
-    pub fn as_str(&self) -> &str {
-        &self.0
+    /// JSON this server encoded itself (a product read from the database and
+    /// checked by decoding it).
+    fn encoded(json: String) -> Self {
+        ProductJson(json.into())
+    }
+
+    /// The JSON's length in bytes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the JSON is empty (never, for a checked one).
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// The JSON as a buffer that shares the text (no copy), for an answer.
     pub fn to_bytes(&self) -> bytes::Bytes {
-        bytes::Bytes::from_owner(SharedText(self.0.clone()))
-    }
-}
-
-/// An `Arc<str>` seen as bytes, so a [`bytes::Bytes`] can own a share of it.
-struct SharedText(Arc<str>);
-
-impl AsRef<[u8]> for SharedText {
-    fn as_ref(&self) -> &[u8] {
-        self.0.as_bytes()
+        self.0.clone()
     }
 }
 
@@ -354,7 +357,7 @@ impl Cache {
             let value = match json {
                 Some(json) => {
                     decode(id.as_str(), &json)?;
-                    Some(ProductJson(json.into()))
+                    Some(ProductJson::encoded(json))
                 }
                 None => None,
             };
@@ -546,7 +549,7 @@ impl Cache {
                 self.answered_from_master(Answered::Product(id, json.as_bytes()))
                     .await;
                 Ok(Filled {
-                    value: Some(ProductJson(json.into())),
+                    value: Some(ProductJson::encoded(json)),
                     source: Source::Database,
                     ttl_ms: if stored { ttl_ms } else { 0 },
                 })
@@ -944,7 +947,7 @@ impl NearLook {
         self.entry
             .value
             .as_ref()
-            .map_or(0, |json| json.as_str().len())
+            .map_or(0, ProductJson::len)
     }
 }
 

@@ -241,7 +241,7 @@ impl NearCache {
     /// `ttl_ms` more), if no invalidation of the key came since `ticket`
     /// was taken.
     pub fn fill(&self, id: &str, ticket: Ticket, value: Option<ProductJson>, ttl_ms: u64) {
-        let bytes = value.as_ref().map_or(0, |json| json.as_str().len());
+        let bytes = value.as_ref().map_or(0, ProductJson::len);
         self.store(&self.products, id, ticket, value, bytes, ttl_ms);
     }
 
