@@ -944,10 +944,7 @@ impl NearLook {
     /// The stored JSON's length (0 for a negative entry): what the answer
     /// carries beyond its fixed fields.
     pub fn json_len(&self) -> usize {
-        self.entry
-            .value
-            .as_ref()
-            .map_or(0, ProductJson::len)
+        self.entry.value.as_ref().map_or(0, ProductJson::len)
     }
 }
 

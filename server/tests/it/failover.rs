@@ -94,8 +94,13 @@ async fn the_master_dies_under_load_and_no_acknowledged_write_is_lost() {
     assert_eq!((written.replicas_acked, written.replicas), (2, 2), "{body}");
 
     let stop = Arc::new(AtomicBool::new(false));
+    // When the master was killed, and whether a write sent after it has
+    // succeeded since.
+    let killed_at = Arc::new(std::sync::OnceLock::<Instant>::new());
+    let resumed = Arc::new(AtomicBool::new(false));
     let writer = {
         let (app, stop) = (app.clone(), stop.clone());
+        let (killed_at, resumed) = (killed_at.clone(), resumed.clone());
         tokio::spawn(async move {
             let mut writes = Vec::new();
             let mut n = 0;
@@ -106,6 +111,9 @@ async fn the_master_dies_under_load_and_no_acknowledged_write_is_lost() {
                 let (status, body) = put(&app, &id).await;
                 let took = sent.elapsed();
                 let write = if status.is_success() {
+                    if killed_at.get().is_some_and(|killed| sent > *killed) {
+                        resumed.store(true, Ordering::Relaxed);
+                    }
                     let written: ProductWritten = decode(&body);
                     Write {
                         id,
@@ -158,8 +166,10 @@ async fn the_master_dies_under_load_and_no_acknowledged_write_is_lost() {
 
     tokio::time::sleep(Duration::from_secs(1)).await;
     let killed = Instant::now();
+    let _ = killed_at.set(killed);
     ha.nodes[0].kill();
-    // Let the load run until the switch, and 1.5 s beyond (15 s at most).
+    // Let the load run until the switch (15 s at most), until writes are
+    // back (5 s more at most: the bound is asserted below), and 0.5 s on.
     let _ = eventually(Duration::from_secs(15), || async {
         let (_, body) = app.replication().await;
         body.failovers
@@ -167,7 +177,11 @@ async fn the_master_dies_under_load_and_no_acknowledged_write_is_lost() {
             .is_some_and(|f| f.from == first_master)
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let _ = eventually(Duration::from_secs(5), || async {
+        resumed.load(Ordering::Relaxed)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     stop.store(true, Ordering::Relaxed);
     let writes = writer.await.expect("writer");
     let (reads, read_failures) = reader.await.expect("reader");
