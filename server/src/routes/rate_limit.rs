@@ -51,7 +51,36 @@ pub enum Drawn {
     Refused(Response),
 }
 
+/// Adds an allowed answer's rate-limit headers, `policy` and an empty
+/// `RateLimit`, to a map cloned for such answers: [`Drawn::stamp_made`]
+/// then replaces one value instead of inserting two headers.
+pub fn made_for(headers: &mut HeaderMap, policy: HeaderValue) {
+    headers.insert(RATELIMIT_POLICY, policy);
+    headers.insert(RATELIMIT, HeaderValue::from_static(""));
+}
+
 impl Drawn {
+    /// Whether the answer gets the rate-limit headers.
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Drawn::Allowed(..))
+    }
+
+    /// [`Drawn::stamp`] on a map made by [`made_for`] (or any other: what
+    /// it lacks is inserted).
+    pub fn stamp_made(self, headers: &mut HeaderMap) {
+        if let Drawn::Allowed(policy, state) = self {
+            if headers.get(RATELIMIT_POLICY) != Some(&policy) {
+                headers.insert(RATELIMIT_POLICY, policy);
+            }
+            match headers.get_mut(RATELIMIT) {
+                Some(value) => *value = state,
+                None => {
+                    headers.insert(RATELIMIT, state);
+                }
+            }
+        }
+    }
+
     /// Puts an allowed request's headers on its answer.
     pub fn stamp(self, headers: &mut HeaderMap) {
         if let Drawn::Allowed(policy, state) = self {
