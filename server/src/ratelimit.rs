@@ -521,10 +521,14 @@ impl RateLimiter {
     }
 }
 
-/// [`policy_header`] as a header value (always valid: digits and a quoted
-/// class name).
+/// [`policy_header`] as a header value whose bytes live as long as the
+/// process (made once per limiter, a few dozen bytes): it is cloned onto
+/// every allowed answer, and a clone of static bytes is a copy, where one
+/// of shared bytes moves a reference count every worker thread writes.
+/// Always valid: digits and a quoted class name.
 fn policy_value(class: Class, budget: Budget) -> HeaderValue {
-    HeaderValue::from_str(&policy_header(class, budget))
+    let text: &'static str = Box::leak(policy_header(class, budget).into_boxed_str());
+    HeaderValue::from_maybe_shared(bytes::Bytes::from_static(text.as_bytes()))
         .unwrap_or_else(|_| HeaderValue::from_static("\"api\""))
 }
 

@@ -65,13 +65,11 @@ impl Drawn {
         matches!(self, Drawn::Allowed(..))
     }
 
-    /// [`Drawn::stamp`] on a map made by [`made_for`] (or any other: what
-    /// it lacks is inserted).
+    /// [`Drawn::stamp`] on a map made by [`made_for`] with the policy of
+    /// the class drawn from: only the `RateLimit` value is set (inserted if
+    /// the map lacks it).
     pub fn stamp_made(self, headers: &mut HeaderMap) {
-        if let Drawn::Allowed(policy, state) = self {
-            if headers.get(RATELIMIT_POLICY) != Some(&policy) {
-                headers.insert(RATELIMIT_POLICY, policy);
-            }
+        if let Drawn::Allowed(_, state) = self {
             match headers.get_mut(RATELIMIT) {
                 Some(value) => *value = state,
                 None => {
