@@ -66,16 +66,11 @@ impl Drawn {
     }
 
     /// [`Drawn::stamp`] on a map made by [`made_for`] with the policy of
-    /// the class drawn from: only the `RateLimit` value is set (inserted if
-    /// the map lacks it).
+    /// the class drawn from: only the `RateLimit` value is set (it replaces
+    /// the placeholder, so the map does not grow).
     pub fn stamp_made(self, headers: &mut HeaderMap) {
         if let Drawn::Allowed(_, state) = self {
-            match headers.get_mut(RATELIMIT) {
-                Some(value) => *value = state,
-                None => {
-                    headers.insert(RATELIMIT, state);
-                }
-            }
+            headers.insert(RATELIMIT, state);
         }
     }
 
